@@ -1,0 +1,173 @@
+// Package testserver starts real memcached and redis-server processes on
+// free loopback ports for tests, so that drivers are tested against the
+// servers users run rather than mocks.
+//
+// When a server binary is missing the test is skipped with a message that
+// says how to install it, except under CI=true, where a missing server
+// fails the test: CI must never pass by skipping.
+package testserver
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Server is a running server process owned by one test.
+type Server struct {
+	// Addr is host:port on loopback.
+	Addr string
+	// Port is the port of Addr.
+	Port int
+
+	name string
+	argv func(port int) []string
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Memcached starts memcached on a free loopback port. extra arguments are
+// passed to memcached (for example "-I", "2m" for the item size limit).
+// The process is killed when the test ends.
+func Memcached(t testing.TB, extra ...string) *Server {
+	t.Helper()
+	return start(t, "memcached", func(port int) []string {
+		return append([]string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64", "-u", "root"}, extra...)
+	})
+}
+
+// Redis starts redis-server on a free loopback port with persistence off.
+// extra arguments are appended (for example "--maxmemory", "10mb").
+// The process is killed when the test ends.
+func Redis(t testing.TB, extra ...string) *Server {
+	t.Helper()
+	return start(t, "redis-server", func(port int) []string {
+		return append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"}, extra...)
+	})
+}
+
+// Need reports whether the binary is available: it skips the test when it
+// is not (or fails it under CI=true).
+func Need(t testing.TB, binary string) string {
+	t.Helper()
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		msg := fmt.Sprintf("%s not found on PATH; install it (apt-get install -y memcached redis-server) or run ./scripts/test.sh", binary)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true: %s", msg)
+		}
+		t.Skip(msg)
+	}
+	return path
+}
+
+func start(t testing.TB, binary string, argv func(int) []string) *Server {
+	t.Helper()
+	Need(t, binary)
+	port, err := FreePort()
+	if err != nil {
+		t.Fatalf("testserver: free port: %v", err)
+	}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, name: binary, argv: argv}
+	if err := s.Start(); err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// Start starts the process (again) on the same port and waits until it
+// accepts connections. It is an error if it is already running.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return fmt.Errorf("%s already running on %s", s.name, s.Addr)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 50; attempt++ {
+		cmd := exec.Command(s.name, s.argv(s.Port)...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("start %s: %w", s.name, err)
+		}
+		done := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+			}
+			_ = cmd.Wait()
+			close(done)
+		}()
+		if err := waitReady(s.Addr, done, 5*time.Second); err == nil {
+			s.cmd, s.done = cmd, done
+			return nil
+		} else {
+			lastErr = err
+		}
+		_ = cmd.Process.Kill()
+		<-done
+		time.Sleep(100 * time.Millisecond) // port may still be in TIME_WAIT after a restart
+	}
+	return fmt.Errorf("%s on %s did not start: %v", s.name, s.Addr, lastErr)
+}
+
+// Kill stops the process with SIGKILL (as a crash would) and waits for it
+// to exit. It is a no-op if the server is not running.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd, s.done = nil, nil
+}
+
+// Restart kills the server and starts it again on the same port (with an
+// empty store).
+func (s *Server) Restart() error {
+	s.Kill()
+	return s.Start()
+}
+
+func waitReady(addr string, done <-chan struct{}, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		select {
+		case <-done:
+			return fmt.Errorf("process exited")
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,101 @@
+package region
+
+import (
+	"context"
+	"time"
+)
+
+// Driver is the storage contract under a Region: a byte-oriented key/value
+// store. The Region does all encoding, expiry bookkeeping, key mangling and
+// locking; a driver only moves bytes.
+//
+// Every method must be safe for concurrent use. Keys given to a driver have
+// already been mangled by the region (see KeyMangler) and are never empty.
+// A driver must not keep or modify the byte slices it is given after the
+// call returns, and the slices it returns belong to the caller.
+type Driver interface {
+	// Get returns the value stored under key. A key that is absent (never
+	// set, deleted, evicted or past its TTL) returns ErrNotFound, matched
+	// with errors.Is; any other error means the driver failed.
+	Get(ctx context.Context, key string) ([]byte, error)
+
+	// GetMulti returns the values of the keys that are present. Missing
+	// keys are simply absent from the map; a nil or empty keys slice
+	// returns an empty map. An error means the driver failed.
+	GetMulti(ctx context.Context, keys []string) (map[string][]byte, error)
+
+	// Set stores value under key. ttl > 0 asks the driver to evict the
+	// item after ttl; ttl == 0 means no expiry. A driver without per-item
+	// TTLs may keep the item longer: the Region checks freshness itself.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+
+	// SetMulti stores every item with the same ttl (as Set). It is not
+	// required to be atomic; on error some items may have been stored.
+	SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error
+
+	// Delete removes key. Deleting an absent key is not an error.
+	Delete(ctx context.Context, key string) error
+
+	// DeleteMulti removes every key. Absent keys are not an error.
+	DeleteMulti(ctx context.Context, keys []string) error
+}
+
+// Mutex is a lock on one key, used by the dogpile lock so that one caller
+// regenerates a value. A Mutex is obtained from Locker.Mutex or
+// (*Region).Mutex; one value is used by one caller at a time.
+type Mutex interface {
+	// TryLock acquires the lock if it is free and reports whether it did.
+	// It never waits for another holder. An error means the lock service
+	// failed (the caller then holds nothing).
+	TryLock(ctx context.Context) (bool, error)
+
+	// Lock waits until the lock is acquired, or until ctx is done, in
+	// which case it returns ctx.Err() (wrapped) and holds nothing.
+	Lock(ctx context.Context) error
+
+	// Unlock releases a lock acquired by TryLock or Lock on this value.
+	// Releasing a lock that expired and was taken by someone else must
+	// not release the other holder's lock.
+	Unlock(ctx context.Context) error
+}
+
+// Locker is an optional driver capability: a mutex per key shared by every
+// process that uses the same store (memcached add, redis SET NX, file
+// locks). Drivers without it get an in-process mutex from the Region.
+type Locker interface {
+	// Mutex returns a new, unlocked mutex for key. It does not touch the
+	// store; acquiring does.
+	Mutex(key string) Mutex
+}
+
+// Unwrapper is implemented by proxies (see Proxy): Unwrap returns the
+// driver the proxy wraps. Capabilities (Locker, io.Closer, ...) are looked
+// up on the outermost driver first and then down the chain.
+type Unwrapper interface {
+	// Unwrap returns the wrapped driver; never nil.
+	Unwrap() Driver
+}
+
+// KeyLimiter is an optional driver capability for stores that cannot hold
+// every key (memcached: 250 bytes, no spaces or control characters).
+// When the region's key mangler is not set explicitly, a region whose
+// driver implements KeyLimiter uses MangleKey to rewrite keys the driver
+// cannot hold.
+type KeyLimiter interface {
+	// ValidKey reports whether the driver can store key unchanged.
+	ValidKey(key string) bool
+}
+
+// Factory builds a driver from its arguments. Factories read every
+// argument they know through args and must finish with args.Err() (or
+// return the first error) so that unknown or ill-typed arguments fail.
+type Factory func(info DriverInfo, args *Arguments) (Driver, error)
+
+// DriverInfo tells a factory about the region it serves.
+type DriverInfo struct {
+	// Region is the region's name.
+	Region string
+	// Expiration is the region's configured expiration (0 = never); drivers
+	// may derive defaults from it (the memory driver's life window does).
+	Expiration time.Duration
+}

@@ -1,0 +1,41 @@
+package region
+
+import "errors"
+
+// Sentinel errors, matched with errors.Is. Errors returned by the package
+// wrap these with the detail (key, driver name, argument) that caused them.
+var (
+	// ErrNotFound is a miss: the key is absent, expired past its TTL,
+	// hard-invalidated, or its stored bytes could not be decoded. It is
+	// dogpile's NO_VALUE; a miss never returns a zero value with a nil error.
+	ErrNotFound = errors.New("region: not found")
+
+	// ErrNotConfigured is returned by every operation on a region that has
+	// not been configured yet.
+	ErrNotConfigured = errors.New("region: not configured")
+
+	// ErrAlreadyConfigured is returned by a second Configure without
+	// Config.ReplaceExisting.
+	ErrAlreadyConfigured = errors.New("region: already configured")
+
+	// ErrUnknownDriver is returned by Configure for a driver name that no
+	// imported package registered.
+	ErrUnknownDriver = errors.New("region: unknown driver")
+
+	// ErrInvalidArgument is returned for bad input from the caller: an
+	// empty key, a nil creator, a negative duration, an unknown or
+	// ill-typed driver argument or config key.
+	ErrInvalidArgument = errors.New("region: invalid argument")
+
+	// ErrEncode is returned by Set (and GetOrCreate) when the codec cannot
+	// encode a value; nothing is stored.
+	ErrEncode = errors.New("region: cannot encode value")
+
+	// ErrValueTooLarge is returned by drivers when a value exceeds what the
+	// store can hold (memcached's item size, the memory driver's shard).
+	ErrValueTooLarge = errors.New("region: value too large")
+
+	// ErrCreatorPanic wraps the value of a creator that panicked; the lock
+	// is released and the panic is returned as an error to that caller.
+	ErrCreatorPanic = errors.New("region: creator panicked")
+)
