@@ -61,11 +61,23 @@ type Mutex interface {
 
 // Locker is an optional driver capability: a mutex per key shared by every
 // process that uses the same store (memcached add, redis SET NX, file
-// locks). Drivers without it get an in-process mutex from the Region.
+// locks). Drivers without it get an in-process mutex from the Region. When
+// the driver has one, the region still takes its in-process mutex first, so
+// that within one process a single goroutine per key contends for the
+// store's lock and the others wait in memory.
 type Locker interface {
 	// Mutex returns a new, unlocked mutex for key. It does not touch the
 	// store; acquiring does.
 	Mutex(key string) Mutex
+}
+
+// LockFree is an optional driver capability for drivers that store nothing
+// (the null driver): when LockFree reports true the region takes no lock at
+// all in GetOrCreate and every caller runs its creator, as dogpile's
+// NullLock does, so switching caching off never serializes callers.
+type LockFree interface {
+	// LockFree reports whether the region should skip locking entirely.
+	LockFree() bool
 }
 
 // Unwrapper is implemented by proxies (see Proxy): Unwrap returns the

@@ -1,0 +1,134 @@
+package region
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config is how a region is configured with Configure or ConfigureDriver.
+// The zero value is valid: values never expire, no proxies, in-process
+// invalidation.
+type Config struct {
+	// Expiration is how long a value is fresh. After it a value is stale:
+	// Get reports a miss, GetOrCreate regenerates it (one caller; the
+	// others are served the stale value). 0 means values never expire.
+	// Negative is an error.
+	Expiration time.Duration
+
+	// StaleWindow is how long past Expiration a stale value is kept in the
+	// store so it can be served while one caller regenerates it. The
+	// driver TTL is Expiration + StaleWindow. 0 means the default, which
+	// is equal to Expiration (so the TTL is twice the expiration).
+	// Ignored when Expiration is 0. Negative is an error.
+	StaleWindow time.Duration
+
+	// Arguments are the driver's arguments (see each driver's package
+	// documentation). Unknown or ill-typed arguments fail Configure. The
+	// map is not modified. Must be empty for ConfigureDriver.
+	Arguments map[string]any
+
+	// Wrap lists proxies wrapped around the driver, as dogpile's wrap: the
+	// first listed is the outermost (it sees each call first).
+	Wrap []Proxy
+
+	// ReplaceExisting allows Configure on a region that is already
+	// configured; the previous driver is closed (if it implements
+	// io.Closer). Without it a second Configure fails with
+	// ErrAlreadyConfigured.
+	ReplaceExisting bool
+
+	// Invalidation chooses where Invalidate records its time: nil means
+	// LocalInvalidation (this process only, as dogpile does);
+	// SharedInvalidation stores it in the driver so that every process
+	// sharing the store sees it.
+	Invalidation InvalidationStrategy
+}
+
+// Option configures a Region at New.
+type Option func(*Region)
+
+// WithKeyMangler sets the function applied to every key before it reaches
+// the driver (dogpile's key_mangler). Default: none, except for drivers
+// that implement KeyLimiter (memcached), where keys the driver cannot hold
+// are rewritten by MangleKey.
+func WithKeyMangler(m func(string) string) Option {
+	return func(r *Region) { r.mangler = m }
+}
+
+// WithCodec sets the codec for values other than []byte and string.
+// Default: JSONCodec.
+func WithCodec(c Codec) Option {
+	return func(r *Region) {
+		if c != nil {
+			r.codec = c
+		}
+	}
+}
+
+// WithAsyncRunner sets dogpile's async_creation_runner: when a stale value
+// exists, the caller that takes the lock also returns the stale value at
+// once and run is handed the regeneration task, which it must call exactly
+// once (typically `go task()`). The task releases the lock when done.
+// Close waits for tasks in flight. Default: none (the caller regenerates
+// synchronously).
+func WithAsyncRunner(run func(task func())) Option {
+	return func(r *Region) { r.async = run }
+}
+
+// WithLogger sets the logger for driver errors served as misses, creator
+// panics and invalidation refresh failures. Default: a logger that
+// discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(r *Region) {
+		if l != nil {
+			r.logger = l
+		}
+	}
+}
+
+// WithDriverErrorsAsMisses makes GetOrCreate and GetOrCreateMulti treat a
+// failing driver as a miss: the creator runs and its value is returned even
+// though it cannot be stored (the errors are logged and counted). Default:
+// false, driver errors fail the call. Get, Set and Delete always return
+// driver errors.
+func WithDriverErrorsAsMisses(on bool) Option {
+	return func(r *Region) { r.errorsAsMisses = on }
+}
+
+// CallOption adjusts one call of Get, Set, GetOrCreate and their multi
+// versions.
+type CallOption func(*callConfig)
+
+type callConfig struct {
+	expiration    time.Duration
+	hasExpiration bool
+	ignore        bool
+	shouldCache   func(any) bool
+}
+
+// WithExpiration overrides the region's expiration for this call: reads
+// judge freshness with d, writes pass a TTL derived from d to the driver.
+// d == 0 means never expire; negative d is an error.
+func WithExpiration(d time.Duration) CallOption {
+	return func(c *callConfig) { c.expiration, c.hasExpiration = d, true }
+}
+
+// IgnoreExpiration makes a read accept a value however old it is, and
+// soft-invalidated values too (dogpile's ignore_expiration). Values older
+// than a hard invalidation are still misses.
+func IgnoreExpiration() CallOption {
+	return func(c *callConfig) { c.ignore = true }
+}
+
+// ShouldCache gives GetOrCreate a predicate on the created value: when it
+// returns false the value is returned but not stored (dogpile's
+// should_cache_fn). The predicate's type must match the call's T; on a
+// call of another type it is not applied (values are cached).
+func ShouldCache[T any](pred func(T) bool) CallOption {
+	return func(c *callConfig) {
+		c.shouldCache = func(v any) bool {
+			t, ok := v.(T)
+			return !ok || pred(t)
+		}
+	}
+}

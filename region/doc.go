@@ -1,0 +1,60 @@
+// Package region is a cache abstraction modelled on Python's dogpile.cache:
+// a named Region is configured once, with a driver name, an expiration and
+// driver arguments (or from a flat config map), and is then handed to
+// everything in the program that caches, web sessions included.
+//
+// # Why regions
+//
+// Most Go caches are a store. A region is a policy over a store: how long
+// values are fresh, how they are invalidated, how keys are mangled for the
+// store, and above all how a missing or stale value is regenerated. Code
+// that caches talks to the region; which store sits underneath (in-process
+// bigcache, memcached, redis, files, nothing) is configuration, so the same
+// program runs on a laptop and on a fleet.
+//
+// # The dogpile lock
+//
+// GetOrCreate guards regeneration with a lock per key. When a value is
+// missing, one caller runs the creator and the others wait for it, then
+// read what it stored: a cold key under load costs one creator call, not
+// one per request. When a value is stale (past its expiration, or soft
+// invalidated), one caller regenerates it and all others are served the
+// stale value at once, without waiting; with an async runner even that
+// caller returns at once. Waiting honours the context. The lock is the
+// driver's own when it has one (memcached add, redis SET NX, file locks),
+// so the guarantee holds across processes, layered over an in-process lock
+// so that one goroutine per process contends for it.
+//
+// # Expiration and the stale window
+//
+// Each value is stored in an envelope that records when it was created,
+// and freshness is judged from it, so expiration works the same on every
+// driver. The driver is also given a TTL of expiration + stale window, so
+// a value that is never read again is still evicted, while a stale value
+// lives long enough to be served during its regeneration.
+//
+// # Invalidation
+//
+// Invalidate(Hard) turns every value stored so far into a miss;
+// Invalidate(Soft) turns them stale. By default this is recorded in the
+// process (as in dogpile); with SharedInvalidation it is stored in the
+// driver, so every process sharing the store sees it.
+//
+// # Values
+//
+// The API is generic: Get[T], Set, GetOrCreate[T] and their multi
+// versions decode straight into the caller's type. []byte and string are
+// stored as they are; other values go through the region's Codec (JSON by
+// default). A miss is always ErrNotFound, never a zero value with a nil
+// error; stored bytes that no longer decode (another format version, a
+// changed type, corruption) are a miss and get regenerated.
+//
+// # Drivers
+//
+// Drivers register by name when their package is imported, as database/sql
+// drivers do (import _ "github.com/gosess/gosess/region/drivers/memory").
+// The Driver contract is small and byte-oriented; optional capabilities
+// (Locker, KeyLimiter, LockFree, io.Closer) are found by type assertion,
+// through proxies that implement Unwrapper. The regiontest package runs the
+// conformance suite every driver must pass.
+package region

@@ -1,0 +1,107 @@
+package region
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// The envelope is what the region stores in the driver for every value:
+//
+//	byte 0     magic 0xD9
+//	byte 1     format version (1)
+//	byte 2     payload kind: 0 codec, 1 []byte, 2 string
+//	bytes 3-10 creation time, Unix nanoseconds, big endian
+//	bytes 11-  payload
+//
+// Bytes that do not parse as an envelope of this version are a miss.
+const (
+	envMagic   byte = 0xD9
+	envVersion byte = 1
+	envHeader       = 11
+
+	kindCodec  byte = 0
+	kindBytes  byte = 1
+	kindString byte = 2
+)
+
+// entry is a parsed envelope.
+type entry struct {
+	kind    byte
+	created int64 // Unix nanoseconds
+	payload []byte
+}
+
+func parseEnvelope(b []byte) (entry, bool) {
+	if len(b) < envHeader || b[0] != envMagic || b[1] != envVersion || b[2] > kindString {
+		return entry{}, false
+	}
+	return entry{kind: b[2], created: int64(binary.BigEndian.Uint64(b[3:11])), payload: b[envHeader:]}, true
+}
+
+func buildEnvelope(kind byte, created int64, payload []byte, payloadStr string) []byte {
+	n := len(payload)
+	if kind == kindString {
+		n = len(payloadStr)
+	}
+	b := make([]byte, envHeader+n)
+	b[0], b[1], b[2] = envMagic, envVersion, kind
+	binary.BigEndian.PutUint64(b[3:11], uint64(created))
+	if kind == kindString {
+		copy(b[envHeader:], payloadStr)
+	} else {
+		copy(b[envHeader:], payload)
+	}
+	return b
+}
+
+// encodeValue builds the envelope for v, created now.
+func encodeValue[T any](c Codec, v T, created time.Time) ([]byte, error) {
+	switch x := any(v).(type) {
+	case []byte:
+		return buildEnvelope(kindBytes, created.UnixNano(), x, ""), nil
+	case string:
+		return buildEnvelope(kindString, created.UnixNano(), nil, x), nil
+	}
+	p, err := c.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%T): %w", ErrEncode, v, err)
+	}
+	return buildEnvelope(kindCodec, created.UnixNano(), p, ""), nil
+}
+
+// decodeValue decodes the payload of e into a T. A kind that does not
+// fit T, or a payload the codec rejects, is an error (the caller treats it
+// as a miss).
+func decodeValue[T any](c Codec, e entry) (T, error) {
+	var v T
+	switch p := any(&v).(type) {
+	case *[]byte:
+		if e.kind == kindBytes {
+			*p = e.payload
+			return v, nil
+		}
+	case *string:
+		if e.kind == kindString {
+			*p = string(e.payload)
+			return v, nil
+		}
+	case *any:
+		switch e.kind {
+		case kindBytes:
+			*p = e.payload
+			return v, nil
+		case kindString:
+			*p = string(e.payload)
+			return v, nil
+		}
+	}
+	if e.kind != kindCodec {
+		return v, fmt.Errorf("stored kind %d does not decode into %T", e.kind, v)
+	}
+	if err := c.Unmarshal(e.payload, &v); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}

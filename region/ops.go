@@ -1,0 +1,210 @@
+package region
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Item is a value with its metadata, as returned by GetItem.
+type Item[T any] struct {
+	// Value is the stored value.
+	Value T
+	// Created is when the value was stored (by any process).
+	Created time.Time
+}
+
+// Age is how long ago the value was created.
+func (it Item[T]) Age() time.Duration { return time.Since(it.Created) }
+
+// Get returns the value stored under key, decoded into a T. A key that is
+// absent, expired, invalidated, or whose bytes do not decode into a T
+// returns ErrNotFound (and the zero T). Driver failures are returned
+// wrapped.
+func Get[T any](ctx context.Context, r *Region, key string, opts ...CallOption) (T, error) {
+	it, err := GetItem[T](ctx, r, key, opts...)
+	return it.Value, err
+}
+
+// GetItem is Get with the value's metadata (creation time, age).
+func GetItem[T any](ctx context.Context, r *Region, key string, opts ...CallOption) (Item[T], error) {
+	var it Item[T]
+	st, c, err := r.prepare(key, false, opts)
+	if err != nil {
+		return it, err
+	}
+	v, created, f, err := lookup[T](ctx, r, st, st.mangleKey(key), &c)
+	if err != nil {
+		return it, fmt.Errorf("region %q: get %q: %w", r.name, key, err)
+	}
+	if f != fresh {
+		r.stats.misses.Add(1)
+		return it, fmt.Errorf("region %q: get %q: %w", r.name, key, ErrNotFound)
+	}
+	r.stats.hits.Add(1)
+	return Item[T]{Value: v, Created: time.Unix(0, created)}, nil
+}
+
+// Set stores v under key, with the region's expiration or the one given
+// by WithExpiration. A value the codec cannot encode fails with ErrEncode
+// and nothing is stored.
+func Set[T any](ctx context.Context, r *Region, key string, v T, opts ...CallOption) error {
+	st, c, err := r.prepare(key, false, opts)
+	if err != nil {
+		return err
+	}
+	b, err := encodeValue(r.codec, v, time.Now())
+	if err != nil {
+		return fmt.Errorf("region %q: set %q: %w", r.name, key, err)
+	}
+	if err := st.driver.Set(ctx, st.mangleKey(key), b, st.ttl(&c)); err != nil {
+		r.stats.driverErrors.Add(1)
+		return fmt.Errorf("region %q: set %q: %w", r.name, key, err)
+	}
+	return nil
+}
+
+// GetMulti returns the fresh values of keys, decoded into T. Keys that miss
+// are absent from the map, never present with a zero value. Duplicate keys
+// are read once.
+func GetMulti[T any](ctx context.Context, r *Region, keys []string, opts ...CallOption) (map[string]T, error) {
+	st, c, err := r.prepare("", true, opts)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := r.mangleAll(st, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]T, len(ks.orig))
+	if len(ks.orig) == 0 {
+		return out, nil
+	}
+	raw, err := st.driver.GetMulti(ctx, ks.mangled)
+	if err != nil {
+		r.stats.driverErrors.Add(1)
+		return nil, fmt.Errorf("region %q: get multi: %w", r.name, err)
+	}
+	now := time.Now().UnixNano()
+	for i, mk := range ks.mangled {
+		v, _, f := judgeBytes[T](ctx, r, st, raw[mk], &c, now)
+		if f == fresh {
+			out[ks.orig[i]] = v
+			r.stats.hits.Add(1)
+		} else {
+			r.stats.misses.Add(1)
+		}
+	}
+	return out, nil
+}
+
+// SetMulti stores every value (dogpile's set_multi). It is not atomic:
+// on a driver error some values may be stored. A value the codec cannot
+// encode fails the whole call before anything is stored.
+func SetMulti[T any](ctx context.Context, r *Region, values map[string]T, opts ...CallOption) error {
+	st, c, err := r.prepare("", true, opts)
+	if err != nil {
+		return err
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	now := time.Now()
+	items := make(map[string][]byte, len(values))
+	for k, v := range values {
+		if err := r.checkKey(k); err != nil {
+			return err
+		}
+		b, err := encodeValue(r.codec, v, now)
+		if err != nil {
+			return fmt.Errorf("region %q: set multi %q: %w", r.name, k, err)
+		}
+		items[st.mangleKey(k)] = b
+	}
+	if err := st.driver.SetMulti(ctx, items, st.ttl(&c)); err != nil {
+		r.stats.driverErrors.Add(1)
+		return fmt.Errorf("region %q: set multi: %w", r.name, err)
+	}
+	return nil
+}
+
+// prepare checks the region, the key (unless multi) and the call options.
+func (r *Region) prepare(key string, multi bool, opts []CallOption) (*state, callConfig, error) {
+	st, err := r.current()
+	if err != nil {
+		return nil, callConfig{}, err
+	}
+	if !multi {
+		if err := r.checkKey(key); err != nil {
+			return nil, callConfig{}, err
+		}
+	}
+	var c callConfig
+	if len(opts) > 0 {
+		if c, err = r.callConfig(opts); err != nil {
+			return nil, c, err
+		}
+	}
+	return st, c, nil
+}
+
+// keySet is a deduplicated list of keys with their mangled forms.
+type keySet struct {
+	orig, mangled []string
+}
+
+func (r *Region) mangleAll(st *state, keys []string) (keySet, error) {
+	ks := keySet{orig: make([]string, 0, len(keys)), mangled: make([]string, 0, len(keys))}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if err := r.checkKey(k); err != nil {
+			return ks, err
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		ks.orig = append(ks.orig, k)
+		ks.mangled = append(ks.mangled, st.mangleKey(k))
+	}
+	return ks, nil
+}
+
+// lookup reads and classifies one key. A driver error is returned; absent
+// or undecodable values are `missing` with a nil error.
+func lookup[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (T, int64, freshness, error) {
+	b, err := st.driver.Get(ctx, mk)
+	if err != nil {
+		var zero T
+		if errors.Is(err, ErrNotFound) {
+			return zero, 0, missing, nil
+		}
+		r.stats.driverErrors.Add(1)
+		return zero, 0, missing, err
+	}
+	v, created, f := judgeBytes[T](ctx, r, st, b, c, time.Now().UnixNano())
+	return v, created, f, nil
+}
+
+// judgeBytes parses, classifies and decodes stored bytes (nil = absent).
+func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64) (T, int64, freshness) {
+	var zero T
+	if b == nil {
+		return zero, 0, missing
+	}
+	e, ok := parseEnvelope(b)
+	if !ok {
+		return zero, 0, missing
+	}
+	f := r.judge(ctx, st, e, c, now)
+	if f == missing {
+		return zero, 0, missing
+	}
+	v, err := decodeValue[T](r.codec, e)
+	if err != nil {
+		r.logger.Debug("region: stored value does not decode; treated as a miss", "region", r.name, "err", err)
+		return zero, 0, missing
+	}
+	return v, e.created, f
+}

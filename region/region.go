@@ -1,0 +1,488 @@
+package region
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrClosed is returned by every operation on a region after Close.
+var ErrClosed = errors.New("region: closed")
+
+// Region is a named cache region: a driver configured once, plus the
+// expiry, invalidation, key mangling and dogpile locking that every value
+// stored through it gets. A Region is safe for concurrent use. Build one
+// with New, configure it once with Configure, ConfigureDriver or
+// ConfigureFromConfig, and hand it to everything that caches: app data,
+// memoized functions and the dogpile session backend can share it.
+type Region struct {
+	name           string
+	mangler        func(string) string
+	codec          Codec
+	async          func(task func())
+	logger         *slog.Logger
+	errorsAsMisses bool
+
+	locks *keyLocks
+	stats stats
+
+	configMu sync.Mutex
+	state    atomic.Pointer[state]
+	closed   atomic.Bool
+	asyncMu  sync.Mutex // orders tasks.Add before Close's tasks.Wait
+	tasks    sync.WaitGroup
+}
+
+// state is what Configure sets; it is swapped atomically.
+type state struct {
+	driver     Driver
+	actual     Driver
+	expiration time.Duration
+	stale      time.Duration
+	inval      Invalidation
+	locker     Locker
+	lockFree   bool
+	mangle     func(string) string // nil: identity
+	driverName string
+}
+
+// New returns an unconfigured region called name. The name appears in
+// errors, logs and metrics, and keys the shared invalidation record.
+func New(name string, opts ...Option) *Region {
+	r := &Region{
+		name:   name,
+		codec:  JSONCodec{},
+		logger: slog.New(slog.DiscardHandler),
+		locks:  newKeyLocks(),
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Name returns the region's name.
+func (r *Region) Name() string { return r.name }
+
+// IsConfigured reports whether a driver has been configured.
+func (r *Region) IsConfigured() bool { return r.state.Load() != nil }
+
+// Driver returns the configured driver, outermost proxy first; nil when
+// the region is not configured.
+func (r *Region) Driver() Driver {
+	if st := r.state.Load(); st != nil {
+		return st.driver
+	}
+	return nil
+}
+
+// ActualDriver returns the driver under all proxies (dogpile's
+// actual_backend); nil when the region is not configured.
+func (r *Region) ActualDriver() Driver {
+	if st := r.state.Load(); st != nil {
+		return st.actual
+	}
+	return nil
+}
+
+// DriverName returns the registered name of the configured driver ("" for
+// a driver given to ConfigureDriver or an unconfigured region).
+func (r *Region) DriverName() string {
+	if st := r.state.Load(); st != nil {
+		return st.driverName
+	}
+	return ""
+}
+
+// Expiration returns the configured expiration (0 = never).
+func (r *Region) Expiration() time.Duration {
+	if st := r.state.Load(); st != nil {
+		return st.expiration
+	}
+	return 0
+}
+
+// Configure builds the named driver from cfg.Arguments and makes it the
+// region's store. It fails with ErrAlreadyConfigured on a configured region
+// unless cfg.ReplaceExisting, with ErrUnknownDriver for a name no imported
+// package registered, and with ErrInvalidArgument for bad settings or
+// driver arguments.
+func (r *Region) Configure(driver string, cfg Config) error {
+	if err := r.checkConfig(cfg); err != nil {
+		return err
+	}
+	f, err := lookupDriver(driver)
+	if err != nil {
+		return fmt.Errorf("region %q: %w", r.name, err)
+	}
+	r.configMu.Lock()
+	defer r.configMu.Unlock()
+	if r.state.Load() != nil && !cfg.ReplaceExisting {
+		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
+	}
+	args := NewArguments(driver, cfg.Arguments)
+	d, err := f(DriverInfo{Region: r.name, Expiration: cfg.Expiration}, args)
+	if err == nil {
+		err = args.Err()
+		if err != nil && d != nil {
+			closeDriver(d)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("region %q: configure driver %q: %w", r.name, driver, err)
+	}
+	if d == nil {
+		return fmt.Errorf("region %q: driver %q factory returned no driver", r.name, driver)
+	}
+	r.install(d, cfg, driver)
+	return nil
+}
+
+// ConfigureDriver makes d the region's store: a driver the caller built
+// (a pre-configured client, a test driver). cfg.Arguments must be empty.
+// The region owns d from then on: Close and a replacing Configure close it
+// when it implements io.Closer.
+func (r *Region) ConfigureDriver(d Driver, cfg Config) error {
+	if d == nil {
+		return fmt.Errorf("region %q: %w: nil driver", r.name, ErrInvalidArgument)
+	}
+	if len(cfg.Arguments) > 0 {
+		return fmt.Errorf("region %q: %w: Arguments are for Configure; ConfigureDriver takes a built driver", r.name, ErrInvalidArgument)
+	}
+	if err := r.checkConfig(cfg); err != nil {
+		return err
+	}
+	r.configMu.Lock()
+	defer r.configMu.Unlock()
+	if r.state.Load() != nil && !cfg.ReplaceExisting {
+		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
+	}
+	r.install(d, cfg, "")
+	return nil
+}
+
+func (r *Region) checkConfig(cfg Config) error {
+	if r.closed.Load() {
+		return fmt.Errorf("region %q: %w", r.name, ErrClosed)
+	}
+	if cfg.Expiration < 0 {
+		return fmt.Errorf("region %q: %w: negative Expiration %v", r.name, ErrInvalidArgument, cfg.Expiration)
+	}
+	if cfg.StaleWindow < 0 {
+		return fmt.Errorf("region %q: %w: negative StaleWindow %v", r.name, ErrInvalidArgument, cfg.StaleWindow)
+	}
+	for i, p := range cfg.Wrap {
+		if p == nil {
+			return fmt.Errorf("region %q: %w: Wrap[%d] is nil", r.name, ErrInvalidArgument, i)
+		}
+	}
+	return nil
+}
+
+// install wraps d in the proxies, finds its capabilities and swaps the
+// state in. Called with configMu held.
+func (r *Region) install(d Driver, cfg Config, name string) {
+	actual := d
+	for i := len(cfg.Wrap) - 1; i >= 0; i-- {
+		d = cfg.Wrap[i](d)
+	}
+	st := &state{driver: d, actual: actual, expiration: cfg.Expiration, driverName: name}
+	if cfg.Expiration > 0 {
+		st.stale = cfg.StaleWindow
+		if st.stale == 0 {
+			st.stale = cfg.Expiration
+		}
+	}
+	st.locker, _ = capability[Locker](d)
+	if lf, ok := capability[LockFree](d); ok && lf.LockFree() {
+		st.lockFree = true
+	}
+	switch {
+	case r.mangler != nil:
+		st.mangle = r.mangler
+	default:
+		if kl, ok := capability[KeyLimiter](d); ok {
+			st.mangle = func(k string) string {
+				if kl.ValidKey(k) {
+					return k
+				}
+				return MangleKey(k)
+			}
+		}
+	}
+	strategy := cfg.Invalidation
+	if strategy == nil {
+		strategy = LocalInvalidation
+	}
+	st.inval = strategy(r.name, d, st.mangleKey)
+	old := r.state.Swap(st)
+	if old != nil {
+		closeDriver(old.driver)
+	}
+}
+
+// capability finds an optional interface on d or down its Unwrap chain.
+func capability[C any](d Driver) (C, bool) {
+	for d != nil {
+		if c, ok := d.(C); ok {
+			return c, true
+		}
+		u, ok := d.(Unwrapper)
+		if !ok {
+			break
+		}
+		d = u.Unwrap()
+	}
+	var zero C
+	return zero, false
+}
+
+func closeDriver(d Driver) {
+	if c, ok := capability[io.Closer](d); ok {
+		_ = c.Close()
+	}
+}
+
+func (st *state) mangleKey(k string) string {
+	if st.mangle == nil {
+		return k
+	}
+	return st.mangle(k)
+}
+
+// Close waits for async regenerations in flight, then closes the driver
+// when it implements io.Closer. Operations after Close fail with
+// ErrClosed. Close is idempotent.
+func (r *Region) Close() error {
+	r.asyncMu.Lock()
+	already := r.closed.Swap(true)
+	r.asyncMu.Unlock()
+	if already {
+		return nil
+	}
+	r.tasks.Wait()
+	r.configMu.Lock()
+	defer r.configMu.Unlock()
+	if st := r.state.Load(); st != nil {
+		if c, ok := capability[io.Closer](st.driver); ok {
+			return c.Close()
+		}
+	}
+	return nil
+}
+
+// current returns the state for an operation, or ErrNotConfigured /
+// ErrClosed.
+func (r *Region) current() (*state, error) {
+	st := r.state.Load()
+	if st == nil {
+		return nil, fmt.Errorf("region %q: %w", r.name, ErrNotConfigured)
+	}
+	if r.closed.Load() {
+		return nil, fmt.Errorf("region %q: %w", r.name, ErrClosed)
+	}
+	return st, nil
+}
+
+func (r *Region) checkKey(key string) error {
+	if key == "" {
+		return fmt.Errorf("region %q: %w: empty key", r.name, ErrInvalidArgument)
+	}
+	return nil
+}
+
+func (r *Region) callConfig(opts []CallOption) (callConfig, error) {
+	var c callConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	if c.hasExpiration && c.expiration < 0 {
+		return c, fmt.Errorf("region %q: %w: negative expiration %v", r.name, ErrInvalidArgument, c.expiration)
+	}
+	return c, nil
+}
+
+// expiration is the freshness limit of a read or write (0 = never).
+func (st *state) expirationFor(c *callConfig) time.Duration {
+	if c.hasExpiration {
+		return c.expiration
+	}
+	return st.expiration
+}
+
+// ttl is the driver TTL of a write: expiration plus the stale window (the
+// configured one, or the expiration itself when the region has none).
+func (st *state) ttl(c *callConfig) time.Duration {
+	exp := st.expirationFor(c)
+	if exp == 0 {
+		return 0
+	}
+	stale := st.stale
+	if stale == 0 {
+		stale = exp
+	}
+	return exp + stale
+}
+
+// freshness classifies a stored entry.
+type freshness int
+
+const (
+	missing freshness = iota
+	stale
+	fresh
+)
+
+// judge classifies e at now against expiration and invalidation. ignore
+// accepts expired and soft-invalidated values.
+func (r *Region) judge(ctx context.Context, st *state, e entry, c *callConfig, now int64) freshness {
+	inv, err := st.inval.State(ctx)
+	if err != nil {
+		r.stats.driverErrors.Add(1)
+		logInvalidationError(r.logger, r.name, err)
+	}
+	if h := inv.hardNanos(); h != 0 && e.created <= h {
+		return missing
+	}
+	if c.ignore {
+		return fresh
+	}
+	if s := inv.softNanos(); s != 0 && e.created <= s {
+		return stale
+	}
+	if exp := st.expirationFor(c); exp > 0 && now-e.created > int64(exp) {
+		return stale
+	}
+	return fresh
+}
+
+// Mutex returns the dogpile mutex for key (mangled as the region mangles
+// keys): the in-process mutex, layered over the driver's distributed one
+// when the driver implements Locker. Other layers (the session backends)
+// use it to serialize their own read-modify-write cycles with the region's
+// regenerations. It returns ErrNotConfigured's state as a mutex that
+// fails.
+func (r *Region) Mutex(key string) Mutex {
+	st, err := r.current()
+	if err != nil {
+		return errMutex{err}
+	}
+	return r.mutexFor(st, st.mangleKey(key))
+}
+
+func (r *Region) mutexFor(st *state, mk string) Mutex {
+	if st.lockFree {
+		return freeMutex{}
+	}
+	local := &localMutex{reg: r.locks, key: mk}
+	if st.locker == nil {
+		return local
+	}
+	return &layeredMutex{local: local, remote: st.locker.Mutex(mk)}
+}
+
+type errMutex struct{ err error }
+
+func (m errMutex) TryLock(context.Context) (bool, error) { return false, m.err }
+func (m errMutex) Lock(context.Context) error            { return m.err }
+func (m errMutex) Unlock(context.Context) error          { return m.err }
+
+// KeyIsLocked reports whether a regeneration of key is under way in this
+// process. Unlike dogpile's key_is_locked it applies the key mangler, so
+// it is asked with the same key as Get. When nothing in this process holds
+// the key and the driver's mutex can report its state (a method
+// `Locked(ctx) (bool, error)`), the driver is asked too.
+func (r *Region) KeyIsLocked(ctx context.Context, key string) (bool, error) {
+	st, err := r.current()
+	if err != nil {
+		return false, err
+	}
+	mk := st.mangleKey(key)
+	if r.locks.locked(mk) {
+		return true, nil
+	}
+	if st.locker != nil {
+		if q, ok := st.locker.Mutex(mk).(interface {
+			Locked(context.Context) (bool, error)
+		}); ok {
+			return q.Locked(ctx)
+		}
+	}
+	return false, nil
+}
+
+// Delete removes key. Deleting an absent key is not an error.
+func (r *Region) Delete(ctx context.Context, key string) error {
+	st, err := r.current()
+	if err != nil {
+		return err
+	}
+	if err := r.checkKey(key); err != nil {
+		return err
+	}
+	if err := st.driver.Delete(ctx, st.mangleKey(key)); err != nil {
+		r.stats.driverErrors.Add(1)
+		return fmt.Errorf("region %q: delete %q: %w", r.name, key, err)
+	}
+	return nil
+}
+
+// DeleteMulti removes every key.
+func (r *Region) DeleteMulti(ctx context.Context, keys []string) error {
+	st, err := r.current()
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	mks := make([]string, len(keys))
+	for i, k := range keys {
+		if err := r.checkKey(k); err != nil {
+			return err
+		}
+		mks[i] = st.mangleKey(k)
+	}
+	if err := st.driver.DeleteMulti(ctx, mks); err != nil {
+		r.stats.driverErrors.Add(1)
+		return fmt.Errorf("region %q: delete multi: %w", r.name, err)
+	}
+	return nil
+}
+
+// Invalidate invalidates every value stored so far, in mode Hard or Soft,
+// using context.Background (see InvalidateContext).
+func (r *Region) Invalidate(mode Mode) error {
+	return r.InvalidateContext(context.Background(), mode)
+}
+
+// InvalidateContext invalidates every value stored so far: Hard makes them
+// misses, Soft makes them stale (served while one caller regenerates). Soft
+// needs an expiration, as in dogpile. With SharedInvalidation the record is
+// written to the driver, which is why a context is taken.
+func (r *Region) InvalidateContext(ctx context.Context, mode Mode) error {
+	st, err := r.current()
+	if err != nil {
+		return err
+	}
+	switch mode {
+	case Hard:
+	case Soft:
+		if st.expiration == 0 {
+			return fmt.Errorf("region %q: %w: soft invalidation needs an expiration (Config.Expiration > 0)", r.name, ErrInvalidArgument)
+		}
+	default:
+		return fmt.Errorf("region %q: %w: invalidation mode %v", r.name, ErrInvalidArgument, mode)
+	}
+	if err := st.inval.Invalidate(ctx, mode, time.Now()); err != nil {
+		return fmt.Errorf("region %q: invalidate: %w", r.name, err)
+	}
+	return nil
+}

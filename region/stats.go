@@ -1,0 +1,53 @@
+package region
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Stats is a snapshot of a region's counters since New. The metrics
+// package turns them into Prometheus metrics; they are cheap atomic
+// counters always kept.
+type Stats struct {
+	// Hits counts reads that found a fresh value (Get, GetOrCreate, multi
+	// versions count each key).
+	Hits uint64
+	// Misses counts reads that found no usable value.
+	Misses uint64
+	// StaleServed counts stale values returned while another caller (or an
+	// async task) regenerated them.
+	StaleServed uint64
+	// CreatorRuns counts calls of creators; CreatorErrors those that
+	// returned an error or panicked; CreatorTime is their total duration.
+	CreatorRuns, CreatorErrors uint64
+	CreatorTime                time.Duration
+	// LockWaits counts blocking waits for a dogpile lock; LockWaitTime is
+	// their total duration.
+	LockWaits    uint64
+	LockWaitTime time.Duration
+	// DriverErrors counts errors returned by the driver.
+	DriverErrors uint64
+}
+
+type stats struct {
+	hits, misses, staleServed            atomic.Uint64
+	creatorRuns, creatorErrors           atomic.Uint64
+	creatorNanos, lockWaits, lockWaitNan atomic.Uint64
+	driverErrors                         atomic.Uint64
+}
+
+// Stats returns a snapshot of the region's counters.
+func (r *Region) Stats() Stats {
+	s := &r.stats
+	return Stats{
+		Hits:          s.hits.Load(),
+		Misses:        s.misses.Load(),
+		StaleServed:   s.staleServed.Load(),
+		CreatorRuns:   s.creatorRuns.Load(),
+		CreatorErrors: s.creatorErrors.Load(),
+		CreatorTime:   time.Duration(s.creatorNanos.Load()),
+		LockWaits:     s.lockWaits.Load(),
+		LockWaitTime:  time.Duration(s.lockWaitNan.Load()),
+		DriverErrors:  s.driverErrors.Load(),
+	}
+}
