@@ -1,0 +1,100 @@
+// Package memcached is the region driver for memcached servers, registered
+// as "memcached". It is the driver to use when several processes or hosts
+// should share one cache: they see each other's values, and with
+// distributed_lock on, one process in the whole fleet regenerates a
+// missing value while the others wait for it.
+//
+// Import it for its side effect to make the name available to
+// (*region.Region).Configure and ConfigureFromConfig:
+//
+//	import _ "github.com/gosess/gosess/region/drivers/memcached"
+//
+//	err := r.Configure("memcached", region.Config{
+//		Expiration: 5 * time.Minute,
+//		Arguments: map[string]any{
+//			"url":              "10.0.0.1:11211,10.0.0.2:11211",
+//			"distributed_lock": true,
+//		},
+//	})
+//
+// or build one with New (and Locking) and hand it to
+// (*region.Region).ConfigureDriver. The client is
+// github.com/bradfitz/gomemcache, speaking memcached's text protocol.
+//
+// # Arguments
+//
+// The names are those of dogpile.cache's memcached backends where dogpile
+// has one. Values may be Go values or strings from a config file;
+// durations are seconds ("30", "0.5") or Go durations ("250ms"). Unknown
+// arguments are an error. Config documents the struct form of each.
+//
+//	url                    memcached address(es): "host:port", a Unix socket
+//	                       path, a comma-separated list or a list; several
+//	                       servers share the keys by a hash of the key.
+//	                       Required.
+//	distributed_lock       share the region's dogpile lock through memcached,
+//	                       so one process of all regenerates a value
+//	                       (default false: each process locks on its own)
+//	lock_timeout           how long a lock outlives a holder that never
+//	                       releases it, whole seconds (default 30s; 0, dogpile's
+//	                       "never", is refused)
+//	lock_sleep             longest wait between attempts to take a busy
+//	                       lock; waits start at 5ms and double (default 100ms)
+//	memcached_expire_time  memcached expiry of every item, replacing the TTL
+//	                       the region asks for (default 0: the region's TTL,
+//	                       its expiration plus its stale window)
+//	timeout                bound on connecting and on each read or write
+//	                       (default 500ms)
+//	max_idle_conns         idle connections kept per server (default 16)
+//	multi_concurrency      round trips a SetMulti or DeleteMulti runs at
+//	                       once (default 8)
+//
+// # Keys
+//
+// memcached keys are at most 250 bytes without spaces or control
+// characters. The driver implements region.KeyLimiter so a region rewrites
+// other keys with its mangler, and it also rewrites them itself (see
+// Driver.StoreKey): "~gs:h:", a readable head of the key and its SHA-256.
+// So no key is ever refused, and a key is never silently shortened into
+// another key's name. Keys starting with "~gs:" are reserved for the
+// driver's own items and are rewritten the same way.
+//
+// # Expiry
+//
+// The TTL the region passes becomes memcached's per-item expiry, rounded
+// up to whole seconds (a sub-second TTL becomes one second, never 0, which
+// would mean "never"). memcached reads an expiry above 30 days as an
+// absolute Unix time; the driver converts longer TTLs with the client's
+// clock, so client and server clocks should agree.
+//
+// # Multi operations
+//
+// GetMulti sends one "gets" per server for all its keys, the servers in
+// parallel. memcached's text protocol has no multi-set or multi-delete, so
+// SetMulti and DeleteMulti send one command per item, several at once
+// (multi_concurrency), and join the distinct errors.
+//
+// # Distributed lock
+//
+// With distributed_lock the factory returns a *LockingDriver, which
+// implements region.Locker; without it the driver does not, and the region
+// uses its in-process lock. A lock is a memcached item added with "add"
+// (atomic: one client wins) holding a random token, with lock_timeout as
+// its expiry, so a holder that dies frees its key after lock_timeout.
+// Releasing checks the token and swaps it for an empty "released" item
+// with "cas", so a slow holder whose lock expired cannot release the lock
+// of the next holder. Waiters poll with a short jittered backoff (bounded
+// by lock_sleep, unlike dogpile's, which grows without limit) and stop when
+// their context is done.
+//
+// # Failures
+//
+// An operation on an unreachable or hung server fails with an error
+// wrapping the network error after about timeout (connection refused
+// fails at once); it never hangs or panics, and the driver reconnects by
+// itself when the server is back. A value over the server's item size
+// limit (memcached -I, 1 MiB by default) fails with an error wrapping
+// region.ErrValueTooLarge. gomemcache takes no context, so the context of
+// an operation is checked before each round trip, and a round trip that
+// has started is bounded by timeout instead.
+package memcached

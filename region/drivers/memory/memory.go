@@ -1,0 +1,349 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/allegro/bigcache/v3"
+
+	"github.com/gosess/gosess/region"
+)
+
+// Name is the name the driver is registered under.
+const Name = "memory"
+
+// Defaults used for zero fields of Config.
+const (
+	DefaultShards             = 1024
+	DefaultMaxEntriesInWindow = 10_000
+	DefaultMaxEntrySize       = 500
+	DefaultLifeWindow         = 10 * time.Minute
+	DefaultCleanWindow        = time.Minute
+)
+
+// ErrClosed is returned by every operation on a driver after Close.
+var ErrClosed = errors.New("memory driver: closed")
+
+func init() {
+	region.Register(Name, factory)
+}
+
+// Config configures a memory driver. The zero value is usable: every zero
+// field takes the default documented on it.
+type Config struct {
+	// Shards is the number of independently locked shards; it must be a
+	// power of two. More shards mean less lock contention; with MaxSizeMB
+	// set, each shard gets MaxSizeMB/Shards of memory. Default 1024.
+	Shards int
+
+	// MaxSizeMB bounds the memory of the stored entries, in megabytes
+	// (bigcache's HardMaxCacheSize). When a shard is full its oldest
+	// entries are evicted. 0 means unbounded (the default).
+	MaxSizeMB int
+
+	// MaxEntriesInWindow is the number of entries expected in one life
+	// window. It only sizes the initial allocation. Default 10000.
+	MaxEntriesInWindow int
+
+	// MaxEntrySize is the expected size of one entry in bytes. It only
+	// sizes the initial allocation; larger entries are accepted.
+	// Default 500.
+	MaxEntrySize int
+
+	// LifeWindow is how long an entry may stay before it is evicted,
+	// whatever the TTL given to Set (bigcache has no per-item TTL; the
+	// region decides freshness from its envelope). bigcache counts whole
+	// seconds. Default 10 minutes; drivers built by region.Configure
+	// default to twice the region's expiration (at least one second).
+	LifeWindow time.Duration
+
+	// CleanWindow is the interval of the background goroutine that removes
+	// entries older than LifeWindow. 0 means the default, one minute; a
+	// negative value disables the cleaner (expired entries are then
+	// removed only when their shard takes a new entry). Close stops it.
+	CleanWindow time.Duration
+
+	// Verbose lets bigcache log memory allocations with the standard
+	// logger. Default false.
+	Verbose bool
+}
+
+// withDefaults returns c with its zero fields set to their defaults, and
+// checks the values.
+func (c Config) withDefaults() (Config, error) {
+	if c.Shards == 0 {
+		c.Shards = DefaultShards
+	}
+	if c.MaxEntriesInWindow == 0 {
+		c.MaxEntriesInWindow = DefaultMaxEntriesInWindow
+	}
+	if c.MaxEntrySize == 0 {
+		c.MaxEntrySize = DefaultMaxEntrySize
+	}
+	if c.LifeWindow == 0 {
+		c.LifeWindow = DefaultLifeWindow
+	}
+	if c.CleanWindow == 0 {
+		c.CleanWindow = DefaultCleanWindow
+	}
+	switch {
+	case c.Shards < 0 || c.Shards&(c.Shards-1) != 0:
+		return c, fmt.Errorf("%w: driver \"memory\" argument \"shards\": must be a power of two (1, 2, 4, ... 1024), got %d",
+			region.ErrInvalidArgument, c.Shards)
+	case c.MaxSizeMB < 0:
+		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_size_mb\": must be >= 0 (0 = unbounded), got %d",
+			region.ErrInvalidArgument, c.MaxSizeMB)
+	case c.MaxEntriesInWindow < 0:
+		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_entries_in_window\": must be >= 0, got %d",
+			region.ErrInvalidArgument, c.MaxEntriesInWindow)
+	case c.MaxEntrySize < 0:
+		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_entry_size\": must be >= 0, got %d",
+			region.ErrInvalidArgument, c.MaxEntrySize)
+	case c.LifeWindow < 0:
+		return c, fmt.Errorf("%w: driver \"memory\" argument \"life_window\": must be >= 0, got %s",
+			region.ErrInvalidArgument, c.LifeWindow)
+	}
+	return c, nil
+}
+
+// Driver is the memory driver: a region.Driver and io.Closer on one
+// bigcache instance. It is safe for concurrent use. Values returned by Get
+// and GetMulti are copies owned by the caller; values given to Set are
+// copied. The TTL given to Set is ignored (see the package doc).
+type Driver struct {
+	cache     atomic.Pointer[bigcache.BigCache]
+	cfg       Config
+	shardMax  int // bytes one shard may hold; 0 = unbounded
+	closeOnce sync.Once
+}
+
+// New builds a driver from cfg (zero fields take their defaults). The
+// error wraps region.ErrInvalidArgument for a bad field. The driver starts
+// a cleaner goroutine unless CleanWindow is negative; call Close to stop it.
+func New(cfg Config) (*Driver, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	bc := bigcache.Config{
+		Shards:             cfg.Shards,
+		LifeWindow:         cfg.LifeWindow,
+		CleanWindow:        max(cfg.CleanWindow, 0),
+		MaxEntriesInWindow: cfg.MaxEntriesInWindow,
+		MaxEntrySize:       cfg.MaxEntrySize,
+		HardMaxCacheSize:   cfg.MaxSizeMB,
+		Verbose:            cfg.Verbose,
+	}
+	c, err := bigcache.New(context.Background(), bc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: memory driver: %w", region.ErrInvalidArgument, err)
+	}
+	d := &Driver{cfg: cfg}
+	if cfg.MaxSizeMB > 0 {
+		d.shardMax = cfg.MaxSizeMB * 1024 * 1024 / cfg.Shards
+	}
+	d.cache.Store(c)
+	return d, nil
+}
+
+// factory builds a driver from region arguments; see the package doc.
+// Unlike the Config fields, an explicit 0 for clean_window disables the
+// cleaner, and an explicit 0 for shards or life_window is an error.
+func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+	life := DefaultLifeWindow
+	if info.Expiration > 0 {
+		life = max(2*info.Expiration, time.Second)
+	}
+	cfg := Config{
+		Shards:             args.Int("shards", DefaultShards),
+		MaxEntriesInWindow: args.Int("max_entries_in_window", DefaultMaxEntriesInWindow),
+		MaxEntrySize:       args.Int("max_entry_size", DefaultMaxEntrySize),
+		LifeWindow:         args.Duration("life_window", life),
+		CleanWindow:        args.Duration("clean_window", DefaultCleanWindow),
+		Verbose:            args.Bool("verbose", false),
+	}
+	if args.Has("max_size_mb") && args.Has("hard_max_cache_size") {
+		args.Fail("max_size_mb", "give max_size_mb or its alias hard_max_cache_size, not both")
+	}
+	cfg.MaxSizeMB = args.Int("max_size_mb", args.Int("hard_max_cache_size", 0))
+	if cfg.Shards <= 0 || cfg.Shards&(cfg.Shards-1) != 0 {
+		args.Fail("shards", "must be a power of two (1, 2, 4, ... 1024), got %d", cfg.Shards)
+	}
+	if cfg.LifeWindow == 0 {
+		args.Fail("life_window", "must be > 0")
+	}
+	if err := args.Err(); err != nil {
+		return nil, err
+	}
+	if cfg.CleanWindow == 0 {
+		cfg.CleanWindow = -1 // as an argument, 0 disables the cleaner
+	}
+	d, err := New(cfg)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return d, nil
+}
+
+// Config returns the configuration in use, with defaults filled in.
+func (d *Driver) Config() Config { return d.cfg }
+
+// Get returns a copy of the value under key, or region.ErrNotFound.
+func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
+	c := d.cache.Load()
+	if c == nil {
+		return nil, ErrClosed
+	}
+	v, err := c.Get(key)
+	if err != nil {
+		return nil, getErr(key, err)
+	}
+	return v, nil
+}
+
+func getErr(key string, err error) error {
+	if errors.Is(err, bigcache.ErrEntryNotFound) {
+		return region.ErrNotFound
+	}
+	return fmt.Errorf("memory driver: get %q: %w", key, err)
+}
+
+// GetMulti returns copies of the values of the keys that are present.
+func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, error) {
+	c := d.cache.Load()
+	if c == nil {
+		return nil, ErrClosed
+	}
+	out := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		v, err := c.Get(k)
+		if err != nil {
+			if err = getErr(k, err); err == region.ErrNotFound {
+				continue
+			}
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Set stores a copy of value under key. ttl is ignored: entries live for
+// the life window (see Config.LifeWindow). A value that cannot fit in one
+// shard returns an error wrapping region.ErrValueTooLarge and removes any
+// older value under key, so a reader never sees the value it replaced.
+// Keys longer than 65535 bytes wrap region.ErrInvalidArgument.
+func (d *Driver) Set(_ context.Context, key string, value []byte, _ time.Duration) error {
+	c := d.cache.Load()
+	if c == nil {
+		return ErrClosed
+	}
+	return d.set(c, key, value)
+}
+
+// entryOverhead is what bigcache adds to key and value in a shard: an
+// 8-byte timestamp, an 8-byte hash, a 2-byte key length, and a length
+// prefix of up to 5 bytes in its queue.
+const entryOverhead = 8 + 8 + 2 + 5
+
+func (d *Driver) set(c *bigcache.BigCache, key string, value []byte) error {
+	if len(key) > math.MaxUint16 {
+		return fmt.Errorf("%w: memory driver: key of %d bytes is longer than the %d bytes bigcache can hold",
+			region.ErrInvalidArgument, len(key), math.MaxUint16)
+	}
+	if d.shardMax > 0 && len(key)+len(value)+entryOverhead >= d.shardMax {
+		_ = c.Delete(key)
+		return d.tooLarge(key, value)
+	}
+	if err := c.Set(key, value); err != nil {
+		if d.shardMax > 0 {
+			// The only error bigcache's Set returns: the entry does not
+			// fit even in an emptied shard.
+			return fmt.Errorf("%w (%w)", d.tooLarge(key, value), err)
+		}
+		return fmt.Errorf("memory driver: set %q: %w", key, err)
+	}
+	return nil
+}
+
+func (d *Driver) tooLarge(key string, value []byte) error {
+	return fmt.Errorf("%w: memory driver: key %q: value of %d bytes does not fit in a shard of %d bytes (max_size_mb %d / %d shards); raise max_size_mb or use fewer shards",
+		region.ErrValueTooLarge, key, len(value), d.shardMax, d.cfg.MaxSizeMB, d.cfg.Shards)
+}
+
+// SetMulti stores every item (as Set, ttl ignored). It stops at the first
+// error; earlier items stay stored.
+func (d *Driver) SetMulti(_ context.Context, items map[string][]byte, _ time.Duration) error {
+	c := d.cache.Load()
+	if c == nil {
+		return ErrClosed
+	}
+	for k, v := range items {
+		if err := d.set(c, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes key; an absent key is not an error.
+func (d *Driver) Delete(_ context.Context, key string) error {
+	c := d.cache.Load()
+	if c == nil {
+		return ErrClosed
+	}
+	return del(c, key)
+}
+
+func del(c *bigcache.BigCache, key string) error {
+	err := c.Delete(key)
+	if err == nil || errors.Is(err, bigcache.ErrEntryNotFound) {
+		return nil
+	}
+	return fmt.Errorf("memory driver: delete %q: %w", key, err)
+}
+
+// DeleteMulti removes every key; absent keys are not an error.
+func (d *Driver) DeleteMulti(_ context.Context, keys []string) error {
+	c := d.cache.Load()
+	if c == nil {
+		return ErrClosed
+	}
+	for _, k := range keys {
+		if err := del(c, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Len returns the number of entries held, including entries past the
+// life window that the cleaner has not removed yet.
+func (d *Driver) Len() int {
+	c := d.cache.Load()
+	if c == nil {
+		return 0
+	}
+	return c.Len()
+}
+
+// BigCache returns the underlying cache (nil after Close), for statistics
+// or benchmarks. Entries written to it directly bypass the region's
+// envelope and read as misses through a region.
+func (d *Driver) BigCache() *bigcache.BigCache { return d.cache.Load() }
+
+// Close stops the cleaner goroutine and releases the memory. Every later
+// operation returns ErrClosed. Calling Close again does nothing.
+func (d *Driver) Close() error {
+	d.closeOnce.Do(func() {
+		if c := d.cache.Swap(nil); c != nil {
+			_ = c.Close()
+		}
+	})
+	return nil
+}

@@ -1,0 +1,376 @@
+package memory
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
+)
+
+func TestMain(m *testing.M) {
+	// Every driver built by the tests is closed, so no bigcache cleaner
+	// goroutine may outlive them.
+	goleak.VerifyTestMain(m)
+}
+
+// small keeps the tests' allocations modest: 16 shards, small windows.
+var small = Config{Shards: 16, MaxEntriesInWindow: 1000, MaxEntrySize: 256}
+
+func newSmall(t *testing.T) *Driver {
+	t.Helper()
+	d, err := New(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDriverConformance(t *testing.T) {
+	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
+		func(t *testing.T) region.Driver { return newSmall(t) })
+}
+
+func TestDriverConformanceDefaults(t *testing.T) {
+	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
+		func(t *testing.T) region.Driver {
+			d, err := New(Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		})
+}
+
+// The same suite with a bounded cache and no cleaner.
+func TestDriverConformanceBounded(t *testing.T) {
+	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
+		func(t *testing.T) region.Driver {
+			d, err := build(t, region.DriverInfo{Expiration: time.Minute},
+				map[string]any{"shards": 4, "max_size_mb": 8, "clean_window": 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		})
+}
+
+func build(t *testing.T, info region.DriverInfo, args map[string]any) (*Driver, error) {
+	t.Helper()
+	d, err := factory(info, region.NewArguments(Name, args))
+	if err != nil {
+		if d != nil {
+			t.Fatalf("factory returned a driver (%#v) with error %v", d, err)
+		}
+		return nil, err
+	}
+	md := d.(*Driver)
+	t.Cleanup(func() { _ = md.Close() })
+	return md, nil
+}
+
+func TestNotALocker(t *testing.T) {
+	var d region.Driver = newSmall(t)
+	defer d.(*Driver).Close()
+	if _, ok := d.(region.Locker); ok {
+		t.Fatal("the memory driver implements region.Locker; the region's in-process locks are meant to be used")
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	d, err := build(t, region.DriverInfo{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Shards: 1024, MaxEntriesInWindow: 10_000, MaxEntrySize: 500,
+		LifeWindow: 10 * time.Minute, CleanWindow: time.Minute}
+	if got := d.Config(); got != want {
+		t.Fatalf("defaults = %+v; want %+v", got, want)
+	}
+	d2, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if got := d2.Config(); got != want {
+		t.Fatalf("New(Config{}) config = %+v; want %+v", got, want)
+	}
+}
+
+func TestLifeWindowFromExpiration(t *testing.T) {
+	for _, c := range []struct {
+		exp, want time.Duration
+	}{
+		{0, 10 * time.Minute},
+		{5 * time.Minute, 10 * time.Minute},
+		{3 * time.Second, 6 * time.Second},
+		{200 * time.Millisecond, time.Second},
+	} {
+		d, err := build(t, region.DriverInfo{Expiration: c.exp}, map[string]any{"shards": 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Config().LifeWindow; got != c.want {
+			t.Errorf("expiration %s: life window %s; want %s", c.exp, got, c.want)
+		}
+	}
+	d, err := build(t, region.DriverInfo{Expiration: time.Minute}, map[string]any{"shards": 1, "life_window": "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Config().LifeWindow; got != time.Hour {
+		t.Errorf("explicit life_window 1h gave %s", got)
+	}
+}
+
+func TestArguments(t *testing.T) {
+	d, err := build(t, region.DriverInfo{}, map[string]any{
+		"shards": "256", "max_size_mb": 64, "max_entries_in_window": 5000,
+		"max_entry_size": "1024", "life_window": 90, "clean_window": "30s", "verbose": "false",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Shards: 256, MaxSizeMB: 64, MaxEntriesInWindow: 5000, MaxEntrySize: 1024,
+		LifeWindow: 90 * time.Second, CleanWindow: 30 * time.Second}
+	if got := d.Config(); got != want {
+		t.Fatalf("config = %+v; want %+v", got, want)
+	}
+	d, err = build(t, region.DriverInfo{}, map[string]any{"shards": 2, "hard_max_cache_size": 3, "clean_window": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := d.Config(); c.MaxSizeMB != 3 || c.CleanWindow >= 0 {
+		t.Fatalf("hard_max_cache_size 3, clean_window 0 gave %+v; want MaxSizeMB 3 and the cleaner off", c)
+	}
+}
+
+func TestBadArguments(t *testing.T) {
+	for _, c := range []struct {
+		args map[string]any
+		want []string
+	}{
+		{map[string]any{"shards": 1000}, []string{"shards", "power of two", "1000"}},
+		{map[string]any{"shards": 0}, []string{"shards", "power of two"}},
+		{map[string]any{"shards": -4}, []string{"shards", "power of two"}},
+		{map[string]any{"shards": "many"}, []string{"shards", "many"}},
+		{map[string]any{"shard": 16}, []string{"shard", "does not take"}},
+		{map[string]any{"max_size_mb": -1}, []string{"max_size_mb", ">= 0"}},
+		{map[string]any{"max_size_mb": 1, "hard_max_cache_size": 1}, []string{"max_size_mb", "hard_max_cache_size", "not both"}},
+		{map[string]any{"life_window": 0}, []string{"life_window", "> 0"}},
+		{map[string]any{"life_window": "soon"}, []string{"life_window", "soon"}},
+		{map[string]any{"clean_window": "-1s"}, []string{"clean_window"}},
+		{map[string]any{"max_entry_size": -1}, []string{"max_entry_size"}},
+		{map[string]any{"max_entries_in_window": -1}, []string{"max_entries_in_window"}},
+		{map[string]any{"verbose": "perhaps"}, []string{"verbose", "perhaps"}},
+	} {
+		_, err := build(t, region.DriverInfo{}, c.args)
+		if err == nil {
+			t.Errorf("arguments %v: no error", c.args)
+			continue
+		}
+		t.Logf("%v: %v", c.args, err)
+		if !errors.Is(err, region.ErrInvalidArgument) {
+			t.Errorf("arguments %v: error %v does not match region.ErrInvalidArgument", c.args, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("arguments %v: error %q does not mention %q", c.args, err, w)
+			}
+		}
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, c := range []Config{
+		{Shards: 3}, {Shards: -2}, {MaxSizeMB: -1}, {MaxEntrySize: -1},
+		{MaxEntriesInWindow: -1}, {LifeWindow: -time.Second},
+	} {
+		d, err := New(c)
+		if err == nil {
+			d.Close()
+			t.Errorf("New(%+v): no error", c)
+		} else if !errors.Is(err, region.ErrInvalidArgument) {
+			t.Errorf("New(%+v): %v does not match region.ErrInvalidArgument", c, err)
+		}
+	}
+}
+
+func TestValueTooLarge(t *testing.T) {
+	d, err := New(Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := t.Context()
+	if err := d.Set(ctx, "k", []byte("old"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Set(ctx, "other", []byte("kept"), 0); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 2<<20)
+	err = d.Set(ctx, "k", big, 0)
+	if !errors.Is(err, region.ErrValueTooLarge) {
+		t.Fatalf("Set of 2 MB into a 1 MB shard: %v; want region.ErrValueTooLarge", err)
+	}
+	t.Log(err)
+	for _, w := range []string{"2097152", "1048576", `"k"`, "max_size_mb"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %s", err, w)
+		}
+	}
+	// The value it was to replace is gone; other values are untouched.
+	if _, err := d.Get(ctx, "k"); !errors.Is(err, region.ErrNotFound) {
+		t.Errorf("Get after a failed Set: %v; want ErrNotFound", err)
+	}
+	if v, err := d.Get(ctx, "other"); err != nil || string(v) != "kept" {
+		t.Errorf("Get(other) = %q, %v; want kept", v, err)
+	}
+	if err := d.SetMulti(ctx, map[string][]byte{"m": big}, 0); !errors.Is(err, region.ErrValueTooLarge) {
+		t.Errorf("SetMulti of 2 MB: %v; want ErrValueTooLarge", err)
+	}
+	// Just under the shard size still fits.
+	fits := make([]byte, 1<<20-64)
+	if err := d.Set(ctx, "k", fits, 0); err != nil {
+		t.Fatalf("Set of %d bytes into a 1 MB shard: %v", len(fits), err)
+	}
+	if v, err := d.Get(ctx, "k"); err != nil || !bytes.Equal(v, fits) {
+		t.Fatalf("Get of the near-limit value: %d bytes, %v", len(v), err)
+	}
+}
+
+func TestKeyTooLong(t *testing.T) {
+	d := newSmall(t)
+	defer d.Close()
+	err := d.Set(t.Context(), strings.Repeat("k", 70_000), []byte("v"), 0)
+	if !errors.Is(err, region.ErrInvalidArgument) {
+		t.Fatalf("Set with a 70000-byte key: %v; want ErrInvalidArgument", err)
+	}
+}
+
+func TestEvictionWhenFull(t *testing.T) {
+	d, err := New(Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024, CleanWindow: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := t.Context()
+	v := make([]byte, 10<<10)
+	for i := range 300 { // 3 MB through a 1 MB cache
+		if err := d.Set(ctx, "k"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26)), v, 0); err != nil {
+			t.Fatalf("Set #%d: %v", i, err)
+		}
+	}
+	if n := d.Len(); n == 0 || n >= 300 {
+		t.Fatalf("Len = %d after 3 MB through 1 MB; want the oldest evicted", n)
+	}
+}
+
+func TestClose(t *testing.T) {
+	d, err := New(Config{Shards: 2, CleanWindow: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := d.Set(ctx, "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	goleak.VerifyNone(t) // the cleaner goroutine stopped
+	if err := d.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := d.Get(ctx, "k"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Get after Close: %v; want ErrClosed", err)
+	}
+	if _, err := d.GetMulti(ctx, []string{"k"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("GetMulti after Close: %v; want ErrClosed", err)
+	}
+	if err := d.Set(ctx, "k", nil, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("Set after Close: %v; want ErrClosed", err)
+	}
+	if err := d.SetMulti(ctx, nil, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("SetMulti after Close: %v; want ErrClosed", err)
+	}
+	if err := d.Delete(ctx, "k"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Delete after Close: %v; want ErrClosed", err)
+	}
+	if err := d.DeleteMulti(ctx, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("DeleteMulti after Close: %v; want ErrClosed", err)
+	}
+	if d.Len() != 0 || d.BigCache() != nil {
+		t.Errorf("Len/BigCache after Close: %d, %v", d.Len(), d.BigCache())
+	}
+}
+
+// The cleaner removes entries older than the life window (bigcache counts
+// whole seconds, so this waits a little over two).
+func TestCleanerEvictsAfterLifeWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for bigcache's one-second clock")
+	}
+	d, err := New(Config{Shards: 1, LifeWindow: time.Second, CleanWindow: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Set(t.Context(), "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for d.Len() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("entry still held 5s after a 1s life window")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := d.Get(t.Context(), "k"); !errors.Is(err, region.ErrNotFound) {
+		t.Fatalf("Get after eviction: %v", err)
+	}
+}
+
+func BenchmarkDriverGet(b *testing.B) {
+	d, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	ctx := b.Context()
+	v := bytes.Repeat([]byte("x"), 256)
+	if err := d.Set(ctx, "key", v, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Get(ctx, "key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBigcacheGet(b *testing.B) {
+	d, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	c := d.BigCache()
+	v := bytes.Repeat([]byte("x"), 256)
+	if err := c.Set("key", v); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Get("key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

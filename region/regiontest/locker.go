@@ -1,0 +1,236 @@
+package regiontest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gosess/gosess/region"
+)
+
+// waitLong bounds every wait that must end for the suite to pass; a
+// driver that needs longer is broken for the dogpile lock anyway.
+const waitLong = 10 * time.Second
+
+// notYet is how long a blocked Lock is watched to make sure it does not
+// return early. It only has to be long enough to catch a Lock that does
+// not wait at all.
+const notYet = 50 * time.Millisecond
+
+func testLocker(t *testing.T, h *driverHarness) {
+	l, ok := h.d.(region.Locker)
+	if !ok {
+		t.Skip("driver does not implement region.Locker (the region provides in-process mutexes)")
+	}
+	if h.opts.NullLock {
+		testNullLock(t, h, l)
+		return
+	}
+	t.Run("TryLockExclusive", func(t *testing.T) { testTryLockExclusive(t, h, l) })
+	t.Run("LockWaitsForUnlock", func(t *testing.T) { testLockWaits(t, h, l) })
+	t.Run("LockHonoursDeadline", func(t *testing.T) { testLockCtx(t, h, l, true) })
+	t.Run("LockHonoursCancel", func(t *testing.T) { testLockCtx(t, h, l, false) })
+	t.Run("KeysIndependent", func(t *testing.T) { testLockKeysIndependent(t, h, l) })
+	t.Run("Threaded", func(t *testing.T) { testLockThreaded(t, h, l) })
+}
+
+func mustTry(t *testing.T, m region.Mutex, want bool, what string) {
+	t.Helper()
+	got, err := m.TryLock(t.Context())
+	if err != nil {
+		t.Fatalf("%s: TryLock: %v", what, err)
+	}
+	if got != want {
+		t.Fatalf("%s: TryLock = %v; want %v", what, got, want)
+	}
+}
+
+func mustUnlock(t *testing.T, m region.Mutex, what string) {
+	t.Helper()
+	if err := m.Unlock(t.Context()); err != nil {
+		t.Fatalf("%s: Unlock: %v", what, err)
+	}
+}
+
+func testNullLock(t *testing.T, h *driverHarness, l region.Locker) {
+	k := h.key("lock")
+	m1, m2 := l.Mutex(k), l.Mutex(k)
+	mustTry(t, m1, true, "first holder")
+	mustTry(t, m2, true, "second holder of a null lock")
+	ctx, cancel := context.WithTimeout(t.Context(), waitLong)
+	defer cancel()
+	if err := l.Mutex(k).Lock(ctx); err != nil {
+		t.Fatalf("Lock of a null lock held twice: %v; want nil at once", err)
+	}
+	mustUnlock(t, m1, "first holder")
+	mustUnlock(t, m2, "second holder")
+}
+
+func testTryLockExclusive(t *testing.T, h *driverHarness, l region.Locker) {
+	k := h.key("lock_try")
+	m1, m2 := l.Mutex(k), l.Mutex(k)
+	mustTry(t, m1, true, "free lock")
+	mustTry(t, m2, false, "lock held by another mutex value")
+	mustUnlock(t, m1, "holder")
+	mustTry(t, m2, true, "lock released by its holder")
+	mustTry(t, l.Mutex(k), false, "lock held by the second mutex value")
+	mustUnlock(t, m2, "second holder")
+	// Released for good: a fresh value can take it with Lock.
+	m3 := l.Mutex(k)
+	ctx, cancel := context.WithTimeout(t.Context(), waitLong)
+	defer cancel()
+	if err := m3.Lock(ctx); err != nil {
+		t.Fatalf("Lock of a free lock: %v", err)
+	}
+	mustUnlock(t, m3, "third holder")
+}
+
+func testLockWaits(t *testing.T, h *driverHarness, l region.Locker) {
+	k := h.key("lock_wait")
+	holder := l.Mutex(k)
+	mustTry(t, holder, true, "free lock")
+	done := make(chan error, 1)
+	waiter := l.Mutex(k)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+		defer cancel()
+		done <- waiter.Lock(ctx)
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("Lock returned %v while another mutex held the lock; want it to wait", err)
+	case <-time.After(notYet):
+	}
+	mustUnlock(t, holder, "holder")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Lock after the holder's Unlock: %v", err)
+		}
+	case <-time.After(waitLong):
+		t.Fatalf("Lock still waiting %s after the holder's Unlock", waitLong)
+	}
+	mustTry(t, l.Mutex(k), false, "lock taken by the waiter")
+	mustUnlock(t, waiter, "waiter")
+	m := l.Mutex(k)
+	mustTry(t, m, true, "lock released by the waiter")
+	mustUnlock(t, m, "last holder")
+}
+
+// unlockLater unlocks the last holder in tests that leave the lock held.
+func unlockLater(t *testing.T, m region.Mutex) {
+	t.Cleanup(func() { _ = m.Unlock(context.Background()) })
+}
+
+func testLockCtx(t *testing.T, h *driverHarness, l region.Locker, deadline bool) {
+	k := h.key(fmt.Sprintf("lock_ctx_%v", deadline))
+	holder := l.Mutex(k)
+	mustTry(t, holder, true, "free lock")
+	var ctx context.Context
+	var cancel context.CancelFunc
+	var want error
+	if deadline {
+		ctx, cancel = context.WithTimeout(t.Context(), 100*time.Millisecond)
+		want = context.DeadlineExceeded
+	} else {
+		ctx, cancel = context.WithCancel(t.Context())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		want = context.Canceled
+	}
+	defer cancel()
+	start := time.Now()
+	done := make(chan error, 1)
+	waiter := l.Mutex(k)
+	go func() { done <- waiter.Lock(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, want) {
+			t.Fatalf("Lock with a held lock and a done context = %v; want an error matching %v", err, want)
+		}
+	case <-time.After(waitLong):
+		t.Fatalf("Lock ignored its context: still waiting %s after it was done", waitLong)
+	}
+	if el := time.Since(start); el < 90*time.Millisecond {
+		t.Fatalf("Lock returned after %s, before its context was done", el)
+	}
+	// The waiter holds nothing: once the holder lets go the lock is free.
+	mustUnlock(t, holder, "holder")
+	m := l.Mutex(k)
+	mustTry(t, m, true, "lock after a waiter gave up")
+	mustUnlock(t, m, "new holder")
+
+	// A context that is already done fails at once on a held lock.
+	mustTry(t, holder, true, "free lock")
+	unlockLater(t, holder)
+	dead, cancelDead := context.WithCancel(t.Context())
+	cancelDead()
+	if err := l.Mutex(k).Lock(dead); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock with a cancelled context on a held lock = %v; want context.Canceled", err)
+	}
+}
+
+func testLockKeysIndependent(t *testing.T, h *driverHarness, l region.Locker) {
+	a, b := l.Mutex(h.key("A")), l.Mutex(h.key("B"))
+	mustTry(t, a, true, "lock A")
+	unlockLater(t, a)
+	mustTry(t, b, true, "lock B while A is held")
+	mustTry(t, l.Mutex(h.key("B")), false, "lock B held")
+	mustUnlock(t, b, "B")
+	ctx, cancel := context.WithTimeout(t.Context(), waitLong)
+	defer cancel()
+	b2 := l.Mutex(h.key("B"))
+	if err := b2.Lock(ctx); err != nil {
+		t.Fatalf("Lock B while A is held: %v", err)
+	}
+	mustUnlock(t, b2, "B")
+	mustTry(t, l.Mutex(h.key("A")), false, "lock A still held")
+}
+
+// testLockThreaded has goroutines take one lock in turn and checks that
+// no two are ever inside at once (dogpile's test_mutex_threaded).
+func testLockThreaded(t *testing.T, h *driverHarness, l region.Locker) {
+	k := h.key("lock_threaded")
+	const workers, rounds = 5, 5
+	var inside, overlaps, entered atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			for range rounds {
+				ctx, cancel := context.WithTimeout(t.Context(), waitLong)
+				m := l.Mutex(k)
+				err := m.Lock(ctx)
+				cancel()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if inside.Add(1) > 1 {
+					overlaps.Add(1)
+				}
+				entered.Add(1)
+				time.Sleep(2 * time.Millisecond)
+				inside.Add(-1)
+				if err := m.Unlock(context.Background()); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("%d times two holders were inside the same lock", n)
+	}
+	if n := entered.Load(); n != workers*rounds && !t.Failed() {
+		t.Errorf("lock entered %d times; want %d", n, workers*rounds)
+	}
+}
