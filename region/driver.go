@@ -110,4 +110,7 @@ type DriverInfo struct {
 	// Expiration is the region's configured expiration (0 = never); drivers
 	// may derive defaults from it (the memory driver's life window does).
 	Expiration time.Duration
+	// StaleWindow is the region's effective stale window (0 when
+	// Expiration is 0): the region's TTLs are Expiration + StaleWindow.
+	StaleWindow time.Duration
 }

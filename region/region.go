@@ -1,6 +1,7 @@
 package region
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +127,11 @@ func (r *Region) Configure(driver string, cfg Config) error {
 		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
 	}
 	args := NewArguments(driver, cfg.Arguments)
-	d, err := f(DriverInfo{Region: r.name, Expiration: cfg.Expiration}, args)
+	info := DriverInfo{Region: r.name, Expiration: cfg.Expiration}
+	if cfg.Expiration > 0 {
+		info.StaleWindow = cmp.Or(cfg.StaleWindow, cfg.Expiration)
+	}
+	d, err := f(info, args)
 	if err == nil {
 		err = args.Err()
 		if err != nil && d != nil {
@@ -193,10 +198,7 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	}
 	st := &state{driver: d, actual: actual, expiration: cfg.Expiration, driverName: name}
 	if cfg.Expiration > 0 {
-		st.stale = cfg.StaleWindow
-		if st.stale == 0 {
-			st.stale = cfg.Expiration
-		}
+		st.stale = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
 	st.locker, _ = capability[Locker](d)
 	if lf, ok := capability[LockFree](d); ok && lf.LockFree() {
