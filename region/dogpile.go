@@ -80,10 +80,11 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 		return v2, nil
 	case f2 == stale && r.async != nil:
 		r.stats.staleServed.Add(1)
+		cc := c // the task's own copy, so c stays on the caller's stack
 		r.spawn(ctx, func(bg context.Context) {
 			defer mu.Unlock(bg)
 			if nv, err := create(bg, r, creator); err == nil {
-				if err := store(bg, r, st, mk, key, nv, &c); err != nil {
+				if err := store(bg, r, st, mk, key, nv, &cc); err != nil {
 					r.logger.Warn("region: async regeneration not stored", "region", r.name, "key", key, "err", err)
 				}
 			} else {

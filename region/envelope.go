@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // The envelope is what the region stores in the driver for every value:
@@ -57,11 +58,20 @@ func buildEnvelope(kind byte, created int64, payload []byte, payloadStr string) 
 
 // encodeValue builds the envelope for v, created now.
 func encodeValue[T any](c Codec, v T, created time.Time) ([]byte, error) {
-	switch x := any(v).(type) {
-	case []byte:
-		return buildEnvelope(kindBytes, created.UnixNano(), x, ""), nil
-	case string:
-		return buildEnvelope(kindString, created.UnixNano(), nil, x), nil
+	// The type switch is on a nil *T so that v is not boxed (no
+	// allocation on the []byte and string fast paths).
+	switch any((*T)(nil)).(type) {
+	case *[]byte:
+		return buildEnvelope(kindBytes, created.UnixNano(), *(*[]byte)(unsafe.Pointer(&v)), ""), nil
+	case *string:
+		return buildEnvelope(kindString, created.UnixNano(), nil, *(*string)(unsafe.Pointer(&v))), nil
+	case *any:
+		switch x := any(v).(type) {
+		case []byte:
+			return buildEnvelope(kindBytes, created.UnixNano(), x, ""), nil
+		case string:
+			return buildEnvelope(kindString, created.UnixNano(), nil, x), nil
+		}
 	}
 	p, err := c.Marshal(v)
 	if err != nil {
@@ -75,31 +85,38 @@ func encodeValue[T any](c Codec, v T, created time.Time) ([]byte, error) {
 // as a miss).
 func decodeValue[T any](c Codec, e entry) (T, error) {
 	var v T
-	switch p := any(&v).(type) {
+	switch any((*T)(nil)).(type) {
 	case *[]byte:
 		if e.kind == kindBytes {
-			*p = e.payload
+			*(*[]byte)(unsafe.Pointer(&v)) = e.payload
 			return v, nil
 		}
 	case *string:
 		if e.kind == kindString {
-			*p = string(e.payload)
+			*(*string)(unsafe.Pointer(&v)) = string(e.payload)
 			return v, nil
 		}
 	case *any:
 		switch e.kind {
 		case kindBytes:
-			*p = e.payload
+			*(*any)(unsafe.Pointer(&v)) = e.payload
 			return v, nil
 		case kindString:
-			*p = string(e.payload)
+			*(*any)(unsafe.Pointer(&v)) = string(e.payload)
 			return v, nil
 		}
 	}
 	if e.kind != kindCodec {
 		return v, fmt.Errorf("stored kind %d does not decode into %T", e.kind, v)
 	}
-	if err := c.Unmarshal(e.payload, &v); err != nil {
+	return unmarshal[T](c, e.payload)
+}
+
+// unmarshal is the codec path of decodeValue, apart so that its escaping
+// &v does not put the fast paths' value on the heap.
+func unmarshal[T any](c Codec, payload []byte) (T, error) {
+	var v T
+	if err := c.Unmarshal(payload, &v); err != nil {
 		var zero T
 		return zero, err
 	}

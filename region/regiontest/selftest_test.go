@@ -151,3 +151,28 @@ func TestRunDriverOnSharedStore(t *testing.T) {
 		t.Errorf("the Locker subtests left %d locks held: %v", n, maps.Keys(shared.locks.held))
 	}
 }
+
+// refStore is one store shared by every "regiontest-ref" driver, as a
+// memcached server is shared by its clients.
+var refStore = newRefDriver(&refLocks{held: map[string]chan struct{}{}})
+
+func init() {
+	region.Register("regiontest-ref", func(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+		if err := args.Err(); err != nil {
+			return nil, err
+		}
+		return refStore, nil
+	})
+}
+
+// The region suite on a driver with per-item TTLs and a Locker, whose
+// separately configured instances share one store.
+func TestRunRegionOnReferenceDriver(t *testing.T) {
+	regiontest.RunRegionWith(t, regiontest.RegionOptions{SharedStore: true, Expiration: 300 * time.Millisecond},
+		"regiontest-ref", nil)
+	refStore.locks.mu.Lock()
+	defer refStore.locks.mu.Unlock()
+	if n := len(refStore.locks.held); n != 0 {
+		t.Errorf("the region suite left %d driver locks held", n)
+	}
+}

@@ -76,7 +76,8 @@ func (d *Driver) Cleanup(ctx context.Context) (removed int, err error) {
 			var ok bool
 			var err error
 			if strings.HasPrefix(n, tempPrefix) {
-				ok, err = removeStaleTemp(path, now)
+				// Modification times come from the real clock.
+				ok, err = removeStaleTemp(path, time.Now())
 			} else if isEntryName(n) {
 				ok, err = d.removeIfDead(path, now.UnixNano())
 			}

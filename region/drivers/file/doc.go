@@ -86,7 +86,7 @@
 //
 // Driver implements region.Locker. With the distributed lock (the default)
 // Mutex(key) is a flock on dir/locks/<hash of key>: TryLock asks the kernel
-// without waiting, Lock polls with a backoff bounded at 50 ms and honours
+// without waiting, Lock polls with a backoff bounded at 10 ms and honours
 // its context and lock_timeout. flock locks belong to an open file, so two
 // Mutex values of one process exclude each other just as two processes do.
 // The kernel releases the lock the moment its holder exits or is killed,

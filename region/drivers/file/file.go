@@ -186,6 +186,11 @@ func modeArg(args *region.Arguments, name string) fs.FileMode {
 // with the file system's error when the directories cannot be created.
 // Close the driver to stop its background cleanup.
 func New(c Config) (*Driver, error) {
+	return newDriver(c, time.Now)
+}
+
+// newDriver is New with the clock that expiry uses (tests set a fake one).
+func newDriver(c Config, now func() time.Time) (*Driver, error) {
 	if c.Dir == "" {
 		return nil, fmt.Errorf("%w: file driver: Config.Dir (argument \"dir\") is required", region.ErrInvalidArgument)
 	}
@@ -222,7 +227,7 @@ func New(c Config) (*Driver, error) {
 		distLock: !c.DisableDistributedLock,
 		lockWait: c.LockTimeout,
 		log:      c.Logger,
-		now:      time.Now,
+		now:      now,
 	}
 	if d.log == nil {
 		d.log = slog.Default()

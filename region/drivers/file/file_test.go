@@ -306,8 +306,11 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 		{"ExtraByte", func(b []byte) []byte { return append(b, 0) }, true},
 		{"FlippedValueByte", func(b []byte) []byte { b[len(b)-3] ^= 1; return b }, false},
 		{"FlippedKeyByte", func(b []byte) []byte { b[headerLen] ^= 1; return b }, false},
-		{"FlippedExpiry", func(b []byte) []byte { b[9] ^= 1; return b }, false},
-		{"HugeValueLength", func(b []byte) []byte { copy(b[20:28], []byte{0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}); return b }, true},
+		{"FlippedExpiry", func(b []byte) []byte { b[9] ^= 1; return b }, true}, // now in the past
+		{"HugeValueLength", func(b []byte) []byte {
+			copy(b[20:28], []byte{0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+			return b
+		}, true},
 		{"HugeKeyLength", func(b []byte) []byte { copy(b[16:20], []byte{0xff, 0xff, 0xff, 0xff}); return b }, true},
 		{"BadMagic", func(b []byte) []byte { b[0] = 'X'; return b }, true},
 		{"ReservedSet", func(b []byte) []byte { b[6] = 1; return b }, true},
@@ -475,11 +478,10 @@ func TestCleanupTempAndLockFiles(t *testing.T) {
 
 func TestBackgroundCleanup(t *testing.T) {
 	clock := &fakeClock{now: time.Now()}
-	d, err := New(Config{Dir: t.TempDir(), CleanupInterval: 5 * time.Millisecond})
+	d, err := newDriver(Config{Dir: t.TempDir(), CleanupInterval: 5 * time.Millisecond}, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.now = clock.Now // set before the first tick can read it
 	ctx := t.Context()
 	if err := d.Set(ctx, "k", []byte("v"), time.Second); err != nil {
 		t.Fatal(err)
@@ -550,4 +552,16 @@ func TestMutexDetails(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRegionConformance(t *testing.T) {
+	opts := regiontest.RegionOptions{SharedStore: true, Expiration: 200 * time.Millisecond}
+	t.Run("DistributedLock", func(t *testing.T) {
+		regiontest.RunRegionWith(t, opts, "file", map[string]any{"dir": t.TempDir()})
+	})
+	t.Run("LocalLockNoSync", func(t *testing.T) {
+		regiontest.RunRegionWith(t, opts, "file", map[string]any{
+			"dir": t.TempDir(), "distributed_lock": false, "sync": false, "cleanup_interval": 0,
+		})
+	})
 }

@@ -19,7 +19,7 @@ import (
 // notices a released lock within about maxLockPoll.
 const (
 	minLockPoll = time.Millisecond
-	maxLockPoll = 50 * time.Millisecond
+	maxLockPoll = 10 * time.Millisecond
 )
 
 // Mutex returns an unlocked mutex for key (region.Locker). With the

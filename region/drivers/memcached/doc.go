@@ -36,8 +36,8 @@
 //	                       so one process of all regenerates a value
 //	                       (default false: each process locks on its own)
 //	lock_timeout           how long a lock outlives a holder that never
-//	                       releases it, whole seconds (default 30s; 0, dogpile's
-//	                       "never", is refused)
+//	                       releases it, whole seconds, plus up to one second
+//	                       (default 30s; 0, dogpile's "never", is refused)
 //	lock_sleep             longest wait between attempts to take a busy
 //	                       lock; waits start at 5ms and double (default 100ms)
 //	memcached_expire_time  memcached expiry of every item, replacing the TTL
@@ -61,11 +61,14 @@
 //
 // # Expiry
 //
-// The TTL the region passes becomes memcached's per-item expiry, rounded
-// up to whole seconds (a sub-second TTL becomes one second, never 0, which
-// would mean "never"). memcached reads an expiry above 30 days as an
-// absolute Unix time; the driver converts longer TTLs with the client's
-// clock, so client and server clocks should agree.
+// The TTL the region passes becomes memcached's per-item expiry. memcached
+// counts whole seconds and expires items at the ticks of its one-second
+// clock, so an expiry of n seconds can end almost a second early; the
+// driver sends the TTL rounded up to whole seconds plus one, so an item
+// lives at least its TTL and at most a second more (and a sub-second TTL
+// never becomes 0, which would mean "never"). memcached reads an expiry
+// above 30 days as an absolute Unix time; the driver converts longer TTLs
+// with the client's clock, so client and server clocks should agree.
 //
 // # Multi operations
 //

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bradfitz/gomemcache/memcache"
 
@@ -63,6 +64,17 @@ func TestConformance(t *testing.T) {
 			}
 			return d.Locking()
 		})
+	})
+}
+
+func TestRegionConformance(t *testing.T) {
+	srv := testserver.Memcached(t)
+	opts := regiontest.RegionOptions{SharedStore: true}
+	t.Run("Plain", func(t *testing.T) {
+		regiontest.RunRegionWith(t, opts, Name, map[string]any{"url": srv.Addr})
+	})
+	t.Run("DistributedLock", func(t *testing.T) {
+		regiontest.RunRegionWith(t, opts, Name, map[string]any{"url": srv.Addr, "distributed_lock": true, "lock_sleep": "20ms"})
 	})
 }
 
@@ -274,9 +286,9 @@ func TestKeyMangling(t *testing.T) {
 	long := strings.Repeat("k", 300)
 	keys := []string{
 		long,
-		long + "x",              // differs only past the readable head
-		strings.Repeat("é", 90), // 180 bytes, multi-byte runes around the head cut
-		strings.Repeat("é", 130),
+		long + "x",               // differs only past the readable head
+		strings.Repeat("é", 90),  // 180 bytes of UTF-8: valid as is
+		strings.Repeat("é", 130), // 260 bytes: hashed, the head cut between runes
 		"key with spaces",
 		"key_with_spaces", // what a naive mangler would turn the previous into
 		"tab\there",
@@ -295,10 +307,13 @@ func TestKeyMangling(t *testing.T) {
 		if !validKey(sk) && !strings.HasPrefix(sk, hashedPrefix) {
 			t.Errorf("StoreKey(%q) = %q: neither the key nor a hashed key", k, sk)
 		}
+		if utf8.ValidString(k) && !utf8.ValidString(sk) {
+			t.Errorf("StoreKey(%q) = %q cuts a rune in two", k, sk)
+		}
 		if len(sk) > maxKeyLen || strings.ContainsFunc(sk, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			t.Errorf("StoreKey(%q) = %q is not a valid memcached key", k, sk)
 		}
-		wantValid := k == "key_with_spaces" || k == keys[len(keys)-1]
+		wantValid := k == "key_with_spaces" || k == keys[len(keys)-1] || k == keys[2]
 		if d.ValidKey(k) != wantValid || (sk == k) != wantValid {
 			t.Errorf("ValidKey(%q) = %v, StoreKey = %q; want valid=%v", k, d.ValidKey(k), sk, wantValid)
 		}
@@ -379,14 +394,15 @@ func TestExpiry(t *testing.T) {
 	}{
 		{0, 0},
 		{-time.Second, 0},
-		{time.Nanosecond, 1},
-		{999 * time.Millisecond, 1},
-		{time.Second, 1},
-		{1500 * time.Millisecond, 2},
-		{time.Hour, 3600},
-		{30 * 24 * time.Hour, 2592000},
-		{30*24*time.Hour + time.Millisecond, now.Unix() + 2592001},
-		{365 * 24 * time.Hour, now.Unix() + 365*24*3600},
+		{time.Nanosecond, 2},
+		{999 * time.Millisecond, 2},
+		{time.Second, 2},
+		{1500 * time.Millisecond, 3},
+		{time.Hour, 3601},
+		{30*24*time.Hour - time.Second, 2592000},
+		{30*24*time.Hour - time.Millisecond, now.Unix() + 2592001},
+		{30 * 24 * time.Hour, now.Unix() + 2592001},
+		{365 * 24 * time.Hour, now.Unix() + 365*24*3600 + 1},
 		{100 * 365 * 24 * time.Hour, math.MaxInt32},
 		{time.Duration(math.MaxInt64), math.MaxInt32},
 	} {
@@ -421,8 +437,8 @@ func TestTTL(t *testing.T) {
 		if err := d.Set(ctx, "subsecond", []byte("v"), 10*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		// Rounded up to 1s: stored (not "expire now"), and it expires
-		// (not 0, "never").
+		// Rounded up: stored (not "expire now"), and it expires (not 0,
+		// "never").
 		if _, err := d.Get(ctx, "subsecond"); err != nil {
 			t.Fatalf("Get right after Set with a 10ms TTL: %v", err)
 		}

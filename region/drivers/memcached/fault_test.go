@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,7 @@ import (
 func TestServerKilledDuringLoad(t *testing.T) {
 	srv := testserver.Memcached(t)
 	const timeout = 300 * time.Millisecond
+	const changing = 3
 	d, err := New(Config{Servers: []string{srv.Addr}, Timeout: timeout, LockTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -29,12 +31,12 @@ func TestServerKilledDuringLoad(t *testing.T) {
 	l := d.Locking()
 
 	var (
-		phase    atomic.Int32 // 0 up, 1 down, 2 back up
+		phase    atomic.Int32 // 0 up, 1 down, 2 back up, 3 changing (not counted)
 		mu       sync.Mutex
-		slowest  [3]time.Duration
-		failures [3]int
-		ops      [3]int
-		firstErr [3]error
+		slowest  [4]time.Duration
+		failures [4]int
+		ops      [4]int
+		firstErr [4]error
 	)
 	op := func(ctx context.Context, g, i int) error {
 		k := fmt.Sprintf("load:%d:%d", g, i%20)
@@ -79,7 +81,7 @@ func TestServerKilledDuringLoad(t *testing.T) {
 				start := time.Now()
 				err := op(context.Background(), g, i)
 				el := time.Since(start)
-				if phase.Load() != p {
+				if phase.Load() != p || p == changing {
 					continue // straddled a phase change
 				}
 				mu.Lock()
@@ -115,9 +117,11 @@ func TestServerKilledDuringLoad(t *testing.T) {
 		}
 	}
 	waitOps(0, 200)
+	phase.Store(changing)
 	srv.Kill()
 	phase.Store(1)
 	waitOps(1, 200)
+	phase.Store(changing)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -187,5 +191,62 @@ func TestUnreachableServer(t *testing.T) {
 	}
 	if el := time.Since(start); el > 5*timeout {
 		t.Fatalf("operations on a closed port took %v", el)
+	}
+}
+
+// TestHungServer: a server that accepts connections but never answers
+// makes every operation fail after about the timeout.
+func TestHungServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	})
+	defer func() {
+		ln.Close()
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	const timeout = 250 * time.Millisecond
+	d := newTestDriver(t, Config{Servers: []string{ln.Addr().String()}, Timeout: timeout})
+	ctx := t.Context()
+	for name, f := range map[string]func() error{
+		"Get":      func() error { _, err := d.Get(ctx, "k"); return err },
+		"GetMulti": func() error { _, err := d.GetMulti(ctx, []string{"a", "b"}); return err },
+		"Set":      func() error { return d.Set(ctx, "k", []byte("v"), 0) },
+		"SetMulti": func() error { return d.SetMulti(ctx, map[string][]byte{"a": nil, "b": nil}, 0) },
+		"Delete":   func() error { return d.Delete(ctx, "k") },
+		"TryLock":  func() error { _, err := d.DistributedMutex("k").TryLock(ctx); return err },
+	} {
+		start := time.Now()
+		err := f()
+		el := time.Since(start)
+		if err == nil {
+			t.Errorf("%s on a hung server succeeded", name)
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("%s on a hung server: %v; want a timeout error", name, err)
+		}
+		// The upper bound leaves room for a busy test machine; a hang
+		// would be far longer.
+		if el < timeout/2 || el > 4*timeout {
+			t.Errorf("%s on a hung server returned after %v; want about the %v timeout", name, el, timeout)
+		}
 	}
 }

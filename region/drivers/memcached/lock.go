@@ -38,8 +38,9 @@ func (l *LockingDriver) Mutex(key string) region.Mutex { return l.DistributedMut
 //
 // The lock is an item under the key "~gs:lock:" + the key's StoreKey (or
 // a hash of it when that is too long), holding a random token. It lives
-// Config.LockTimeout, so a holder that dies without unlocking blocks the
-// key for at most that long. Memcached may also evict it early under
+// Config.LockTimeout, rounded up to whole seconds, and up to one second
+// more (see Driver.Set), so a holder that dies without unlocking blocks
+// the key for at most that long. Memcached may also evict it early under
 // memory pressure, like any item; the lock then stops excluding others.
 func (d *Driver) DistributedMutex(key string) *Mutex {
 	return &Mutex{d: d, key: lockKey(key)}

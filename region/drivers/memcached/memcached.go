@@ -66,7 +66,8 @@ type Config struct {
 
 	// ExpireTime, when positive, is the memcached expiry of every item set,
 	// replacing the TTL the region asks for (argument
-	// "memcached_expire_time", as in dogpile). Rounded up to whole seconds.
+	// "memcached_expire_time", as in dogpile). Converted as the TTL of
+	// Driver.Set is.
 	// Keep it at least the region's expiration plus its stale window, or
 	// values vanish before the region considers them stale. Default 0: use
 	// the region's TTL.
@@ -75,7 +76,8 @@ type Config struct {
 	// LockTimeout is how long a distributed lock lives in memcached when
 	// its holder does not release it, for example because the holder
 	// died (argument "lock_timeout"). A creator that runs longer than this
-	// may see a second creator start. Rounded up to whole seconds.
+	// may see a second creator start. Rounded up to whole seconds; the
+	// lock lives up to one second more (see Driver.Set).
 	// Default 30s (DefaultLockTimeout). dogpile's default of 0, "never
 	// expires", is not offered: a dead holder would then block its key
 	// until someone deleted the lock by hand.
@@ -258,9 +260,13 @@ func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 	return out, nil
 }
 
-// Set implements region.Driver. The item expires after ttl rounded up to
-// whole seconds (never 0, which memcached reads as "never"), or after
-// Config.ExpireTime when that is set; ttl == 0 means no expiry. A value
+// Set implements region.Driver. The item expires after ttl, or after
+// Config.ExpireTime when that is set; ttl == 0 means no expiry. memcached
+// counts expiry in whole seconds and removes items at the ticks of its
+// one-second clock, so an expiry of n seconds ends somewhere in the last
+// second before n; the driver therefore asks for ttl rounded up to whole
+// seconds plus one, and the item lives at least ttl and at most a second
+// more (a 10ms TTL gives 2, never 0, which memcached reads as "never"). A value
 // over the server's item size limit (memcached -I, 1 MiB by default,
 // counting key and item header) fails with an error wrapping
 // region.ErrValueTooLarge.
@@ -414,15 +420,15 @@ func (d *Driver) expiry(ttl time.Duration) int32 {
 	return expiry(ttl, time.Now())
 }
 
-// expiry converts a TTL to memcached's expiry field: 0 for none, whole
-// seconds rounded up (so never 0 for a positive ttl) up to 30 days, and
-// beyond that an absolute Unix time, which memcached requires there
-// (capped at the largest the 32-bit field holds, in 2038).
+// expiry converts a TTL to memcached's expiry field: 0 for none, else
+// whole seconds rounded up plus one (see Set), as a number of seconds up
+// to 30 days, and beyond that as an absolute Unix time, which memcached
+// requires there (capped at the largest the 32-bit field holds, in 2038).
 func expiry(ttl time.Duration, now time.Time) int32 {
 	if ttl <= 0 {
 		return 0
 	}
-	secs := int64(ttl / time.Second)
+	secs := int64(ttl/time.Second) + 1
 	if ttl%time.Second != 0 {
 		secs++
 	}

@@ -36,7 +36,8 @@
 // expiration (at least one second, bigcache's resolution), or ten minutes
 // when the region never expires. Pick a longer life_window if the region's
 // stale window is longer than its expiration, so that stale values are
-// still there to be served while one caller regenerates.
+// still there to be served while one caller regenerates, or if calls use
+// region.WithExpiration with a longer expiration than the region's.
 //
 // # Arguments
 //

@@ -93,7 +93,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	switch {
 	case c.Shards < 0 || c.Shards&(c.Shards-1) != 0:
-		return c, fmt.Errorf("%w: driver \"memory\" argument \"shards\": must be a power of two (1, 2, 4, ... 1024), got %d",
+		return c, fmt.Errorf("%w: driver \"memory\" argument \"shards\": must be a power of two (such as 16, 256 or 1024), got %d",
 			region.ErrInvalidArgument, c.Shards)
 	case c.MaxSizeMB < 0:
 		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_size_mb\": must be >= 0 (0 = unbounded), got %d",
@@ -172,7 +172,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 	}
 	cfg.MaxSizeMB = args.Int("max_size_mb", args.Int("hard_max_cache_size", 0))
 	if cfg.Shards <= 0 || cfg.Shards&(cfg.Shards-1) != 0 {
-		args.Fail("shards", "must be a power of two (1, 2, 4, ... 1024), got %d", cfg.Shards)
+		args.Fail("shards", "must be a power of two (such as 16, 256 or 1024), got %d", cfg.Shards)
 	}
 	if cfg.LifeWindow == 0 {
 		args.Fail("life_window", "must be > 0")

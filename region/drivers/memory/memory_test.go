@@ -2,6 +2,7 @@ package memory
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -370,6 +371,57 @@ func BenchmarkBigcacheGet(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := c.Get("key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestRegionConformance(t *testing.T) {
+	regiontest.RunRegion(t, Name, map[string]any{"shards": 16, "max_entries_in_window": 1000})
+}
+
+func TestRegionConformanceDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the suite with small shards runs in -short")
+	}
+	regiontest.RunRegion(t, Name, nil)
+}
+
+// BenchmarkRegionGet reads a 256-byte []byte through a region on the
+// memory driver; compare with BenchmarkBigcacheGet.
+func BenchmarkRegionGet(b *testing.B) {
+	r := region.New("bench")
+	defer r.Close()
+	if err := r.Configure(Name, region.Config{Expiration: time.Hour}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	if err := region.Set(ctx, r, "key", bytes.Repeat([]byte("x"), 256)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := region.Get[[]byte](ctx, r, "key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRegionGetOrCreate(b *testing.B) {
+	r := region.New("bench")
+	defer r.Close()
+	if err := r.Configure(Name, region.Config{Expiration: time.Hour}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	v := bytes.Repeat([]byte("x"), 256)
+	create := func(context.Context) ([]byte, error) { return v, nil }
+	if _, err := region.GetOrCreate(ctx, r, "key", create); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := region.GetOrCreate(ctx, r, "key", create); err != nil {
 			b.Fatal(err)
 		}
 	}

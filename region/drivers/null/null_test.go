@@ -36,3 +36,7 @@ func TestLockFree(t *testing.T) {
 		t.Fatal("the null driver does not report region.LockFree")
 	}
 }
+
+func TestRegionConformance(t *testing.T) {
+	regiontest.RunRegionWith(t, regiontest.RegionOptions{NullStore: true}, Name, nil)
+}

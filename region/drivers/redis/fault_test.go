@@ -1,0 +1,182 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/region"
+)
+
+// verifyNoLeaks fails the test if goroutines other than the test servers'
+// are left. go-redis's dial prober sleeps 1s between probes and stops at
+// its next check after Close, so this waits up to 3s, longer than
+// goleak's own retries.
+func verifyNoLeaks(t *testing.T) {
+	t.Helper()
+	ignore := goleak.IgnoreAnyFunction("github.com/gosess/gosess/internal/testserver.(*Server).Start.func1")
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		err := goleak.Find(ignore)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines leaked: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServerKilledDuringLoad kills redis-server under a load of gets, sets,
+// multi operations and locks, checks that every operation fails within
+// the configured timeouts while it is down, restarts it on the same port
+// and checks that the same driver recovers; no goroutine outlives Close.
+func TestServerKilledDuringLoad(t *testing.T) {
+	s := testserver.Redis(t)
+	d, err := New(Config{Addrs: []string{s.Addr}, DialTimeout: 300 * time.Millisecond,
+		ReadTimeout: 300 * time.Millisecond, DistributedLock: true, LockTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			d.Close()
+		}
+	}()
+	// The worst case for one operation: (retries+1) attempts of a dial and
+	// a read, plus backoff; with a 2x margin for -race on 2 cores.
+	bound := 2 * time.Duration(DefaultMaxRetries+1) * (600*time.Millisecond + 100*time.Millisecond)
+
+	var (
+		ok, failed atomic.Int64
+		slowest    atomic.Int64
+		stop       = make(chan struct{})
+		wg         sync.WaitGroup
+	)
+	op := func(i, n int) error {
+		ctx := context.Background()
+		k := "load" + strconv.Itoa(n%20)
+		switch i % 5 {
+		case 0:
+			return d.Set(ctx, k, []byte("v"), time.Minute)
+		case 1:
+			_, err := d.Get(ctx, k)
+			if errors.Is(err, region.ErrNotFound) {
+				return nil
+			}
+			return err
+		case 2:
+			_, err := d.GetMulti(ctx, []string{k, k + "x", "load1"})
+			return err
+		case 3:
+			return d.SetMulti(ctx, map[string][]byte{k: []byte("a"), k + "y": []byte("b")}, time.Minute)
+		default:
+			m := d.NewMutex(k)
+			got, err := m.TryLock(ctx)
+			if got {
+				_ = m.Unlock(ctx)
+			}
+			return err
+		}
+	}
+	for i := range 8 {
+		wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				start := time.Now()
+				err := op(i, n)
+				el := int64(time.Since(start))
+				for {
+					cur := slowest.Load()
+					if el <= cur || slowest.CompareAndSwap(cur, el) {
+						break
+					}
+				}
+				if err != nil {
+					failed.Add(1)
+				} else {
+					ok.Add(1)
+				}
+			}
+		})
+	}
+	waitFor(t, 5*time.Second, "operations to succeed before the kill", func() bool { return ok.Load() > 100 })
+
+	s.Kill()
+	failedBefore := failed.Load()
+	waitFor(t, 10*time.Second, "operations to fail while the server is down", func() bool {
+		return failed.Load() > failedBefore+50
+	})
+	downStart := time.Now()
+	time.Sleep(300 * time.Millisecond) // keep the load on the dead server a little
+	if got := time.Duration(slowest.Load()); got > bound {
+		t.Errorf("slowest operation took %v; want at most %v", got, bound)
+	}
+
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	okAtRestart := ok.Load()
+	waitFor(t, 10*time.Second, "operations to recover after the restart", func() bool {
+		return ok.Load() > okAtRestart+100
+	})
+	t.Logf("down for %v; %d ok / %d failed; slowest operation %v; recovered %v after the restart",
+		restarted.Sub(downStart), ok.Load(), failed.Load(), time.Duration(slowest.Load()), time.Since(restarted))
+	close(stop)
+	wg.Wait()
+
+	// The same driver works after the restart for every operation.
+	ctx := t.Context()
+	if err := d.Set(ctx, "after", []byte("yes"), 0); err != nil {
+		t.Fatalf("Set after restart: %v", err)
+	}
+	if v, err := d.Get(ctx, "after"); err != nil || string(v) != "yes" {
+		t.Fatalf("Get after restart = %q, %v", v, err)
+	}
+	if err := d.NewMutex("after").Lock(ctx); err != nil {
+		t.Fatalf("Lock after restart: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed = true
+	verifyNoLeaks(t)
+}
+
+// TestCloseWhileDown closes a driver whose server is gone (the dial prober
+// running) and checks that nothing is left behind.
+func TestCloseWhileDown(t *testing.T) {
+	s := testserver.Redis(t)
+	d, err := New(Config{Addrs: []string{s.Addr}, DialTimeout: 100 * time.Millisecond, PoolSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := d.Set(ctx, "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Kill()
+	for range 10 { // more dial failures than PoolSize start the prober
+		if _, err := d.Get(ctx, "k"); err == nil {
+			t.Fatal("Get on a killed server succeeded")
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	verifyNoLeaks(t)
+}

@@ -1,0 +1,187 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/region"
+)
+
+// lockers returns two independent drivers (two clients, as two processes
+// would have) on s with the distributed lock on.
+func lockers(t *testing.T, s *testserver.Server, args map[string]any) (region.Locker, region.Locker) {
+	t.Helper()
+	a := map[string]any{"distributed_lock": true, "lock_sleep": "2ms"}
+	for k, v := range args {
+		a[k] = v
+	}
+	return newDriver(t, s, a).(region.Locker), newDriver(t, s, a).(region.Locker)
+}
+
+func TestLockExclusiveAcrossDrivers(t *testing.T) {
+	s := testserver.Redis(t)
+	l1, l2 := lockers(t, s, map[string]any{"key_prefix": "app:", "lock_timeout": "7s"})
+	ctx := t.Context()
+	m1, m2 := l1.Mutex("k"), l2.Mutex("k")
+	if ok, err := m1.TryLock(ctx); !ok || err != nil {
+		t.Fatalf("first TryLock = %v, %v", ok, err)
+	}
+	if ok, err := m2.TryLock(ctx); ok || err != nil {
+		t.Fatalf("TryLock from the other driver = %v, %v; want false, nil", ok, err)
+	}
+	if ok, err := l2.Mutex("other").TryLock(ctx); !ok || err != nil {
+		t.Fatalf("TryLock of another key = %v, %v; want true", ok, err)
+	}
+	// The lock key is key_prefix + lock_prefix + key, with lock_timeout as PX.
+	raw := rawClient(t, s.Addr, 0)
+	if ttl := raw.PTTL(ctx, "app:_lock:k").Val(); ttl <= 6*time.Second || ttl > 7*time.Second {
+		t.Errorf("PTTL(app:_lock:k) = %v; want about 7s", ttl)
+	}
+	if _, err := m1.TryLock(ctx); err == nil {
+		t.Error("TryLock on a mutex that holds the lock: want an error")
+	}
+
+	acquired := make(chan error, 1)
+	go func() { acquired <- m2.Lock(ctx) }()
+	select {
+	case err := <-acquired:
+		t.Fatalf("Lock returned %v while the other driver holds the lock", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := m1.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-acquired:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Lock did not acquire within 5s after Unlock")
+	}
+	if err := m2.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m2.Unlock(ctx); err == nil {
+		t.Error("second Unlock: want an error")
+	}
+	if n := raw.Exists(ctx, "app:_lock:k").Val(); n != 0 {
+		t.Error("lock key left after Unlock")
+	}
+}
+
+func TestLockContextDeadline(t *testing.T) {
+	s := testserver.Redis(t)
+	l1, l2 := lockers(t, s, nil)
+	m1 := l1.Mutex("k")
+	if ok, _ := m1.TryLock(t.Context()); !ok {
+		t.Fatal("TryLock failed")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 80*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := l2.Mutex("k").Lock(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Lock = %v; want DeadlineExceeded", err)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("Lock returned after %v; deadline was 80ms", el)
+	}
+	cctx, ccancel := context.WithCancel(t.Context())
+	ccancel()
+	if err := l2.Mutex("k").Lock(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Lock with a cancelled context = %v; want Canceled", err)
+	}
+	// Unlock still releases with a cancelled context.
+	if err := m1.Unlock(cctx); err != nil {
+		t.Fatalf("Unlock with a cancelled context: %v", err)
+	}
+	if ok, _ := l2.Mutex("k").TryLock(t.Context()); !ok {
+		t.Error("lock not released by Unlock with a cancelled context")
+	}
+}
+
+func TestLockExpiresAfterLockTimeout(t *testing.T) {
+	s := testserver.Redis(t)
+	l1, l2 := lockers(t, s, map[string]any{"lock_timeout": "300ms"})
+	ctx := t.Context()
+	if ok, _ := l1.Mutex("k").TryLock(ctx); !ok { // never unlocked
+		t.Fatal("TryLock failed")
+	}
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := l2.Mutex("k").Lock(wctx); err != nil {
+		t.Fatalf("Lock after the holder vanished: %v", err)
+	}
+	if el := time.Since(start); el < 200*time.Millisecond {
+		t.Errorf("Lock acquired after %v, before lock_timeout (300ms)", el)
+	}
+}
+
+func TestStaleHolderCannotReleaseNewHolder(t *testing.T) {
+	s := testserver.Redis(t)
+	l1, l2 := lockers(t, s, map[string]any{"lock_timeout": "100ms"})
+	ctx := t.Context()
+	stale := l1.Mutex("k")
+	if ok, _ := stale.TryLock(ctx); !ok {
+		t.Fatal("TryLock failed")
+	}
+	current := l2.Mutex("k")
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := current.Lock(wctx); err != nil { // after the stale lock expired
+		t.Fatal(err)
+	}
+	err := stale.Unlock(ctx)
+	if !errors.Is(err, ErrLockLost) {
+		t.Errorf("Unlock by the stale holder = %v; want ErrLockLost", err)
+	}
+	if ok, _ := l1.Mutex("k").TryLock(ctx); ok {
+		t.Fatal("the stale holder's Unlock released the new holder's lock")
+	}
+	if err := current.Unlock(ctx); err != nil {
+		t.Errorf("Unlock by the current holder: %v", err)
+	}
+}
+
+func TestLockThreadedCounter(t *testing.T) {
+	s := testserver.Redis(t)
+	l1, l2 := lockers(t, s, nil)
+	ctx := t.Context()
+	var inside, peak atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		l := l1
+		if i%2 == 1 {
+			l = l2
+		}
+		wg.Go(func() {
+			for range 5 {
+				m := l.Mutex("c")
+				if err := m.Lock(ctx); err != nil {
+					t.Error(err)
+					return
+				}
+				n := inside.Add(1)
+				if n > peak.Load() {
+					peak.Store(n)
+				}
+				time.Sleep(time.Millisecond)
+				inside.Add(-1)
+				if err := m.Unlock(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if peak.Load() != 1 {
+		t.Errorf("%d holders at once; want 1", peak.Load())
+	}
+}
