@@ -192,9 +192,12 @@ func (a *Arguments) Err() error {
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		known := slices.Sorted(maps.Keys(a.used))
-		return fmt.Errorf("%w: driver %q does not take argument(s) %s (it takes: %s)",
-			ErrInvalidArgument, a.driver, strings.Join(unknown, ", "), strings.Join(known, ", "))
+		takes := "it takes none"
+		if len(a.used) > 0 {
+			takes = "it takes: " + strings.Join(slices.Sorted(maps.Keys(a.used)), ", ")
+		}
+		return fmt.Errorf("%w: driver %q does not take argument(s) %s (%s)",
+			ErrInvalidArgument, a.driver, strings.Join(unknown, ", "), takes)
 	}
 	return nil
 }

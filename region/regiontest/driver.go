@@ -547,45 +547,56 @@ func testLargeValue(t *testing.T, h *driverHarness) {
 	h.wantValue(k1, []byte("small again"))
 }
 
-func testConcurrentDistinct(t *testing.T, h *driverHarness) {
-	const rounds = 50
+// concurrently runs f(0) ... f(n-1) on n goroutines released together
+// and reports every error they return.
+func concurrently(t *testing.T, n int, f func(g int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, h.opts.Goroutines)
-	for g := range h.opts.Goroutines {
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for g := range n {
 		wg.Go(func() {
-			ctx := t.Context()
-			for i := range rounds {
-				k := h.key(fmt.Sprintf("g%d_%d", g, i%5))
-				v := fmt.Appendf(nil, "goroutine %d round %d", g, i)
-				if err := h.d.Set(ctx, k, v, 0); err != nil {
-					errs <- fmt.Errorf("Set(%q): %w", k, err)
-					return
-				}
-				got, err := h.d.Get(ctx, k)
-				switch {
-				case h.opts.NullStore:
-					if !errors.Is(err, region.ErrNotFound) {
-						errs <- fmt.Errorf("Get(%q) = %s, %v; want ErrNotFound", k, short(got), err)
-						return
-					}
-				case err != nil || !bytes.Equal(got, v):
-					errs <- fmt.Errorf("Get(%q) = %s, %v; want %q (only this goroutine writes it)", k, short(got), err, v)
-					return
-				}
-				if i%10 == 9 {
-					if err := h.d.Delete(ctx, k); err != nil {
-						errs <- fmt.Errorf("Delete(%q): %w", k, err)
-						return
-					}
-				}
+			<-start
+			if err := f(g); err != nil {
+				errs <- err
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+func testConcurrentDistinct(t *testing.T, h *driverHarness) {
+	const rounds = 50
+	ctx := t.Context()
+	concurrently(t, h.opts.Goroutines, func(g int) error {
+		for i := range rounds {
+			k := h.key(fmt.Sprintf("g%d_%d", g, i%5))
+			v := fmt.Appendf(nil, "goroutine %d round %d", g, i)
+			if err := h.d.Set(ctx, k, v, 0); err != nil {
+				return fmt.Errorf("Set(%q): %w", k, err)
+			}
+			got, err := h.d.Get(ctx, k)
+			switch {
+			case h.opts.NullStore:
+				if !errors.Is(err, region.ErrNotFound) {
+					return fmt.Errorf("Get(%q) = %s, %v; want ErrNotFound", k, short(got), err)
+				}
+			case err != nil || !bytes.Equal(got, v):
+				return fmt.Errorf("Get(%q) = %s, %v; want %q (only this goroutine writes it)", k, short(got), err, v)
+			}
+			if i%10 == 9 {
+				if err := h.d.Delete(ctx, k); err != nil {
+					return fmt.Errorf("Delete(%q): %w", k, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 func testConcurrentSame(t *testing.T, h *driverHarness) {
@@ -597,49 +608,40 @@ func testConcurrentSame(t *testing.T, h *driverHarness) {
 			valid[fmt.Sprintf("goroutine %d round %d", g, i)] = true
 		}
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, h.opts.Goroutines)
-	for g := range h.opts.Goroutines {
-		wg.Go(func() {
-			ctx := t.Context()
-			for i := range rounds {
-				v := fmt.Appendf(nil, "goroutine %d round %d", g, i)
-				var err error
-				switch i % 4 {
-				case 0:
-					err = h.d.Set(ctx, shared, v, 0)
-				case 1:
-					err = h.d.SetMulti(ctx, map[string][]byte{shared: v, other: v}, 0)
-				case 2:
-					var m map[string][]byte
-					m, err = h.d.GetMulti(ctx, []string{shared, other})
-					for k, got := range m {
-						if !valid[string(got)] {
-							err = fmt.Errorf("GetMulti: %q holds %s, which nobody wrote", k, short(got))
-						}
-					}
-				case 3:
-					var got []byte
-					got, err = h.d.Get(ctx, shared)
-					if errors.Is(err, region.ErrNotFound) {
-						err = nil // a concurrent Delete
-					} else if err == nil && !valid[string(got)] {
-						err = fmt.Errorf("Get: %q holds %s, which nobody wrote", shared, short(got))
-					}
-					if g%4 == 0 && err == nil {
-						err = h.d.Delete(ctx, shared)
+	ctx := t.Context()
+	concurrently(t, h.opts.Goroutines, func(g int) error {
+		for i := range rounds {
+			v := fmt.Appendf(nil, "goroutine %d round %d", g, i)
+			var err error
+			switch i % 4 {
+			case 0:
+				err = h.d.Set(ctx, shared, v, 0)
+			case 1:
+				err = h.d.SetMulti(ctx, map[string][]byte{shared: v, other: v}, 0)
+			case 2:
+				var m map[string][]byte
+				m, err = h.d.GetMulti(ctx, []string{shared, other})
+				for k, got := range m {
+					if !valid[string(got)] {
+						err = fmt.Errorf("GetMulti: %q holds %s, which nobody wrote", k, short(got))
 					}
 				}
-				if err != nil {
-					errs <- err
-					return
+			case 3:
+				var got []byte
+				got, err = h.d.Get(ctx, shared)
+				if errors.Is(err, region.ErrNotFound) {
+					err = nil // a concurrent Delete
+				} else if err == nil && !valid[string(got)] {
+					err = fmt.Errorf("Get: %q holds %s, which nobody wrote", shared, short(got))
+				}
+				if g%4 == 0 && err == nil {
+					err = h.d.Delete(ctx, shared)
 				}
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

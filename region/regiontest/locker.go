@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -196,37 +195,27 @@ func testLockThreaded(t *testing.T, h *driverHarness, l region.Locker) {
 	k := h.key("lock_threaded")
 	const workers, rounds = 5, 5
 	var inside, overlaps, entered atomic.Int32
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			for range rounds {
-				ctx, cancel := context.WithTimeout(t.Context(), waitLong)
-				m := l.Mutex(k)
-				err := m.Lock(ctx)
-				cancel()
-				if err != nil {
-					errs <- err
-					return
-				}
-				if inside.Add(1) > 1 {
-					overlaps.Add(1)
-				}
-				entered.Add(1)
-				time.Sleep(2 * time.Millisecond)
-				inside.Add(-1)
-				if err := m.Unlock(context.Background()); err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, workers, func(int) error {
+		for range rounds {
+			ctx, cancel := context.WithTimeout(t.Context(), waitLong)
+			m := l.Mutex(k)
+			err := m.Lock(ctx)
+			cancel()
+			if err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			if inside.Add(1) > 1 {
+				overlaps.Add(1)
+			}
+			entered.Add(1)
+			time.Sleep(2 * time.Millisecond)
+			inside.Add(-1)
+			if err := m.Unlock(context.Background()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if n := overlaps.Load(); n > 0 {
 		t.Errorf("%d times two holders were inside the same lock", n)
 	}

@@ -64,8 +64,9 @@ func RunRegion(t *testing.T, driver string, args map[string]any) {
 // GetOrCreate and GetOrCreateMulti (the creator runs once per key under
 // concurrency, an error is not cached, a panic releases the lock), expiry
 // and its per-call overrides, hard and soft invalidation (in-process and
-// shared through the driver), the should-cache predicate, value metadata,
-// configuration errors (twice, replace, unknown driver, unknown argument,
+// shared through the driver), the async creation runner, the should-cache
+// predicate, value metadata, configuration (also from a flat string map)
+// and its errors (twice, replace, unknown driver, unknown argument,
 // unconfigured), key mangling, proxies and memoization.
 //
 // Each subtest configures its own regions, with a region name and keys of
@@ -104,6 +105,7 @@ func RunRegionWith(t *testing.T, opts RegionOptions, driver string, args map[str
 	run("ArgumentsUnmodified", testArgumentsUnmodified)
 
 	// dogpile's region tests.
+	run("ConfigureFromConfig", testConfigureFromConfig)
 	run("ConfigureTwice", testConfigureTwice)
 	run("ReplaceExisting", testReplaceExisting)
 	run("UnknownDriver", testUnknownDriver)
@@ -118,12 +120,13 @@ func RunRegionWith(t *testing.T, opts RegionOptions, driver string, args map[str
 	run("OverrideExpirationOnGet", testOverrideExpireOnGet)
 	run("ExpirationOverride", testExpirationOverride)
 	run("HardInvalidateGet", testHardInvalidateGet)
-	run("HardInvalidateGetOrCreate", testHardInvalidateGetOrCreate)
+	run("HardInvalidateGetOrCreate", invalidateGetOrCreate(region.Hard))
 	run("HardInvalidateGetOrCreateMulti", testHardInvalidateGetOrCreateMulti)
 	run("SoftInvalidateGet", testSoftInvalidateGet)
-	run("SoftInvalidateGetOrCreate", testSoftInvalidateGetOrCreate)
+	run("SoftInvalidateGetOrCreate", invalidateGetOrCreate(region.Soft))
 	run("SoftInvalidateGetOrCreateMulti", testSoftInvalidateGetOrCreateMulti)
 	run("SoftInvalidateNeedsExpiration", testSoftNeedsExpiration)
+	run("AsyncCreationRunner", testAsyncRunner)
 	run("ShouldCache", testShouldCache)
 	run("ShouldCacheMulti", testShouldCacheMulti)
 	run("Metadata", testMetadata)
@@ -299,6 +302,13 @@ func testRegionSetGet(t *testing.T, h *regionHarness) {
 	wantGet(h, r, k, "another value")
 }
 
+// roundTrip sets v under the key name and reads it back as a T.
+func roundTrip[T any](h *regionHarness, r *region.Region, name string, v T) {
+	h.t.Helper()
+	mustSet(h.t, r, h.key(name), v)
+	wantGet(h, r, h.key(name), v)
+}
+
 type sample struct {
 	Name  string
 	N     int
@@ -315,20 +325,14 @@ func testRegionValueTypes(t *testing.T, h *regionHarness) {
 	}
 	s := sample{Name: "zoë", N: -7, Tags: []string{"a", "b"}, Attrs: map[string]float64{"x": 1.5},
 		When: time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC)}
-	mustSet(t, r, h.key("bytes"), bin)
-	mustSet(t, r, h.key("empty bytes"), []byte{})
-	mustSet(t, r, h.key("string"), "héllo\x00wörld")
-	mustSet(t, r, h.key("empty string"), "")
-	mustSet(t, r, h.key("int"), 42)
-	mustSet(t, r, h.key("struct"), s)
-	mustSet(t, r, h.key("pointer"), &s)
-	wantGet(h, r, h.key("bytes"), bin)
-	wantGet(h, r, h.key("empty bytes"), []byte{})
-	wantGet(h, r, h.key("string"), "héllo\x00wörld")
-	wantGet(h, r, h.key("empty string"), "")
-	wantGet(h, r, h.key("int"), 42)
-	wantGet(h, r, h.key("struct"), s)
-	wantGet(h, r, h.key("pointer"), &s)
+	roundTrip(h, r, "bytes", bin)
+	roundTrip(h, r, "empty bytes", []byte{})
+	roundTrip(h, r, "string", "héllo\x00wörld")
+	roundTrip(h, r, "empty string", "")
+	roundTrip(h, r, "int", 42)
+	roundTrip(h, r, "struct", s)
+	roundTrip(h, r, "pointer", &s)
+	wantGet(h, r, h.key("bytes"), bin) // not overwritten by the others
 	if err := region.SetMulti(t.Context(), r, map[string]sample{h.key("m1"): s, h.key("m2"): {Name: "two"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -539,52 +543,48 @@ func testRegionMultiShouldCacheNone(t *testing.T, h *regionHarness) {
 	}
 }
 
+// slowCreator makes "some value" slowly and counts its runs and the
+// times two runs overlapped.
+type slowCreator struct {
+	runs, inside, overlap atomic.Int32
+}
+
+func (c *slowCreator) create(context.Context) (string, error) {
+	c.runs.Add(1)
+	if c.inside.Add(1) > 1 {
+		c.overlap.Add(1)
+	}
+	time.Sleep(50 * time.Millisecond)
+	c.inside.Add(-1)
+	return "some value", nil
+}
+
+// getOrCreateSome calls GetOrCreate(key, c.create) and checks its value.
+func getOrCreateSome(t *testing.T, r *region.Region, key string, c *slowCreator) error {
+	v, err := region.GetOrCreate(ctxTimeout(t), r, key, c.create)
+	if err == nil && v != "some value" {
+		err = fmt.Errorf("GetOrCreate(%q) = %q; want some value", key, v)
+	}
+	return err
+}
+
 // testThreadedDogpileCold starts many goroutines on one cold key: the
 // creator must run once and every goroutine get its value.
 func testThreadedDogpileCold(t *testing.T, h *regionHarness) {
 	r := h.region(h.cfg(0))
 	k := h.key("a")
-	var runs, inside, overlap atomic.Int32
-	creator := func(context.Context) (string, error) {
-		runs.Add(1)
-		if inside.Add(1) > 1 {
-			overlap.Add(1)
-		}
-		time.Sleep(50 * time.Millisecond)
-		inside.Add(-1)
-		return "some value", nil
-	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, h.opts.Goroutines)
-	for range h.opts.Goroutines {
-		wg.Go(func() {
-			<-start
-			v, err := region.GetOrCreate(ctxTimeout(t), r, k, creator)
-			if err == nil && v != "some value" {
-				err = fmt.Errorf("got %q", v)
-			}
-			if err != nil {
-				errs <- err
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	var c slowCreator
+	concurrently(t, h.opts.Goroutines, func(int) error { return getOrCreateSome(t, r, k, &c) })
 	if h.opts.NullStore {
-		if n := runs.Load(); int(n) != h.opts.Goroutines {
+		if n := c.runs.Load(); int(n) != h.opts.Goroutines {
 			t.Errorf("creator ran %d times for %d callers; a driver that stores nothing runs every creator", n, h.opts.Goroutines)
 		}
 		return
 	}
-	if n := runs.Load(); n != 1 {
+	if n := c.runs.Load(); n != 1 {
 		t.Errorf("creator ran %d times for %d concurrent callers on a cold key; want 1", n, h.opts.Goroutines)
 	}
-	if n := overlap.Load(); n > 0 {
+	if n := c.overlap.Load(); n > 0 {
 		t.Errorf("creators overlapped %d times", n)
 	}
 }
@@ -599,42 +599,20 @@ func testThreadedDogpileExpiring(t *testing.T, h *regionHarness) {
 	cfg.StaleWindow = time.Minute
 	r := h.region(cfg)
 	k := h.key("a")
-	var runs, inside, overlap atomic.Int32
-	creator := func(context.Context) (string, error) {
-		runs.Add(1)
-		if inside.Add(1) > 1 {
-			overlap.Add(1)
-		}
-		time.Sleep(50 * time.Millisecond)
-		inside.Add(-1)
-		return "some value", nil
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, h.opts.Goroutines)
-	for range min(h.opts.Goroutines, 10) {
-		wg.Go(func() {
-			for range 5 {
-				v, err := region.GetOrCreate(ctxTimeout(t), r, k, creator)
-				if err == nil && v != "some value" {
-					err = fmt.Errorf("got %q", v)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				time.Sleep(60 * time.Millisecond)
+	var c slowCreator
+	concurrently(t, min(h.opts.Goroutines, 10), func(int) error {
+		for range 5 {
+			if err := getOrCreateSome(t, r, k, &c); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if n := overlap.Load(); n > 0 {
+			time.Sleep(60 * time.Millisecond)
+		}
+		return nil
+	})
+	if n := c.overlap.Load(); n > 0 {
 		t.Errorf("two creators of one key ran at once %d times", n)
 	}
-	if n := runs.Load(); n < 2 {
+	if n := c.runs.Load(); n < 2 {
 		t.Errorf("creator ran %d times over several expirations; want it to regenerate", n)
 	}
 }
@@ -673,38 +651,25 @@ func testThreadedMulti(t *testing.T, h *regionHarness) {
 		mu.Unlock()
 		return out, nil
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, h.opts.Goroutines)
-	start := make(chan struct{})
-	for g := range h.opts.Goroutines {
-		wg.Go(func() {
-			var want []string
-			for i := range 5 {
-				want = append(want, all[(g+i*3)%nkeys])
+	concurrently(t, h.opts.Goroutines, func(g int) error {
+		var want []string
+		for i := range 5 {
+			want = append(want, all[(g+i*3)%nkeys])
+		}
+		if g%2 == 1 {
+			slices.Reverse(want)
+		}
+		got, err := region.GetOrCreateMulti(ctxTimeout(t), r, want, creator)
+		if err != nil {
+			return err
+		}
+		for _, k := range want {
+			if got[k] != "value of "+k {
+				return fmt.Errorf("goroutine %d: %q = %q in %v", g, k, got[k], got)
 			}
-			if g%2 == 1 {
-				slices.Reverse(want)
-			}
-			<-start
-			got, err := region.GetOrCreateMulti(ctxTimeout(t), r, want, creator)
-			if err != nil {
-				errs <- err
-				return
-			}
-			for _, k := range want {
-				if got[k] != "value of "+k {
-					errs <- fmt.Errorf("goroutine %d: %q = %q in %v", g, k, got[k], got)
-					return
-				}
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		}
+		return nil
+	})
 	if h.opts.NullStore {
 		return
 	}
@@ -784,10 +749,10 @@ func testPanickingCreator(t *testing.T, h *regionHarness) {
 	}()
 	<-started
 	var runs atomic.Int32
-	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	for range 5 {
-		wg.Go(func() {
+	waiters := make(chan struct{})
+	go func() {
+		defer close(waiters)
+		concurrently(t, 5, func(int) error {
 			v, err := region.GetOrCreate(ctxTimeout(t), r, k, func(context.Context) (string, error) {
 				runs.Add(1)
 				return "recovered", nil
@@ -796,18 +761,15 @@ func testPanickingCreator(t *testing.T, h *regionHarness) {
 				err = fmt.Errorf("got %q", v)
 			}
 			if err != nil {
-				errs <- err
+				return fmt.Errorf("waiter after a creator panic: %w", err)
 			}
+			return nil
 		})
-	}
+	}()
 	if err := <-first; !errors.Is(err, region.ErrCreatorPanic) {
-		t.Fatalf("GetOrCreate with a panicking creator: %v; want region.ErrCreatorPanic", err)
+		t.Errorf("GetOrCreate with a panicking creator: %v; want region.ErrCreatorPanic", err)
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("waiter after a creator panic: %v", err)
-	}
+	<-waiters
 	if n := runs.Load(); !h.opts.NullStore && n != 1 {
 		t.Errorf("after the panic the waiters ran %d creators; want 1", n)
 	}
@@ -932,6 +894,45 @@ func testArgumentsUnmodified(t *testing.T, h *regionHarness) {
 }
 
 // --- region tests -------------------------------------------------------
+
+// testConfigureFromConfig configures the driver from a flat string map,
+// as from an ini file, with its arguments written as strings. Arguments
+// that are not plain values (a pre-built client) skip the test.
+func testConfigureFromConfig(t *testing.T, h *regionHarness) {
+	prefix := "cache." + h.name + "."
+	conf := map[string]string{
+		prefix + "backend":         h.driver,
+		prefix + "expiration_time": "300",
+		prefix + "invalidation":    "shared",
+		"cache.other.backend":      "ignored: another prefix",
+	}
+	for k, v := range h.args {
+		switch x := v.(type) {
+		case string, bool, int, int64, float64:
+			conf[prefix+"arguments."+k] = fmt.Sprint(x)
+		case time.Duration:
+			conf[prefix+"arguments."+k] = x.String()
+		case []string:
+			conf[prefix+"arguments."+k] = strings.Join(x, ",")
+		default:
+			t.Skipf("argument %q (%T) cannot be written in a string map", k, v)
+		}
+	}
+	r := region.New(h.name)
+	t.Cleanup(func() { _ = r.Close() })
+	if err := r.ConfigureFromConfig(conf, prefix); err != nil {
+		t.Fatalf("ConfigureFromConfig(%v): %v", conf, err)
+	}
+	if r.Expiration() != 300*time.Second || r.DriverName() != h.driver {
+		t.Fatalf("configured %q with expiration %s; want %q and 5m0s", r.DriverName(), r.Expiration(), h.driver)
+	}
+	roundTrip(h, r, "a", "from config")
+	conf[prefix+"arguments.regiontest_no_such_argument"] = "1"
+	err := region.New(h.name).ConfigureFromConfig(conf, prefix)
+	if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), "regiontest_no_such_argument") {
+		t.Fatalf("ConfigureFromConfig with an unknown argument: %v; want region.ErrInvalidArgument naming it", err)
+	}
+}
 
 func testConfigureTwice(t *testing.T, h *regionHarness) {
 	r := h.region(h.cfg(0))
@@ -1128,36 +1129,34 @@ func testExpireMulti(t *testing.T, h *regionHarness) {
 	wantGet(h, r, k2, got[k2])
 }
 
-func testExpireOnGet(t *testing.T, h *regionHarness) {
-	t.Parallel() // sleeps; independent of the other subtests
+// setThenExpire stores "some value" in a region with the short
+// expiration and waits until it is expired. It runs the subtest in
+// parallel (it sleeps) and skips it on a NullStore driver.
+func setThenExpire(t *testing.T, h *regionHarness) (*region.Region, string) {
+	t.Parallel()
 	h.skipNull("nothing is kept to expire")
 	r := h.region(h.short())
 	k := h.key("a")
 	mustSet(t, r, k, "some value")
 	wantGet(h, r, k, "some value")
 	h.pastExpiration()
+	return r, k
+}
+
+func testExpireOnGet(t *testing.T, h *regionHarness) {
+	r, k := setThenExpire(t, h)
 	wantMissR[string](t, r, k)
 	wantMulti(h, r, []string{k}, map[string]string{})
 }
 
 func testIgnoreExpireOnGet(t *testing.T, h *regionHarness) {
-	t.Parallel() // sleeps; independent of the other subtests
-	h.skipNull("nothing is kept to expire")
-	r := h.region(h.short())
-	k := h.key("a")
-	mustSet(t, r, k, "some value")
-	h.pastExpiration()
+	r, k := setThenExpire(t, h)
 	wantGet(h, r, k, "some value", region.IgnoreExpiration())
 	wantMulti(h, r, []string{k}, map[string]string{k: "some value"}, region.IgnoreExpiration())
 }
 
 func testOverrideExpireOnGet(t *testing.T, h *regionHarness) {
-	t.Parallel() // sleeps; independent of the other subtests
-	h.skipNull("nothing is kept to expire")
-	r := h.region(h.short())
-	k := h.key("a")
-	mustSet(t, r, k, "some value")
-	h.pastExpiration()
+	r, k := setThenExpire(t, h)
 	wantGet(h, r, k, "some value", region.WithExpiration(time.Minute))
 	wantGet(h, r, k, "some value", region.WithExpiration(0)) // 0: never expires
 	wantMissR[string](t, r, k)
@@ -1199,38 +1198,61 @@ func testHardInvalidateGet(t *testing.T, h *regionHarness) {
 	wantGet(h, r, k, "new value")
 }
 
-func testHardInvalidateGetOrCreate(t *testing.T, h *regionHarness) {
+// createInvalidateCreate runs GetOrCreate, invalidates in mode, and runs
+// it again: the creator must run both times ("some value 1", then 2).
+func createInvalidateCreate(t *testing.T, h *regionHarness, mode region.Mode) (*region.Region, *counter, string) {
+	t.Helper()
 	r := h.region(h.cfg(time.Minute))
 	c := &counter{prefix: "some value"}
 	k := h.key("a")
-	v, err := region.GetOrCreate(t.Context(), r, k, c.create)
-	if err != nil || v != "some value 1" {
-		t.Fatalf("GetOrCreate = %q, %v", v, err)
-	}
-	if err := r.Invalidate(region.Hard); err != nil {
-		t.Fatal(err)
-	}
-	v, err = region.GetOrCreate(t.Context(), r, k, c.create)
-	if err != nil || v != "some value 2" {
-		t.Fatalf("GetOrCreate after hard invalidation = %q, %v; want some value 2", v, err)
+	for i := range 2 {
+		v, err := region.GetOrCreate(t.Context(), r, k, c.create)
+		if want := fmt.Sprintf("some value %d", i+1); err != nil || v != want {
+			t.Fatalf("GetOrCreate #%d (%s invalidation between) = %q, %v; want %q", i+1, mode, v, err, want)
+		}
+		if i == 0 {
+			if err := r.Invalidate(mode); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	wantGet(h, r, k, "some value 2")
-	if h.opts.NullStore {
-		return
+	return r, c, k
+}
+
+// invalidateGetOrCreate checks GetOrCreate across an invalidation in
+// mode; then, while one caller regenerates, a hard invalidation makes the
+// others wait for the new value and a soft one serves them the old value
+// at once.
+func invalidateGetOrCreate(mode region.Mode) func(t *testing.T, h *regionHarness) {
+	return func(t *testing.T, h *regionHarness) {
+		r, c, k := createInvalidateCreate(t, h, mode)
+		if h.opts.NullStore {
+			return
+		}
+		if err := r.Invalidate(mode); err != nil {
+			t.Fatal(err)
+		}
+		release := holdCreator(t, r, k, "some value 3")
+		ctx := ctxTimeout(t)
+		if mode == region.Hard {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(t.Context(), 100*time.Millisecond)
+			defer cancel()
+		}
+		v, err := region.GetOrCreate(ctx, r, k, c.create)
+		release()
+		switch {
+		case mode == region.Hard && !errors.Is(err, context.DeadlineExceeded):
+			t.Fatalf("GetOrCreate while another regenerates a hard-invalidated value = %q, %v; want it to wait (until its deadline)", v, err)
+		case mode == region.Soft && (err != nil || v != "some value 2"):
+			t.Fatalf("GetOrCreate while another regenerates a soft-invalidated value = %q, %v; want the stale some value 2 at once", v, err)
+		}
+		wantGet(h, r, k, "some value 3")
+		if n := c.n.Load(); n != 2 {
+			t.Fatalf("creator ran %d times; want 2", n)
+		}
 	}
-	// Hard: others wait for the new value instead of getting the old one.
-	if err := r.Invalidate(region.Hard); err != nil {
-		t.Fatal(err)
-	}
-	release := holdCreator(t, r, k, "some value 3")
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-	defer cancel()
-	v, err = region.GetOrCreate(ctx, r, k, c.create)
-	release()
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("GetOrCreate while another regenerates a hard-invalidated value = %q, %v; want it to wait (until its deadline)", v, err)
-	}
-	wantGet(h, r, k, "some value 3")
 }
 
 // holdCreator starts a GetOrCreate of key whose creator blocks until the
@@ -1261,7 +1283,10 @@ func holdCreator(t *testing.T, r *region.Region, key, value string) (release fun
 	}
 }
 
-func testHardInvalidateGetOrCreateMulti(t *testing.T, h *regionHarness) {
+// createMultiInvalidateCreate runs GetOrCreateMulti on two keys,
+// invalidates in mode, and runs it again: both keys must be created anew.
+func createMultiInvalidateCreate(t *testing.T, h *regionHarness, mode region.Mode) (*region.Region, *counter, []string, map[string]string) {
+	t.Helper()
 	r := h.region(h.cfg(time.Minute))
 	c := &counter{prefix: "v"}
 	keys := h.keys("1", "2")
@@ -1269,17 +1294,22 @@ func testHardInvalidateGetOrCreateMulti(t *testing.T, h *regionHarness) {
 	if err != nil || len(first) != 2 {
 		t.Fatalf("GetOrCreateMulti = %v, %v", first, err)
 	}
-	if err := r.Invalidate(region.Hard); err != nil {
+	if err := r.Invalidate(mode); err != nil {
 		t.Fatal(err)
 	}
 	got, err := region.GetOrCreateMulti(t.Context(), r, keys, c.createMulti)
 	if err != nil || len(got) != 2 || got[keys[0]] == first[keys[0]] || got[keys[1]] == first[keys[1]] {
-		t.Fatalf("GetOrCreateMulti after hard invalidation = %v, %v; want new values (had %v)", got, err, first)
+		t.Fatalf("GetOrCreateMulti after %s invalidation = %v, %v; want new values (had %v)", mode, got, err, first)
 	}
 	if n := c.n.Load(); n != 4 {
 		t.Fatalf("%d values created; want 2 then 2", n)
 	}
 	wantMulti(h, r, keys, got)
+	return r, c, keys, got
+}
+
+func testHardInvalidateGetOrCreateMulti(t *testing.T, h *regionHarness) {
+	createMultiInvalidateCreate(t, h, region.Hard)
 }
 
 func testSoftInvalidateGet(t *testing.T, h *regionHarness) {
@@ -1295,61 +1325,11 @@ func testSoftInvalidateGet(t *testing.T, h *regionHarness) {
 	wantGet(h, r, k, "new value")
 }
 
-func testSoftInvalidateGetOrCreate(t *testing.T, h *regionHarness) {
-	r := h.region(h.cfg(time.Minute))
-	c := &counter{prefix: "some value"}
-	k := h.key("a")
-	v, err := region.GetOrCreate(t.Context(), r, k, c.create)
-	if err != nil || v != "some value 1" {
-		t.Fatalf("GetOrCreate = %q, %v", v, err)
-	}
-	if err := r.Invalidate(region.Soft); err != nil {
-		t.Fatal(err)
-	}
-	v, err = region.GetOrCreate(t.Context(), r, k, c.create)
-	if err != nil || v != "some value 2" {
-		t.Fatalf("GetOrCreate after soft invalidation = %q, %v; want some value 2 (the caller that takes the lock regenerates)", v, err)
-	}
-	if h.opts.NullStore {
-		return
-	}
-	// Soft: while one regenerates, the others get the old value at once.
-	if err := r.Invalidate(region.Soft); err != nil {
-		t.Fatal(err)
-	}
-	release := holdCreator(t, r, k, "some value 3")
-	ctx, cancel := context.WithTimeout(t.Context(), waitLong)
-	defer cancel()
-	v, err = region.GetOrCreate(ctx, r, k, c.create)
-	release()
-	if err != nil || v != "some value 2" {
-		t.Fatalf("GetOrCreate while another regenerates a soft-invalidated value = %q, %v; want the stale some value 2 at once", v, err)
-	}
-	wantGet(h, r, k, "some value 3")
-	if n := c.n.Load(); n != 2 {
-		t.Fatalf("creator ran %d times; want 2", n)
-	}
-}
-
 func testSoftInvalidateGetOrCreateMulti(t *testing.T, h *regionHarness) {
-	r := h.region(h.cfg(time.Minute))
-	c := &counter{prefix: "v"}
-	keys := h.keys("1", "2")
-	first, err := region.GetOrCreateMulti(t.Context(), r, keys, c.createMulti)
-	if err != nil || len(first) != 2 {
-		t.Fatalf("GetOrCreateMulti = %v, %v", first, err)
-	}
-	if err := r.Invalidate(region.Soft); err != nil {
-		t.Fatal(err)
-	}
-	got, err := region.GetOrCreateMulti(t.Context(), r, keys, c.createMulti)
-	if err != nil || len(got) != 2 || got[keys[0]] == first[keys[0]] || got[keys[1]] == first[keys[1]] {
-		t.Fatalf("GetOrCreateMulti after soft invalidation = %v, %v; want new values (had %v)", got, err, first)
-	}
+	r, c, keys, got := createMultiInvalidateCreate(t, h, region.Soft)
 	if h.opts.NullStore {
 		return
 	}
-	wantMulti(h, r, keys, got)
 	// While one caller regenerates key 1, another multi call is served
 	// the stale value of key 1 at once.
 	if err := r.Invalidate(region.Soft); err != nil {
@@ -1362,6 +1342,53 @@ func testSoftInvalidateGetOrCreateMulti(t *testing.T, h *regionHarness) {
 		t.Fatalf("GetOrCreateMulti while key 1 regenerates = %v, %v; want its stale value %q", again, err, got[keys[0]])
 	}
 	wantGet(h, r, keys[0], "regenerated")
+}
+
+// testAsyncRunner: with WithAsyncRunner, a cold key is still created
+// synchronously, but a stale one is returned at once even to the caller
+// that takes the lock, and the new value arrives in the background.
+func testAsyncRunner(t *testing.T, h *regionHarness) {
+	h.skipNull("nothing stale is ever served")
+	var tasks atomic.Int32
+	r := h.region(h.cfg(time.Minute), region.WithAsyncRunner(func(task func()) {
+		tasks.Add(1)
+		go task()
+	}))
+	ctx := t.Context()
+	c := &counter{prefix: "some value"}
+	k := h.key("a")
+	keys := h.keys("m1", "m2")
+	v, err := region.GetOrCreate(ctx, r, k, c.create)
+	if err != nil || v != "some value 1" {
+		t.Fatalf("GetOrCreate of a cold key = %q, %v; want some value 1 made at once", v, err)
+	}
+	first, err := region.GetOrCreateMulti(ctx, r, keys, c.createMulti)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("GetOrCreateMulti of cold keys = %v, %v", first, err)
+	}
+	if n := tasks.Load(); n != 0 {
+		t.Fatalf("%d async tasks for cold keys; want them created synchronously", n)
+	}
+	if err := r.Invalidate(region.Soft); err != nil {
+		t.Fatal(err)
+	}
+	v, err = region.GetOrCreate(ctx, r, k, c.create)
+	if err != nil || v != "some value 1" {
+		t.Fatalf("GetOrCreate of a stale key with an async runner = %q, %v; want the stale value at once", v, err)
+	}
+	again, err := region.GetOrCreateMulti(ctx, r, keys, c.createMulti)
+	if err != nil || !maps.Equal(again, first) {
+		t.Fatalf("GetOrCreateMulti of stale keys with an async runner = %v, %v; want the stale values %v", again, err, first)
+	}
+	waitFor(t, "the background regeneration", func() bool {
+		v, err := region.Get[string](ctx, r, k)
+		m, merr := region.GetMulti[string](ctx, r, keys)
+		return err == nil && v != "some value 1" && merr == nil && len(m) == 2 &&
+			m[keys[0]] != first[keys[0]] && m[keys[1]] != first[keys[1]]
+	})
+	if n := tasks.Load(); n != 2 {
+		t.Fatalf("%d async tasks; want 2 (one per call that found stale values)", n)
+	}
 }
 
 func testSoftNeedsExpiration(t *testing.T, h *regionHarness) {

@@ -32,12 +32,12 @@
 // that carries its creation time and treats a value older than the
 // expiration as stale (or as a miss) whatever the driver still holds. The
 // life window only bounds how long unread bytes stay in memory; when the
-// driver is built by Configure its default is twice the region's
-// expiration (at least one second, bigcache's resolution), or ten minutes
-// when the region never expires. Pick a longer life_window if the region's
-// stale window is longer than its expiration, so that stale values are
-// still there to be served while one caller regenerates, or if calls use
-// region.WithExpiration with a longer expiration than the region's.
+// driver is built by Configure its default is the region's TTL, its
+// expiration plus its stale window (at least one second, bigcache's
+// resolution), so stale values are still there to be served while one
+// caller regenerates; ten minutes when the region never expires. Pick a
+// longer life_window if calls use region.WithExpiration with a longer
+// expiration than the region's.
 //
 // # Arguments
 //
@@ -45,7 +45,7 @@
 // are seconds or Go duration strings ("90s", "5m"). Unknown arguments are
 // an error. See Config for the struct form of each.
 //
-//	shards                 number of shards, a power of two (default 1024)
+//	shards                 number of shards, a power of two up to 65536 (default 1024)
 //	max_size_mb            upper bound of the cache in MB, 0 = unbounded (default 0);
 //	                       hard_max_cache_size is accepted as an alias (bigcache's name)
 //	max_entries_in_window  expected number of entries, sizes the initial
@@ -53,7 +53,7 @@
 //	max_entry_size         expected entry size in bytes, sizes the initial
 //	                       allocation only (default 500)
 //	life_window            how long an entry may stay before eviction
-//	                       (default 2 × region expiration, min 1s; 10m if the
+//	                       (default region expiration + stale window, min 1s; 10m if the
 //	                       region never expires)
 //	clean_window           interval of the background cleaner, 0 disables it
 //	                       (default 1m); without a cleaner, expired entries

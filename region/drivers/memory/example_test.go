@@ -82,5 +82,5 @@ func Example_badArgument() {
 	err := r.Configure("memory", region.Config{Arguments: map[string]any{"shards": 1000}})
 	fmt.Println(err)
 	// Output:
-	// region "app": configure driver "memory": region: invalid argument: driver "memory" argument "shards": must be a power of two (such as 16, 256 or 1024), got 1000
+	// region "app": configure driver "memory": region: invalid argument: driver "memory" argument "shards": must be a power of two up to 65536 (such as 16, 256 or 1024), got 1000
 }

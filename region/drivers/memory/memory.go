@@ -24,6 +24,9 @@ const (
 	DefaultMaxEntrySize       = 500
 	DefaultLifeWindow         = 10 * time.Minute
 	DefaultCleanWindow        = time.Minute
+
+	// MaxShards bounds Config.Shards: every shard preallocates memory.
+	MaxShards = 1 << 16
 )
 
 // ErrClosed is returned by every operation on a driver after Close.
@@ -37,8 +40,9 @@ func init() {
 // field takes the default documented on it.
 type Config struct {
 	// Shards is the number of independently locked shards; it must be a
-	// power of two. More shards mean less lock contention; with MaxSizeMB
-	// set, each shard gets MaxSizeMB/Shards of memory. Default 1024.
+	// power of two, at most MaxShards (65536). More shards mean less lock
+	// contention; with MaxSizeMB set, each shard gets MaxSizeMB/Shards of
+	// memory, and a value must fit in one shard. Default 1024.
 	Shards int
 
 	// MaxSizeMB bounds the memory of the stored entries, in megabytes
@@ -58,8 +62,10 @@ type Config struct {
 	// LifeWindow is how long an entry may stay before it is evicted,
 	// whatever the TTL given to Set (bigcache has no per-item TTL; the
 	// region decides freshness from its envelope). bigcache counts whole
-	// seconds. Default 10 minutes; drivers built by region.Configure
-	// default to twice the region's expiration (at least one second).
+	// seconds, rounded down: an entry goes at the first cleaning after it
+	// is more than LifeWindow old. Default 10 minutes; drivers built by region.Configure
+	// default to the region's TTL: expiration plus stale window (at least one
+	// second).
 	LifeWindow time.Duration
 
 	// CleanWindow is the interval of the background goroutine that removes
@@ -91,22 +97,21 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CleanWindow == 0 {
 		c.CleanWindow = DefaultCleanWindow
 	}
+	bad := func(arg, rule string, got any) (Config, error) {
+		return c, fmt.Errorf("%w: driver %q argument %q: must be %s, got %v",
+			region.ErrInvalidArgument, Name, arg, rule, got)
+	}
 	switch {
-	case c.Shards < 0 || c.Shards&(c.Shards-1) != 0:
-		return c, fmt.Errorf("%w: driver \"memory\" argument \"shards\": must be a power of two (such as 16, 256 or 1024), got %d",
-			region.ErrInvalidArgument, c.Shards)
+	case c.Shards < 0 || c.Shards > MaxShards || c.Shards&(c.Shards-1) != 0:
+		return bad("shards", "a power of two up to 65536 (such as 16, 256 or 1024)", c.Shards)
 	case c.MaxSizeMB < 0:
-		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_size_mb\": must be >= 0 (0 = unbounded), got %d",
-			region.ErrInvalidArgument, c.MaxSizeMB)
+		return bad("max_size_mb", ">= 0 (0 = unbounded)", c.MaxSizeMB)
 	case c.MaxEntriesInWindow < 0:
-		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_entries_in_window\": must be >= 0, got %d",
-			region.ErrInvalidArgument, c.MaxEntriesInWindow)
+		return bad("max_entries_in_window", ">= 0", c.MaxEntriesInWindow)
 	case c.MaxEntrySize < 0:
-		return c, fmt.Errorf("%w: driver \"memory\" argument \"max_entry_size\": must be >= 0, got %d",
-			region.ErrInvalidArgument, c.MaxEntrySize)
+		return bad("max_entry_size", ">= 0", c.MaxEntrySize)
 	case c.LifeWindow < 0:
-		return c, fmt.Errorf("%w: driver \"memory\" argument \"life_window\": must be >= 0, got %s",
-			region.ErrInvalidArgument, c.LifeWindow)
+		return bad("life_window", ">= 0", c.LifeWindow)
 	}
 	return c, nil
 }
@@ -157,7 +162,7 @@ func New(cfg Config) (*Driver, error) {
 func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
 	life := DefaultLifeWindow
 	if info.Expiration > 0 {
-		life = max(2*info.Expiration, time.Second)
+		life = max(info.Expiration+info.StaleWindow, time.Second)
 	}
 	cfg := Config{
 		Shards:             args.Int("shards", DefaultShards),
@@ -171,8 +176,8 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 		args.Fail("max_size_mb", "give max_size_mb or its alias hard_max_cache_size, not both")
 	}
 	cfg.MaxSizeMB = args.Int("max_size_mb", args.Int("hard_max_cache_size", 0))
-	if cfg.Shards <= 0 || cfg.Shards&(cfg.Shards-1) != 0 {
-		args.Fail("shards", "must be a power of two (such as 16, 256 or 1024), got %d", cfg.Shards)
+	if cfg.Shards <= 0 || cfg.Shards > MaxShards || cfg.Shards&(cfg.Shards-1) != 0 {
+		args.Fail("shards", "must be a power of two up to 65536 (such as 16, 256 or 1024), got %d", cfg.Shards)
 	}
 	if cfg.LifeWindow == 0 {
 		args.Fail("life_window", "must be > 0")

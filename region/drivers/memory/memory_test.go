@@ -105,14 +105,15 @@ func TestDefaults(t *testing.T) {
 
 func TestLifeWindowFromExpiration(t *testing.T) {
 	for _, c := range []struct {
-		exp, want time.Duration
+		exp, stale, want time.Duration
 	}{
-		{0, 10 * time.Minute},
-		{5 * time.Minute, 10 * time.Minute},
-		{3 * time.Second, 6 * time.Second},
-		{200 * time.Millisecond, time.Second},
+		{0, 0, 10 * time.Minute},
+		{5 * time.Minute, 5 * time.Minute, 10 * time.Minute},
+		{3 * time.Second, 3 * time.Second, 6 * time.Second},
+		{time.Minute, time.Hour, 61 * time.Minute},
+		{100 * time.Millisecond, 100 * time.Millisecond, time.Second},
 	} {
-		d, err := build(t, region.DriverInfo{Expiration: c.exp}, map[string]any{"shards": 1})
+		d, err := build(t, region.DriverInfo{Expiration: c.exp, StaleWindow: c.stale}, map[string]any{"shards": 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,6 +160,7 @@ func TestBadArguments(t *testing.T) {
 		{map[string]any{"shards": 1000}, []string{"shards", "power of two", "1000"}},
 		{map[string]any{"shards": 0}, []string{"shards", "power of two"}},
 		{map[string]any{"shards": -4}, []string{"shards", "power of two"}},
+		{map[string]any{"shards": 1 << 20}, []string{"shards", "65536"}},
 		{map[string]any{"shards": "many"}, []string{"shards", "many"}},
 		{map[string]any{"shard": 16}, []string{"shard", "does not take"}},
 		{map[string]any{"max_size_mb": -1}, []string{"max_size_mb", ">= 0"}},
@@ -189,7 +191,7 @@ func TestBadArguments(t *testing.T) {
 
 func TestBadConfig(t *testing.T) {
 	for _, c := range []Config{
-		{Shards: 3}, {Shards: -2}, {MaxSizeMB: -1}, {MaxEntrySize: -1},
+		{Shards: 3}, {Shards: -2}, {Shards: 1 << 17}, {MaxSizeMB: -1}, {MaxEntrySize: -1},
 		{MaxEntriesInWindow: -1}, {LifeWindow: -time.Second},
 	} {
 		d, err := New(c)

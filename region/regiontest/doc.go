@@ -1,0 +1,34 @@
+// Package regiontest is the conformance suite for region drivers: every
+// driver package runs it in its own tests, so that all drivers behave the
+// same under a region.
+//
+// Two levels are checked:
+//
+//   - RunDriver / RunDriverWith exercise the raw region.Driver contract
+//     (misses, set, get, overwrite, delete, the multi operations with empty
+//     and missing keys, per-item TTLs, byte slices not shared with the
+//     store, binary, empty and large values, concurrent use) and, when the
+//     driver implements region.Locker, the mutex contract (exclusion,
+//     waiting, context cancellation and deadlines, independent keys).
+//   - RunRegion / RunRegionWith configure real regions on the driver by
+//     name and port dogpile.cache's generic backend tests and region tests:
+//     get/set/delete and multi versions, GetOrCreate under concurrency (one
+//     creator per cold key, per key in GetOrCreateMulti too), failing and
+//     panicking creators, expiry and its per-call overrides, hard and soft
+//     invalidation (also shared through the driver), the async creation
+//     runner, ShouldCache, value metadata, configuration (also from a flat
+//     string map) and its errors, key manglers, proxies and Memoize.
+//
+// Drivers that cannot do something say so in the options (DriverOptions,
+// RegionOptions): NoTTL for stores with one global lifetime (memory),
+// NullStore and NullLock for the null driver, SharedStore for servers
+// that separately configured regions share (memcached, redis).
+//
+//	func TestConformance(t *testing.T) {
+//		regiontest.RunDriver(t, func(t *testing.T) region.Driver { return newDriver(t) })
+//		regiontest.RunRegion(t, "mydriver", map[string]any{"url": addr})
+//	}
+//
+// The suite takes a few seconds per driver: the expiry tests sleep past a
+// short expiration (RegionOptions.Expiration, default 500ms), in parallel.
+package regiontest
