@@ -1,0 +1,5 @@
+//go:build race
+
+package cookie
+
+const raceEnabled = true
