@@ -21,8 +21,9 @@
 //
 // # A gocache store as a region driver
 //
-//	s := gocachestore.NewGoCache(gocache.New(gocache.NoExpiration, 0))
-//	d, err := gocache.NewDriver(s)
+//	rc, err := ristretto.NewCache(&ristretto.Config{NumCounters: 1e6, MaxCost: 1 << 28, BufferItems: 64})
+//	s := ristrettostore.NewRistretto(rc) // github.com/eko/gocache/store/ristretto/v4
+//	d, err := gocache.NewDriver(s, gocache.WithCloser(func() error { rc.Close(); return nil }))
 //	err = r.ConfigureDriver(d, region.Config{Expiration: 5 * time.Minute})
 //
 // or by name, with the store as an argument (import this package for its
@@ -54,18 +55,18 @@
 // types and keep per-item TTLs or not; the driver handles each rather than
 // failing at run time:
 //
-//	store (GetType)  per-item TTL                   Get returns        handled by the driver
-//	go-cache         yes                            the []byte it kept  copied in and out (the store keeps the slice)
-//	ristretto        yes                            the []byte it kept  copied; synchronous sets (writes are buffered)
-//	freecache        yes, whole seconds             []byte              TTL rounded up to 1s (0s means never);
-//	                                                                    deleting an absent key is not an error;
-//	                                                                    values over 1/1024 of the cache: ErrValueTooLarge
-//	memcache         yes, whole seconds, <= 30 days []byte              TTL rounded up; longer TTLs stored without expiry;
-//	                                                                    keys memcached cannot hold mangled by the region
-//	redis            yes (milliseconds)             string              converted to []byte
-//	rediscluster     yes (milliseconds)             string              converted to []byte
-//	bigcache         no: one global life window     []byte              TTL ignored by the store; its raw
-//	                                                                    ErrEntryNotFound mapped to a miss
+//	store (GetType)  per-item TTL                Get returns         handled by the driver
+//	go-cache         yes                         the []byte it kept  copied in and out (the store keeps the slice)
+//	ristretto        yes                         the []byte it kept  copied in and out; synchronous sets (writes are buffered)
+//	freecache        yes, whole seconds          []byte              TTL rounded up to 1s (under 1s would mean never);
+//	                                                                 deleting an absent key is not an error;
+//	                                                                 values over 1/1024 of the cache: region.ErrValueTooLarge
+//	memcache         yes, whole seconds, <= 30d  []byte              TTL rounded up; longer TTLs stored without expiry;
+//	                                                                 keys memcached cannot hold are mangled by the region
+//	redis            yes (milliseconds)          string              converted to []byte
+//	rediscluster     yes (milliseconds)          string              converted to []byte
+//	bigcache         no: one global life window  []byte              TTL ignored by the store; its raw
+//	                                                                 bigcache.ErrEntryNotFound mapped to a miss
 //
 // Any []byte is accepted and a string is converted; a nil value with a
 // nil error is a miss; any other type (a value someone else stored under

@@ -19,12 +19,12 @@ import (
 	memcachestore "github.com/eko/gocache/store/memcache/v4"
 	redisstore "github.com/eko/gocache/store/redis/v4"
 	ristrettostore "github.com/eko/gocache/store/ristretto/v4"
-	gocache "github.com/patrickmn/go-cache"
+	patrickmn "github.com/patrickmn/go-cache"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
-	bridge "github.com/gosess/gosess/region/drivers/gocache"
+	"github.com/gosess/gosess/region/drivers/gocache"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -32,7 +32,7 @@ import (
 // without a janitor goroutine (go-cache's janitor can only be stopped by
 // the garbage collector; expired items are still missed on Get).
 func newGoCacheStore() *gocachestore.GoCacheStore {
-	return gocachestore.NewGoCache(gocache.New(gocache.NoExpiration, 0))
+	return gocachestore.NewGoCache(patrickmn.New(patrickmn.NoExpiration, 0))
 }
 
 func newRistretto(t testing.TB) (*ristretto.Cache, *ristrettostore.RistrettoStore) {
@@ -57,9 +57,9 @@ func newBigcache(t testing.TB) (*bigcache.BigCache, *bigcachestore.BigcacheStore
 	return c, bigcachestore.NewBigcache(c)
 }
 
-func mustDriver(t testing.TB, s store.StoreInterface, opts ...bridge.DriverOption) *bridge.Driver {
+func mustDriver(t testing.TB, s store.StoreInterface, opts ...gocache.DriverOption) *gocache.Driver {
 	t.Helper()
-	d, err := bridge.NewDriver(s, opts...)
+	d, err := gocache.NewDriver(s, opts...)
 	if err != nil {
 		t.Fatalf("NewDriver(%s): %v", s.GetType(), err)
 	}
@@ -85,7 +85,7 @@ func TestConformanceRistretto(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond},
 		func(t *testing.T) region.Driver {
 			c, s := newRistretto(t)
-			return mustDriver(t, s, bridge.WithCloser(func() error { c.Close(); return nil }))
+			return mustDriver(t, s, gocache.WithCloser(func() error { c.Close(); return nil }))
 		})
 }
 
@@ -94,7 +94,7 @@ func TestConformanceBigcache(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
 		func(t *testing.T) region.Driver {
 			c, s := newBigcache(t)
-			return mustDriver(t, s, bridge.WithCloser(c.Close))
+			return mustDriver(t, s, gocache.WithCloser(c.Close))
 		})
 }
 
@@ -103,7 +103,7 @@ func TestConformanceRedis(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 300 * time.Millisecond},
 		func(t *testing.T) region.Driver {
 			c := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
-			return mustDriver(t, redisstore.NewRedis(c), bridge.WithCloser(c.Close))
+			return mustDriver(t, redisstore.NewRedis(c), gocache.WithCloser(c.Close))
 		})
 }
 
@@ -111,7 +111,7 @@ func TestConformanceMemcache(t *testing.T) {
 	srv := testserver.Memcached(t)
 	regiontest.RunDriver(t, func(t *testing.T) region.Driver {
 		c := memcache.New(srv.Addr)
-		return mustDriver(t, memcachestore.NewMemcache(c), bridge.WithCloser(c.Close))
+		return mustDriver(t, memcachestore.NewMemcache(c), gocache.WithCloser(c.Close))
 	})
 }
 
@@ -213,7 +213,7 @@ func TestValueConversion(t *testing.T) {
 					t.Fatalf("Get = %q, %v; want a miss", got, err)
 				}
 			case tc.bad:
-				if !errors.Is(err, bridge.ErrUnsupportedValue) || !strings.Contains(err.Error(), fmt.Sprintf("%T", tc.val)) {
+				if !errors.Is(err, gocache.ErrUnsupportedValue) || !strings.Contains(err.Error(), fmt.Sprintf("%T", tc.val)) {
 					t.Fatalf("Get = %q, %v; want ErrUnsupportedValue naming %T", got, err, tc.val)
 				}
 			default:
@@ -236,7 +236,7 @@ func TestValueConversionGoCache(t *testing.T) {
 	if got, err := d.Get(ctx, "str"); err != nil || string(got) != "text" {
 		t.Fatalf("Get(str) = %q, %v", got, err)
 	}
-	if _, err := d.Get(ctx, "num"); !errors.Is(err, bridge.ErrUnsupportedValue) {
+	if _, err := d.Get(ctx, "num"); !errors.Is(err, gocache.ErrUnsupportedValue) {
 		t.Fatalf("Get(num) = %v; want ErrUnsupportedValue", err)
 	}
 	// The driver's own values come back as copies: go-cache keeps the
@@ -272,11 +272,11 @@ func TestErrorTextBounded(t *testing.T) {
 }
 
 func TestNewDriverErrors(t *testing.T) {
-	if _, err := bridge.NewDriver(nil); !errors.Is(err, region.ErrInvalidArgument) {
+	if _, err := gocache.NewDriver(nil); !errors.Is(err, region.ErrInvalidArgument) {
 		t.Fatalf("NewDriver(nil) = %v", err)
 	}
-	for _, o := range []bridge.DriverOption{bridge.WithTTLRounding(-time.Second), bridge.WithMaxTTL(-1)} {
-		if _, err := bridge.NewDriver(newGoCacheStore(), o); !errors.Is(err, region.ErrInvalidArgument) {
+	for _, o := range []gocache.DriverOption{gocache.WithTTLRounding(-time.Second), gocache.WithMaxTTL(-1)} {
+		if _, err := gocache.NewDriver(newGoCacheStore(), o); !errors.Is(err, region.ErrInvalidArgument) {
 			t.Fatalf("negative option: %v", err)
 		}
 	}
@@ -284,17 +284,17 @@ func TestNewDriverErrors(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	closed := 0
-	d := mustDriver(t, newGoCacheStore(), bridge.WithCloser(func() error { closed++; return nil }))
+	d := mustDriver(t, newGoCacheStore(), gocache.WithCloser(func() error { closed++; return nil }))
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Close(); err != nil || closed != 1 {
 		t.Fatalf("second Close = %v, closer ran %d times; want nil, 1", err, closed)
 	}
-	if _, err := d.Get(t.Context(), "k"); !errors.Is(err, bridge.ErrClosed) {
+	if _, err := d.Get(t.Context(), "k"); !errors.Is(err, gocache.ErrClosed) {
 		t.Fatalf("Get after Close = %v", err)
 	}
-	if err := d.Set(t.Context(), "k", nil, 0); !errors.Is(err, bridge.ErrClosed) {
+	if err := d.Set(t.Context(), "k", nil, 0); !errors.Is(err, gocache.ErrClosed) {
 		t.Fatalf("Set after Close = %v", err)
 	}
 }
@@ -304,7 +304,7 @@ func TestRegistered(t *testing.T) {
 	s := newGoCacheStore()
 	r := region.New("registered")
 	defer r.Close()
-	err := r.Configure(bridge.Name, region.Config{
+	err := r.Configure(gocache.Name, region.Config{
 		Expiration: time.Minute,
 		Arguments:  map[string]any{"store": s, "ttl_rounding": "1s", "max_ttl": "24h", "synchronous_set": "true"},
 	})
@@ -340,7 +340,7 @@ func TestRegistered(t *testing.T) {
 		{"bad set_options", map[string]any{"store": s, "set_options": "cost=1"}, "set_options"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := region.New("bad").Configure(bridge.Name, region.Config{Arguments: tc.args})
+			err := region.New("bad").Configure(gocache.Name, region.Config{Arguments: tc.args})
 			if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Configure = %v; want ErrInvalidArgument mentioning %q", err, tc.want)
 			}
@@ -349,7 +349,7 @@ func TestRegistered(t *testing.T) {
 
 	closed := false
 	r2 := region.New("closer")
-	err = r2.Configure(bridge.Name, region.Config{Arguments: map[string]any{
+	err = r2.Configure(gocache.Name, region.Config{Arguments: map[string]any{
 		"store":       newGoCacheStore(),
 		"closer":      func() error { closed = true; return nil },
 		"set_options": []store.Option{store.WithCost(1)},
@@ -392,7 +392,7 @@ func TestMemcacheKeysMangled(t *testing.T) {
 func TestRistrettoDogpile(t *testing.T) {
 	c, s := newRistretto(t)
 	r := region.New("ristretto")
-	if err := r.ConfigureDriver(mustDriver(t, s, bridge.WithCloser(func() error { c.Close(); return nil })),
+	if err := r.ConfigureDriver(mustDriver(t, s, gocache.WithCloser(func() error { c.Close(); return nil })),
 		region.Config{Expiration: time.Minute}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,17 +8,17 @@ import (
 	"github.com/eko/gocache/lib/v4/cache"
 	"github.com/eko/gocache/lib/v4/store"
 	gocachestore "github.com/eko/gocache/store/go_cache/v4"
-	gocache "github.com/patrickmn/go-cache"
+	patrickmn "github.com/patrickmn/go-cache"
 
 	"github.com/gosess/gosess/region"
-	bridge "github.com/gosess/gosess/region/drivers/gocache"
+	"github.com/gosess/gosess/region/drivers/gocache"
 )
 
 // A gocache store (here go-cache) as the driver of a region.
 func ExampleNewDriver() {
 	ctx := context.Background()
-	s := gocachestore.NewGoCache(gocache.New(gocache.NoExpiration, 0))
-	d, err := bridge.NewDriver(s)
+	s := gocachestore.NewGoCache(patrickmn.New(patrickmn.NoExpiration, 0))
+	d, err := gocache.NewDriver(s)
 	if err != nil {
 		panic(err)
 	}
@@ -41,7 +41,7 @@ func Example_configure() {
 	err := r.Configure("gocache", region.Config{
 		Expiration: 5 * time.Minute,
 		Arguments: map[string]any{
-			"store": gocachestore.NewGoCache(gocache.New(gocache.NoExpiration, 0)),
+			"store": gocachestore.NewGoCache(patrickmn.New(patrickmn.NoExpiration, 0)),
 		},
 	})
 	if err != nil {
@@ -67,7 +67,7 @@ func ExampleNewTypedStore() {
 	if err := r.Configure("memory", region.Config{Expiration: time.Minute}); err != nil {
 		panic(err)
 	}
-	users := cache.New[User](bridge.NewTypedStore[User](r))
+	users := cache.New[User](gocache.NewTypedStore[User](r))
 	_ = users.Set(ctx, "user:7", User{"Ann", 37}, store.WithExpiration(30*time.Second))
 	u, err := users.Get(ctx, "user:7")
 	fmt.Println(u, err)
@@ -88,12 +88,12 @@ func ExampleNewLoadFunc() {
 	if err := r.Configure("memory", region.Config{Expiration: time.Minute}); err != nil {
 		panic(err)
 	}
-	s := bridge.NewTypedStore[User](r)
+	s := gocache.NewTypedStore[User](r)
 	loadUser := func(ctx context.Context, key any) (User, []store.Option, error) {
 		fmt.Println("loading", key)
 		return User{Name: "Bob", Age: 40}, []store.Option{store.WithTags([]string{"users"})}, nil
 	}
-	users := cache.NewLoadable[User](bridge.NewLoadFunc(s, loadUser), cache.New[User](s))
+	users := cache.NewLoadable[User](gocache.NewLoadFunc(s, loadUser), cache.New[User](s))
 	defer users.Close()
 
 	u, _ := users.Get(ctx, "user:8") // loads

@@ -51,7 +51,8 @@ const loadedMarker = -0x676f7365737321 // a negative duration no caller uses
 // are (wrapped by the region) and nothing is stored; an error storing
 // the loaded value fails the load too. callOpts are passed
 // to region.GetOrCreate (region.WithExpiration to judge freshness with
-// another expiration, for example).
+// another expiration, for example); a region.ShouldCache among them has
+// no effect, since the loader stores load's value itself.
 func NewLoadFunc[T any](s *Store, load cache.LoadFunction[T], callOpts ...region.CallOption) cache.LoadFunction[T] {
 	return func(ctx context.Context, key any) (T, []store.Option, error) {
 		var zero T

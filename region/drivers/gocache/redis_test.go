@@ -11,7 +11,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
-	bridge "github.com/gosess/gosess/region/drivers/gocache"
+	"github.com/gosess/gosess/region/drivers/gocache"
 	_ "github.com/gosess/gosess/region/drivers/redis"
 )
 
@@ -39,8 +39,8 @@ func TestLoadableAcrossRegionsRedisLock(t *testing.T) {
 			t.Fatalf("region %d: %v", i, err)
 		}
 		t.Cleanup(func() { _ = r.Close() })
-		s := bridge.NewTypedStore[string](r)
-		lc := cache.NewLoadable[string](bridge.NewLoadFunc(s, load), cache.New[string](s))
+		s := gocache.NewTypedStore[string](r)
+		lc := cache.NewLoadable[string](gocache.NewLoadFunc(s, load), cache.New[string](s))
 		t.Cleanup(func() { _ = lc.Close() })
 		caches = append(caches, lc)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/eko/gocache/lib/v4/store"
 
 	"github.com/gosess/gosess/region"
-	bridge "github.com/gosess/gosess/region/drivers/gocache"
+	"github.com/gosess/gosess/region/drivers/gocache"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 )
 
@@ -65,7 +65,7 @@ func wantNotFound(t *testing.T, what string, err error) {
 func TestStoreRoundTrips(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{Expiration: time.Hour})
-	s := bridge.NewStore(r)
+	s := gocache.NewStore(r)
 	if s.GetType() != "gosess-region" {
 		t.Fatalf("GetType = %q", s.GetType())
 	}
@@ -98,7 +98,7 @@ func TestStoreRoundTrips(t *testing.T) {
 	if got, err := cache.New[user](s).Get(ctx, "u"); err != nil || got != (user{}) {
 		t.Fatalf("Cache[user] over NewStore = %#v, %v; documented as zero, nil", got, err)
 	}
-	uc := cache.New[user](bridge.NewTypedStore[user](r))
+	uc := cache.New[user](gocache.NewTypedStore[user](r))
 	if got, err := uc.Get(ctx, "u"); err != nil || got != (user{"ann", 7}) {
 		t.Fatalf("Cache[user] over NewTypedStore = %#v, %v", got, err)
 	}
@@ -137,7 +137,7 @@ func TestStoreRoundTrips(t *testing.T) {
 // gocache's marshaler stores msgpack bytes: a plain NewStore carries them.
 func TestStoreMarshaler(t *testing.T) {
 	ctx := t.Context()
-	m := marshaler.New(cache.New[any](bridge.NewStore(newRegion(t, region.Config{}))))
+	m := marshaler.New(cache.New[any](gocache.NewStore(newRegion(t, region.Config{}))))
 	if err := m.Set(ctx, "u", &user{"bob", 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestStoreMarshaler(t *testing.T) {
 func TestStoreKeys(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{})
-	s := bridge.NewTypedStore[int](r)
+	s := gocache.NewTypedStore[int](r)
 	type id struct{ A, B int }
 	c := cache.New[int](s)
 	if err := c.Set(ctx, id{1, 2}, 12); err != nil {
@@ -161,7 +161,7 @@ func TestStoreKeys(t *testing.T) {
 	if v, err := s.Get(ctx, id{1, 2}); err != nil || v != 12 {
 		t.Fatalf("store.Get(struct key) = %v, %v", v, err)
 	}
-	if k := bridge.CacheKey(id{1, 2}); len(k) != 32 {
+	if k := gocache.CacheKey(id{1, 2}); len(k) != 32 {
 		t.Fatalf("CacheKey(struct) = %q; want an MD5 in hex", k)
 	}
 	if err := s.Set(ctx, "", 1); !errors.Is(err, region.ErrInvalidArgument) {
@@ -181,7 +181,7 @@ func TestStoreExpiration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	s := bridge.NewStore(r)
+	s := gocache.NewStore(r)
 	if err := s.Set(ctx, "k", "v"); err != nil {
 		t.Fatal(err)
 	}
@@ -203,14 +203,14 @@ func TestStoreExpiration(t *testing.T) {
 	}
 
 	// A region that never expires reports TTL 0 ("no expiration").
-	s0 := bridge.NewStore(newRegion(t, region.Config{}))
+	s0 := gocache.NewStore(newRegion(t, region.Config{}))
 	_ = s0.Set(ctx, "k", "v")
 	if _, ttl, err := s0.GetWithTTL(ctx, "k"); err != nil || ttl != 0 {
 		t.Fatalf("GetWithTTL without expiration = %v, %v; want 0", ttl, err)
 	}
 
 	// Past the region's expiration a value is a miss for gocache.
-	short := bridge.NewStore(newRegion(t, region.Config{Expiration: 30 * time.Millisecond}))
+	short := gocache.NewStore(newRegion(t, region.Config{Expiration: 30 * time.Millisecond}))
 	_ = short.Set(ctx, "k", "v")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -229,7 +229,7 @@ func TestStoreExpiration(t *testing.T) {
 func TestStoreClearInvalidatesRegion(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{Expiration: time.Hour})
-	s := bridge.NewStore(r)
+	s := gocache.NewStore(r)
 	_ = s.Set(ctx, "a", "1")
 	_ = region.Set(ctx, r, "b", 2) // stored by region code, not gocache
 	if err := cache.New[string](s).Clear(ctx); err != nil {
@@ -252,7 +252,7 @@ func TestStoreClearInvalidatesRegion(t *testing.T) {
 func TestStoreTags(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{Expiration: time.Hour})
-	c := cache.New[string](bridge.NewStore(r, bridge.WithTagPrefix("tags:")))
+	c := cache.New[string](gocache.NewStore(r, gocache.WithTagPrefix("tags:")))
 	tagged := func(tags ...string) store.Option { return store.WithTags(tags) }
 	for k, tags := range map[string][]string{"a": {"t1"}, "b": {"t1", "t2"}, "c": {"t2"}, "d": nil} {
 		if err := c.Set(ctx, k, "v:"+k, tagged(tags...)); err != nil {
@@ -310,7 +310,7 @@ func TestStoreTags(t *testing.T) {
 }
 
 func TestStoreNilRegion(t *testing.T) {
-	s := bridge.NewStore(nil)
+	s := gocache.NewStore(nil)
 	if _, err := s.Get(t.Context(), "k"); !errors.Is(err, region.ErrInvalidArgument) {
 		t.Fatalf("Get on a nil region = %v", err)
 	}
@@ -321,7 +321,7 @@ func TestStoreNilRegion(t *testing.T) {
 		t.Fatalf("Clear on a nil region = %v", err)
 	}
 	// An unconfigured region's error passes through.
-	if _, err := bridge.NewStore(region.New("unconfigured")).Get(t.Context(), "k"); !errors.Is(err, region.ErrNotConfigured) {
+	if _, err := gocache.NewStore(region.New("unconfigured")).Get(t.Context(), "k"); !errors.Is(err, region.ErrNotConfigured) {
 		t.Fatalf("Get on an unconfigured region = %v", err)
 	}
 }
@@ -332,7 +332,7 @@ func TestChainOverRegion(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{Expiration: time.Hour})
 	front := newGoCacheStore()
-	chain := cache.NewChain[string](cache.New[string](front), cache.New[string](bridge.NewStore(r)))
+	chain := cache.NewChain[string](cache.New[string](front), cache.New[string](gocache.NewStore(r)))
 	if err := region.Set(ctx, r, "k", "from region"); err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +405,7 @@ func stampede(t *testing.T, r *region.Region, key string, n int) int64 {
 func TestLoadableDogpile(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{Expiration: time.Hour})
-	s := bridge.NewTypedStore[user](r)
+	s := gocache.NewTypedStore[user](r)
 	var loads atomic.Int64
 	load := func(ctx context.Context, key any) (user, []store.Option, error) {
 		loads.Add(1)
@@ -414,7 +414,7 @@ func TestLoadableDogpile(t *testing.T) {
 	}
 	var caches []*cache.LoadableCache[user]
 	for range 2 {
-		lc := cache.NewLoadable[user](bridge.NewLoadFunc(s, load), cache.New[user](s))
+		lc := cache.NewLoadable[user](gocache.NewLoadFunc(s, load), cache.New[user](s))
 		defer lc.Close()
 		caches = append(caches, lc)
 	}
@@ -442,7 +442,7 @@ func TestLoadableDogpile(t *testing.T) {
 func TestLoadableStaleNotRewritten(t *testing.T) {
 	ctx := t.Context()
 	r := newRegion(t, region.Config{Expiration: time.Hour})
-	s := bridge.NewTypedStore[string](r)
+	s := gocache.NewTypedStore[string](r)
 	if err := region.Set(ctx, r, "k", "old"); err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func TestLoadableStaleNotRewritten(t *testing.T) {
 		loads.Add(1)
 		return "new", nil, nil
 	}
-	lc := cache.NewLoadable[string](bridge.NewLoadFunc(s, load), cache.New[string](s))
+	lc := cache.NewLoadable[string](gocache.NewLoadFunc(s, load), cache.New[string](s))
 	got, err := lc.Get(ctx, "k")
 	if err != nil || got != "old" {
 		t.Fatalf("Get while another regenerates = %q, %v; want the stale value", got, err)
@@ -477,7 +477,7 @@ func TestLoadableStaleNotRewritten(t *testing.T) {
 	}
 	_ = mu.Unlock(ctx)
 
-	lc = cache.NewLoadable[string](bridge.NewLoadFunc(s, load), cache.New[string](s))
+	lc = cache.NewLoadable[string](gocache.NewLoadFunc(s, load), cache.New[string](s))
 	defer lc.Close()
 	if got, err := lc.Get(ctx, "k"); err != nil || got != "new" || loads.Load() != 1 {
 		t.Fatalf("Get after the lock is free = %q, %v (%d loads); want new, 1 load", got, err, loads.Load())
@@ -486,19 +486,19 @@ func TestLoadableStaleNotRewritten(t *testing.T) {
 
 func TestLoadFuncErrors(t *testing.T) {
 	ctx := t.Context()
-	s := bridge.NewStore(newRegion(t, region.Config{}))
+	s := gocache.NewStore(newRegion(t, region.Config{}))
 	boom := errors.New("db down")
-	f := bridge.NewLoadFunc(s, func(context.Context, any) (string, []store.Option, error) { return "", nil, boom })
+	f := gocache.NewLoadFunc(s, func(context.Context, any) (string, []store.Option, error) { return "", nil, boom })
 	if _, _, err := f(ctx, "k"); !errors.Is(err, boom) {
 		t.Fatalf("load error = %v", err)
 	}
 	if _, err := s.Get(ctx, "k"); !errors.Is(err, store.NotFound{}) {
 		t.Fatalf("a failed load stored something: %v", err)
 	}
-	if _, _, err := bridge.NewLoadFunc[string](s, nil)(ctx, "k"); !errors.Is(err, region.ErrInvalidArgument) {
+	if _, _, err := gocache.NewLoadFunc[string](s, nil)(ctx, "k"); !errors.Is(err, region.ErrInvalidArgument) {
 		t.Fatalf("nil load = %v", err)
 	}
-	if _, _, err := bridge.NewLoadFunc(bridge.NewStore(nil), func(context.Context, any) (string, []store.Option, error) {
+	if _, _, err := gocache.NewLoadFunc(gocache.NewStore(nil), func(context.Context, any) (string, []store.Option, error) {
 		return "", nil, nil
 	})(ctx, "k"); !errors.Is(err, region.ErrInvalidArgument) {
 		t.Fatalf("nil region = %v", err)
@@ -514,7 +514,7 @@ func TestStoreOnMemoryDriver(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	c := cache.New[user](bridge.NewTypedStore[user](r))
+	c := cache.New[user](gocache.NewTypedStore[user](r))
 	if err := c.Set(ctx, "u", user{"cy", 1}); err != nil {
 		t.Fatal(err)
 	}

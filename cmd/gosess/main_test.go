@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	if code, _, errs := runCLI(t); code != exitUsage || !strings.Contains(errs, "Usage") {
+		t.Fatal(code, errs)
+	}
+	if code, _, errs := runCLI(t, "frobnicate"); code != exitUsage || !strings.Contains(errs, "unknown command") {
+		t.Fatal(code, errs)
+	}
+	if code, out, _ := runCLI(t, "help"); code != exitOK || !strings.Contains(out, "gosess demo") {
+		t.Fatal(code)
+	}
+	for _, cmd := range [][]string{{"demo", "-h"}, {"keygen", "-h"}, {"region", "get", "-h"}, {"bench", "-h"}, {"sessions", "gc", "-h"}} {
+		if code, _, errs := runCLI(t, cmd...); code != exitOK || !strings.Contains(errs, "Usage: gosess") {
+			t.Errorf("%v: code %d, stderr %q", cmd, code, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "region", "get"); code != exitUsage || !strings.Contains(errs, "argument") {
+		t.Fatal(code, errs)
+	}
+	if code, _, errs := runCLI(t, "region", "get", "k", "-driver", "nosuch"); code != exitUsage || !strings.Contains(errs, "nosuch") {
+		t.Fatal(code, errs)
+	}
+	if code, _, errs := runCLI(t, "region", "get", "k", "-arg", "bogus=1"); code != exitUsage || !strings.Contains(errs, "bogus") {
+		t.Fatal(code, errs)
+	}
+}
+
+func TestKeygen(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "secret")
+	if code, out, errs := runCLI(t, "keygen", p); code != exitOK || !strings.Contains(out, "wrote") {
+		t.Fatal(code, out, errs)
+	}
+	st, err := os.Stat(p)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Size() < 32 {
+		t.Fatal(st, err)
+	}
+	if code, _, _ := runCLI(t, "keygen", p); code != exitFailure {
+		t.Fatal("overwrote without -force")
+	}
+	if code, _, _ := runCLI(t, "keygen", "-force", p); code != exitOK {
+		t.Fatal("-force failed")
+	}
+}
+
+func TestRegionCommandsOnFileDriver(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "gosess.toml")
+	os.WriteFile(cfg, []byte(`
+[regions.app]
+driver = "file"
+expiration = "1h"
+invalidation = "shared"
+[regions.app.arguments]
+dir = "`+filepath.Join(dir, "cache")+`"
+`), 0o600)
+	if code, _, errs := runCLI(t, "region", "set", "greeting", "hello", "-config", cfg); code != exitOK {
+		t.Fatal(code, errs)
+	}
+	code, out, errs := runCLI(t, "region", "get", "-config", cfg, "greeting")
+	if code != exitOK || out != "hello\n" || !strings.Contains(errs, "created") {
+		t.Fatal(code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "region", "get", "missing", "-config", cfg); code != exitNotFound {
+		t.Fatal("missing key exit code", code)
+	}
+	if code, _, errs := runCLI(t, "region", "invalidate", "-config", cfg); code != exitOK {
+		t.Fatal(code, errs)
+	}
+	if code, _, _ := runCLI(t, "region", "get", "greeting", "-config", cfg); code != exitNotFound {
+		t.Fatal("shared invalidation not seen by the next process", code)
+	}
+	runCLI(t, "region", "set", "greeting", "again", "-config", cfg)
+	if code, _, _ := runCLI(t, "region", "delete", "greeting", "-config", cfg); code != exitOK {
+		t.Fatal(code)
+	}
+	if code, _, _ := runCLI(t, "region", "get", "greeting", "-config", cfg); code != exitNotFound {
+		t.Fatal("delete did not delete")
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	code, out, errs := runCLI(t, "bench", "-n", "500", "-workers", "4")
+	if code != exitOK || !strings.Contains(out, "get_or_create (hit)") || !strings.Contains(out, "creator ran 1 time(s)") {
+		t.Fatal(code, out, errs)
+	}
+}
+
+func TestSessionsGC(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sessions")
+	code, out, errs := runCLI(t, "sessions", "gc", "-dir", dir)
+	if code != exitOK || !strings.Contains(out, "removed 0 expired sessions") {
+		t.Fatal(code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "sessions", "gc"); code != exitUsage {
+		t.Fatal(code)
+	}
+}
