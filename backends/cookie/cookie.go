@@ -1,0 +1,108 @@
+// Package cookie is the session backend that keeps the whole session in
+// the cookie itself, as PySess's CookieSession: nothing is stored on the
+// server, so it needs no cache or disk and scales freely, at the price of
+// the limits below.
+//
+// Importing the package registers the backend as "cookie":
+//
+//	import _ "github.com/gosess/gosess/backends/cookie"
+//
+//	maker.Configure(session.Settings{"backend": "cookie", "encryption_key": encKey, ...})
+//
+// The backend has no settings of its own. The cookie is always signed
+// (HMAC-SHA256, so the client cannot change it) and encrypted with an AEAD
+// when the Maker has an encryption_key or enable_encryption; without
+// encryption the client can read every value, and the backend says so
+// loudly in the log (slog.Warn) when the Maker is configured.
+//
+// Limits, inherent to keeping sessions on the client:
+//   - A cookie holds at most 4096 bytes: Save fails (cookie.ErrTooLarge)
+//     when the encoded session does not fit.
+//   - Sessions cannot be revoked: after Refresh or Invalidate, a copy of
+//     the old cookie stays valid until it expires (the server-side expiry
+//     of max_age and lifetime still applies to it). Use a server-side
+//     backend where logout must end the session everywhere.
+//   - Concurrent writers are not detected: the cookie the browser keeps
+//     last wins.
+package cookie
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gosess/gosess/session"
+)
+
+// Name is the name the backend registers under.
+const Name = "cookie"
+
+// payloadVersion is the first byte of every payload this backend seals.
+const payloadVersion = 1
+
+// ErrBadPayload is returned by Open for a payload this backend did not
+// seal (it is only reached with authenticated payloads, so in practice
+// only after a format change).
+var ErrBadPayload = errors.New("cookie session backend: malformed payload")
+
+func init() { session.RegisterBackend(Name, factory) }
+
+func factory(cfg session.BackendConfig) (session.Backend, error) {
+	if !cfg.Encrypted && cfg.Logger != nil {
+		cfg.Logger.Warn("session: THE COOKIE BACKEND STORES SESSIONS UNENCRYPTED: every client can read all of its " +
+			"session's values (they are signed, so it cannot change them). Set encryption_key, or enable_encryption=true.")
+	}
+	return Backend{}, cfg.Args.Err()
+}
+
+// Backend keeps sessions in the cookie. It implements session.Backend and
+// session.CookieCarrier; the Maker only uses the latter (Seal and Open),
+// the Backend methods report that nothing is stored on the server.
+type Backend struct{}
+
+// Seal implements session.CookieCarrier: version | uvarint id length | id
+// | session data.
+func (Backend) Seal(id string, rec session.Record) ([]byte, error) {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(id)+len(rec.Data))
+	b = append(b, payloadVersion)
+	b = binary.AppendUvarint(b, uint64(len(id)))
+	b = append(b, id...)
+	return append(b, rec.Data...), nil
+}
+
+// Open implements session.CookieCarrier.
+func (Backend) Open(payload []byte) (string, session.Record, error) {
+	if len(payload) < 2 || payload[0] != payloadVersion {
+		return "", session.Record{}, ErrBadPayload
+	}
+	n, k := binary.Uvarint(payload[1:])
+	if k <= 0 || n > uint64(len(payload)-1-k) {
+		return "", session.Record{}, ErrBadPayload
+	}
+	rest := payload[1+k:]
+	id := string(rest[:n])
+	if !session.ValidID(id) {
+		return "", session.Record{}, fmt.Errorf("%w: invalid session id", ErrBadPayload)
+	}
+	return id, session.Record{Data: rest[n:]}, nil
+}
+
+// Load implements session.Backend: nothing is stored on the server, so
+// every id is ErrNotFound.
+func (Backend) Load(context.Context, string) (session.Record, error) {
+	return session.Record{}, session.ErrNotFound
+}
+
+// Save implements session.Backend: a no-op, the record travels in the
+// cookie.
+func (Backend) Save(context.Context, string, session.Record, uint64, time.Duration) error {
+	return nil
+}
+
+// Delete implements session.Backend: a no-op (cookies cannot be revoked).
+func (Backend) Delete(context.Context, string) error { return nil }
+
+// Exists implements session.Backend: always false.
+func (Backend) Exists(context.Context, string) (bool, error) { return false, nil }

@@ -1,0 +1,62 @@
+package cookie_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/gosess/gosess/backends/cookie"
+	"github.com/gosess/gosess/session"
+)
+
+func TestSealOpen(t *testing.T) {
+	var b cookie.Backend
+	p, err := b.Seal("abcDEF_-", session.Record{Version: 9, Data: []byte("data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, rec, err := b.Open(p)
+	if err != nil || id != "abcDEF_-" || string(rec.Data) != "data" {
+		t.Fatalf("Open = %q %q %v", id, rec.Data, err)
+	}
+	empty, _ := b.Seal("x", session.Record{})
+	if id, rec, err := b.Open(empty); err != nil || id != "x" || len(rec.Data) != 0 {
+		t.Errorf("empty data: %q %v", id, err)
+	}
+	for name, bad := range map[string][]byte{
+		"nil": nil, "version": {2, 1, 'a'}, "short": {1}, "length": {1, 50, 'a'},
+		"bad varint": append([]byte{1}, bytes.Repeat([]byte{0xff}, 11)...), "bad id": {1, 3, '.', '.', '/'},
+		"empty id": {1, 0, 'd'},
+	} {
+		if _, _, err := b.Open(bad); !errors.Is(err, cookie.ErrBadPayload) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestNoServerState(t *testing.T) {
+	var b cookie.Backend
+	ctx := context.Background()
+	if err := b.Save(ctx, "a", session.Record{}, 0, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := b.Load(ctx, "a"); !errors.Is(err, session.ErrNotFound) {
+		t.Error(err)
+	}
+	if ok, err := b.Exists(ctx, "a"); ok || err != nil {
+		t.Error(ok, err)
+	}
+	if err := b.Delete(ctx, "a"); err != nil {
+		t.Error(err)
+	}
+	var _ session.CookieCarrier = b
+}
+
+func TestUnknownSetting(t *testing.T) {
+	err := session.NewMaker().Configure(session.Settings{"backend": "cookie", "signature_key": bytes.Repeat([]byte("k"), 32),
+		"encryption_key": bytes.Repeat([]byte("e"), 32), "region": "x"})
+	if !errors.Is(err, session.ErrInvalidSetting) {
+		t.Errorf("%v", err)
+	}
+}

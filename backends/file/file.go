@@ -1,0 +1,448 @@
+// Package file is the session backend that keeps one file per session in
+// a directory on local disk, for single-server deployments that want
+// sessions to survive restarts without a cache server.
+//
+// Importing the package registers the backend as "file":
+//
+//	import _ "github.com/gosess/gosess/backends/file"
+//
+//	maker.Configure(session.Settings{"backend": "file", "dir": "/var/lib/app/sessions", ...})
+//
+// Settings of this backend:
+//
+//	dir   string, required: the directory of the session files. It is
+//	      created with mode 0700 when missing; an existing directory that
+//	      its group or others can access is refused (chmod 700 it).
+//	sync  bool, default true: fsync each new file (and the directory)
+//	      before and after the rename, so a save that returned survives a
+//	      crash or power loss. It costs a disk flush per save (about 2 ms
+//	      on ext4); false keeps writes atomic but lets a crash lose the
+//	      latest saves.
+//
+// Files are named after the session id (ids are checked to be base64url,
+// so no id can name a path outside the directory) and created with mode
+// 0600. Every write goes to a temporary file that is synced and then
+// renamed over the old one, so a reader sees the old or the new session,
+// never half of one, and a crash leaves no torn file. Saves and deletes
+// of an id hold an exclusive flock(2) on one of 256 lock files (chosen by
+// the id), so processes sharing the directory (several workers, `gosess
+// sessions gc`) detect concurrent writers too; on platforms without
+// flock only goroutines of one process are serialized.
+//
+// Files are not evicted on their own: an expired file is ignored by Load
+// and removed by Cleanup (Maker.Cleanup, `gosess sessions gc`), which
+// should run periodically.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gosess/gosess/session"
+)
+
+// Name is the name the backend registers under.
+const Name = "file"
+
+const (
+	fileSuffix = ".session"
+	tempPrefix = ".tmp-"
+	lockDir    = ".locks"
+	lockShards = 256
+	// staleTemp is the age after which Cleanup removes temporary files
+	// left behind by a crashed writer.
+	staleTemp = time.Hour
+)
+
+// ErrDirPerm is returned by Open for a directory that its group or others
+// can access.
+var ErrDirPerm = errors.New("file session backend: directory permissions too open")
+
+// ErrInvalidID is returned for a session id that is not base64url (it
+// could otherwise name a path outside the directory).
+var ErrInvalidID = errors.New("file session backend: invalid session id")
+
+func init() { session.RegisterBackend(Name, factory) }
+
+func factory(cfg session.BackendConfig) (session.Backend, error) {
+	dir := cfg.Args.String("dir", "")
+	if dir == "" {
+		cfg.Args.Fail("dir", "required: the directory for session files")
+	}
+	noSync := !cfg.Args.Bool("sync", true)
+	if err := cfg.Args.Err(); err != nil {
+		return nil, err
+	}
+	return Open(dir, Options{Now: cfg.Now, NoSync: noSync})
+}
+
+// Options tunes Open. The zero value is the default.
+type Options struct {
+	// Now is the clock that expiry is judged by. Default time.Now.
+	Now func() time.Time
+	// NoSync skips the fsync calls of each save (the "sync" setting set
+	// to false): writes stay atomic, but a crash may lose the latest
+	// saves. Default false (sync).
+	NoSync bool
+}
+
+// Backend keeps sessions in files. It implements session.Backend,
+// session.Cleaner and session.Lister.
+type Backend struct {
+	dir    string
+	now    func() time.Time
+	noSync bool
+	local  [lockShards]chan struct{} // in-process side of the shard locks
+}
+
+// Open returns a backend for dir, creating it with mode 0700 when missing.
+// It fails with ErrDirPerm when dir can be accessed by group or others.
+// A program that only cleans up (`gosess sessions gc`) can Open the
+// directory and call Cleanup without a Maker.
+func Open(dir string, opts Options) (*Backend, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("file session backend: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("file session backend: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("file session backend: %s is not a directory", dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && flockSupported {
+		return nil, fmt.Errorf("%w: %s has mode %#o; sessions are credentials, use mode 0700 (chmod 700 %s)", ErrDirPerm, dir, perm, dir)
+	}
+	if err := os.Mkdir(filepath.Join(dir, lockDir), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("file session backend: %w", err)
+	}
+	b := &Backend{dir: dir, now: now, noSync: opts.NoSync}
+	for i := range b.local {
+		b.local[i] = make(chan struct{}, 1)
+	}
+	return b, nil
+}
+
+// Dir returns the directory of the session files.
+func (b *Backend) Dir() string { return b.dir }
+
+func (b *Backend) path(id string) (string, error) {
+	if !session.ValidID(id) {
+		return "", fmt.Errorf("%w: %q", ErrInvalidID, trunc(id))
+	}
+	return filepath.Join(b.dir, id+fileSuffix), nil
+}
+
+func trunc(s string) string {
+	if len(s) > 16 {
+		return s[:16] + "…"
+	}
+	return s
+}
+
+// Load implements session.Backend. A file whose record has expired is
+// reported as ErrNotFound (Cleanup removes it).
+func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
+	var rec session.Record
+	p, err := b.path(id)
+	if err != nil {
+		return rec, err
+	}
+	raw, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return rec, session.ErrNotFound
+	}
+	if err != nil {
+		return rec, fmt.Errorf("file session backend: %w", err)
+	}
+	if err := rec.UnmarshalBinary(raw); err != nil {
+		return rec, fmt.Errorf("file session backend: %s: %w", p, err)
+	}
+	if rec.ExpiredAt(b.now()) {
+		return rec, session.ErrNotFound
+	}
+	return rec, nil
+}
+
+// Save implements session.Backend. ttl is not used: the record's Expires
+// is kept in the file and judged by Load and Cleanup.
+func (b *Backend) Save(ctx context.Context, id string, rec session.Record, expected uint64, _ time.Duration) error {
+	raw, err := rec.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return b.locked(ctx, id, func(p string) error {
+		cur, loadErr := b.Load(ctx, id)
+		if err := session.CheckVersion(cur, loadErr, expected); err != nil {
+			return err
+		}
+		return b.writeAtomic(p, raw)
+	})
+}
+
+// locked runs f with the path of id while holding the id's lock.
+func (b *Backend) locked(ctx context.Context, id string, f func(path string) error) error {
+	p, err := b.path(id)
+	if err != nil {
+		return err
+	}
+	unlock, err := b.lock(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return f(p)
+}
+
+// writeAtomic writes data to a temporary file in the directory, syncs it,
+// renames it to p and syncs the directory (without the syncs when
+// NoSync).
+func (b *Backend) writeAtomic(p string, data []byte) (err error) {
+	f, err := os.CreateTemp(b.dir, tempPrefix+"*") // mode 0600
+	if err != nil {
+		return fmt.Errorf("file session backend: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("file session backend: %w", err)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if !b.noSync {
+		if err = f.Sync(); err != nil {
+			return err
+		}
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, p); err != nil {
+		return err
+	}
+	if !b.noSync {
+		if d, derr := os.Open(b.dir); derr == nil {
+			d.Sync() // best effort: makes the rename durable where supported
+			d.Close()
+		}
+	}
+	return nil
+}
+
+// Delete implements session.Backend.
+func (b *Backend) Delete(ctx context.Context, id string) error {
+	return b.locked(ctx, id, func(p string) error {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("file session backend: %w", err)
+		}
+		return nil
+	})
+}
+
+// Exists implements session.Backend (an expired file does not count).
+func (b *Backend) Exists(ctx context.Context, id string) (bool, error) {
+	_, err := b.Load(ctx, id)
+	return session.Found(err)
+}
+
+// IDs implements session.Lister: the ids of all session files, expired or
+// not, in directory order.
+func (b *Backend) IDs(ctx context.Context) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for name, err := range b.names(ctx) {
+			if err != nil {
+				yield("", err)
+				return
+			}
+			if id, ok := strings.CutSuffix(name, fileSuffix); ok && session.ValidID(id) {
+				if !yield(id, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// names yields the directory's entry names in batches, so huge directories
+// are not read into memory at once.
+func (b *Backend) names(ctx context.Context) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		d, err := os.Open(b.dir)
+		if err != nil {
+			yield("", fmt.Errorf("file session backend: %w", err))
+			return
+		}
+		defer d.Close()
+		for {
+			if err := ctx.Err(); err != nil {
+				yield("", err)
+				return
+			}
+			names, err := d.Readdirnames(512)
+			for _, n := range names {
+				if !yield(n, nil) {
+					return
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				yield("", fmt.Errorf("file session backend: %w", err))
+				return
+			}
+		}
+	}
+}
+
+// Cleanup implements session.Cleaner: it removes every expired session
+// file (and temporary files a crashed writer left behind over an hour
+// ago) and reports how many sessions it removed.
+func (b *Backend) Cleanup(ctx context.Context) (int, error) {
+	return b.CleanupProgress(ctx, nil)
+}
+
+// CleanupProgress is Cleanup calling progress(scanned, removed) after each
+// session file it looks at (progress may be nil), for command-line tools.
+// It stops with ctx.Err() when ctx is done, reporting what it removed so
+// far.
+func (b *Backend) CleanupProgress(ctx context.Context, progress func(scanned, removed int)) (int, error) {
+	scanned, removed := 0, 0
+	now := b.now()
+	for name, err := range b.names(ctx) {
+		if err != nil {
+			return removed, err
+		}
+		if strings.HasPrefix(name, tempPrefix) {
+			b.removeStaleTemp(name)
+			continue
+		}
+		id, ok := strings.CutSuffix(name, fileSuffix)
+		if !ok || !session.ValidID(id) {
+			continue
+		}
+		scanned++
+		gone, err := b.removeIfExpired(ctx, id, now)
+		if err != nil {
+			return removed, err
+		}
+		if gone {
+			removed++
+		}
+		if progress != nil {
+			progress(scanned, removed)
+		}
+	}
+	return removed, nil
+}
+
+func (b *Backend) removeStaleTemp(name string) {
+	p := filepath.Join(b.dir, name)
+	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && b.now().Sub(fi.ModTime()) > staleTemp {
+		os.Remove(p)
+	}
+}
+
+// removeIfExpired removes the file of id when its record has expired,
+// judging it again under the id's lock (a concurrent Save may have just
+// renewed it).
+func (b *Backend) removeIfExpired(ctx context.Context, id string, now time.Time) (bool, error) {
+	p := filepath.Join(b.dir, id+fileSuffix)
+	if exp, err := peekExpiry(p); err != nil || exp.IsZero() || exp.After(now) {
+		return false, nil // unreadable (gone meanwhile), never expires, or alive
+	}
+	unlock, err := b.lock(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	if exp, err := peekExpiry(p); err != nil || exp.IsZero() || exp.After(now) {
+		return false, nil
+	}
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("file session backend: %w", err)
+	}
+	return true, nil
+}
+
+func peekExpiry(p string) (time.Time, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer f.Close()
+	head := make([]byte, session.RecordHeaderSize)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return time.Time{}, err
+	}
+	return session.PeekExpiry(head)
+}
+
+// lock takes the lock shard of id: first the in-process side (a channel,
+// so waiting honours ctx), then the flock on the shard's file, polled
+// with a short backoff until ctx is done.
+func (b *Backend) lock(ctx context.Context, id string) (func(), error) {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	shard := h.Sum32() % lockShards
+	local := b.local[shard]
+	select {
+	case local <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("file session backend: waiting for the session lock: %w", ctx.Err())
+	}
+	release := func() { <-local }
+	if !flockSupported {
+		return release, nil
+	}
+	f, err := os.OpenFile(filepath.Join(b.dir, lockDir, fmt.Sprintf("%02x.lock", shard)), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("file session backend: lock file: %w", err)
+	}
+	wait := 100 * time.Microsecond
+	for {
+		ok, err := tryFlock(f)
+		if err != nil {
+			f.Close()
+			release()
+			return nil, fmt.Errorf("file session backend: flock: %w", err)
+		}
+		if ok {
+			return func() {
+				f.Close() // closing the last descriptor releases the flock
+				release()
+			}, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			release()
+			return nil, fmt.Errorf("file session backend: waiting for the session lock: %w", ctx.Err())
+		}
+		wait = min(wait*2, 20*time.Millisecond)
+	}
+}

@@ -1,0 +1,270 @@
+package session
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Backend is where sessions are stored: a small byte-oriented contract
+// that the Maker drives. The Maker does the encoding of values, expiry
+// checks, cookies and id generation; a backend stores records by id and
+// guards them with a version number so that concurrent writers are
+// detected.
+//
+// Every method must be safe for concurrent use, also by several processes
+// sharing the same store where the store allows that. Ids given to a
+// backend are non-empty and satisfy ValidID.
+type Backend interface {
+	// Load returns the record stored under id. An id that has no record
+	// (never saved, deleted, evicted, past its TTL) returns ErrNotFound,
+	// matched with errors.Is; any other error means the store failed.
+	Load(ctx context.Context, id string) (Record, error)
+
+	// Save stores rec under id, provided the version of the record
+	// currently stored equals expected, where expected == 0 means "no
+	// record may be stored" (a new id: this is the add-if-absent that
+	// catches id collisions). When a record with another version is
+	// stored, or none is stored while expected > 0 (it was deleted or
+	// evicted meanwhile), Save stores nothing and returns ErrConflict.
+	// The check and the write are atomic with respect to other Save and
+	// Delete calls on the same id (a per-id lock, distributed where the
+	// store allows). ttl > 0 asks the store to evict the record after ttl
+	// (rec.Expires is the same instant on the Maker's clock); ttl == 0
+	// means no expiry. rec.Data must not be kept after Save returns.
+	Save(ctx context.Context, id string, rec Record, expected uint64, ttl time.Duration) error
+
+	// Delete removes the record stored under id. Deleting an absent id is
+	// not an error.
+	Delete(ctx context.Context, id string) error
+
+	// Exists reports whether a record is stored under id.
+	Exists(ctx context.Context, id string) (bool, error)
+}
+
+// Cleaner is an optional Backend capability for stores that do not evict
+// expired records on their own (the file backend). Cleanup removes every
+// record whose Expires has passed and reports how many it removed.
+type Cleaner interface {
+	Cleanup(ctx context.Context) (removed int, err error)
+}
+
+// Lister is an optional Backend capability: iteration over the ids of all
+// stored sessions, for administration tools. The sequence yields an error
+// (with an empty id) when the store fails, and stops when ctx is done.
+type Lister interface {
+	IDs(ctx context.Context) iter.Seq2[string, error]
+}
+
+// CookieCarrier is an optional Backend capability for backends that keep
+// the whole session in the cookie (the cookie backend). The Maker then
+// puts Seal's output into the cookie instead of the id, reads sessions
+// back with Open, and never calls Load, Save or Delete. Such sessions
+// cannot be revoked on the server: a cookie from before Refresh or
+// Invalidate stays valid until it expires, and concurrent writers are not
+// detected (the last cookie the browser keeps wins).
+type CookieCarrier interface {
+	// Seal returns the cookie payload holding id and rec.Data.
+	Seal(id string, rec Record) ([]byte, error)
+	// Open reverses Seal. It is only given payloads whose signature (and
+	// decryption, when enabled) was verified.
+	Open(payload []byte) (id string, rec Record, err error)
+}
+
+// Record is one stored session as a backend sees it.
+type Record struct {
+	// Version increases each time the session's data is saved; it is what
+	// Save compares with its expected argument. A new record has version 1.
+	Version uint64
+	// Expires is when the session expires on the server (the Maker's
+	// clock); the zero time means never. Backends without TTLs (files)
+	// keep it to skip and clean up expired records.
+	Expires time.Time
+	// Data is the session's values encoded by the session Codec.
+	Data []byte
+}
+
+const (
+	recordMagic  = "gsr1"
+	recordHeader = len(recordMagic) + 8 + 8
+)
+
+// ErrBadRecord is returned by Record.UnmarshalBinary for bytes that are not
+// a record in this package's format.
+var ErrBadRecord = errors.New("session: malformed stored record")
+
+// MarshalBinary encodes r for backends that store bytes:
+// magic "gsr1" | version (8 bytes) | expiry in Unix nanoseconds (8 bytes,
+// 0 = never) | data.
+func (r Record) MarshalBinary() ([]byte, error) {
+	return r.AppendBinary(make([]byte, 0, recordHeader+len(r.Data)))
+}
+
+// AppendBinary appends the encoding of MarshalBinary to b.
+func (r Record) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, recordMagic...)
+	b = binary.BigEndian.AppendUint64(b, r.Version)
+	var exp int64
+	if !r.Expires.IsZero() {
+		exp = r.Expires.UnixNano()
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(exp))
+	return append(b, r.Data...), nil
+}
+
+// UnmarshalBinary decodes the format of MarshalBinary. r.Data aliases b.
+func (r *Record) UnmarshalBinary(b []byte) error {
+	if len(b) < recordHeader || string(b[:len(recordMagic)]) != recordMagic {
+		return fmt.Errorf("%w (%d bytes)", ErrBadRecord, len(b))
+	}
+	b = b[len(recordMagic):]
+	r.Version = binary.BigEndian.Uint64(b)
+	r.Expires = time.Time{}
+	if exp := int64(binary.BigEndian.Uint64(b[8:])); exp != 0 {
+		r.Expires = time.Unix(0, exp)
+	}
+	r.Data = b[16:]
+	return nil
+}
+
+// ExpiredAt reports whether the record has an expiry time that is not
+// after now.
+func (r Record) ExpiredAt(now time.Time) bool {
+	return !r.Expires.IsZero() && !r.Expires.After(now)
+}
+
+// PeekExpiry returns the expiry time of an encoded record from its header
+// alone (the zero time for never), so that a cleanup can judge a record
+// without reading all of it.
+func PeekExpiry(header []byte) (time.Time, error) {
+	var r Record
+	if err := r.UnmarshalBinary(header[:min(len(header), recordHeader)]); err != nil {
+		return time.Time{}, err
+	}
+	return r.Expires, nil
+}
+
+// RecordHeaderSize is how many leading bytes of an encoded record
+// PeekExpiry needs.
+const RecordHeaderSize = recordHeader
+
+// ValidID reports whether id has the form of a session id: 1 to 256
+// characters of the unpadded base64url alphabet (A-Z a-z 0-9 - _). Ids the
+// Maker makes always do; backends that build paths or keys from ids rely
+// on it.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 256 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// BackendFactory builds a backend for a Maker. It reads its own settings
+// through cfg.Args (every key it knows, so that the Maker can report the
+// ones nobody knows) and returns an error wrapping ErrInvalidSetting for
+// bad ones, typically by returning cfg.Args.Err().
+type BackendFactory func(cfg BackendConfig) (Backend, error)
+
+// BackendConfig is what a BackendFactory is given.
+type BackendConfig struct {
+	// Name is the name the backend was registered under.
+	Name string
+	// Args gives typed access to the settings; a backend reads its own
+	// keys (documented in its package) and nothing else.
+	Args *Args
+	// Config is the general settings in effect (read only).
+	Config Config
+	// Encrypted reports whether cookies are encrypted (encryption_key or
+	// enable_encryption).
+	Encrypted bool
+	// Logger is the Maker's logger.
+	Logger *slog.Logger
+	// Now is the Maker's clock.
+	Now func() time.Time
+}
+
+var backends = struct {
+	sync.RWMutex
+	m map[string]BackendFactory
+}{m: map[string]BackendFactory{}}
+
+// RegisterBackend makes a backend available to Configure under name
+// (the "backend" setting). Backend packages call it from init, so that
+// importing them (with _ if need be) is enough, as with database/sql
+// drivers. It panics on an empty name, a nil factory or a name already
+// taken: those are programming errors found at start-up.
+func RegisterBackend(name string, f BackendFactory) {
+	backends.Lock()
+	defer backends.Unlock()
+	if name == "" || f == nil {
+		panic("session: RegisterBackend with empty name or nil factory")
+	}
+	if _, dup := backends.m[name]; dup {
+		panic("session: RegisterBackend called twice for backend " + name)
+	}
+	backends.m[name] = f
+}
+
+// Backends returns the names of the registered backends, sorted.
+func Backends() []string {
+	backends.RLock()
+	defer backends.RUnlock()
+	return slices.Sorted(maps.Keys(backends.m))
+}
+
+func lookupBackend(name string) (BackendFactory, error) {
+	backends.RLock()
+	f, ok := backends.m[name]
+	backends.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %w %q (registered: %s; import the backend's package, e.g. _ \"github.com/gosess/gosess/backends/%s\")",
+			ErrInvalidSetting, ErrUnknownBackend, name, strings.Join(Backends(), ", "), name)
+	}
+	return f, nil
+}
+
+// CheckVersion applies Save's version rule for backends: given what Load
+// returned for the id (under the id's lock), it returns nil when the
+// stored record may be replaced by a save expecting version expected,
+// ErrConflict (wrapped, with the versions) when it may not, and loadErr
+// itself when the store failed.
+func CheckVersion(cur Record, loadErr error, expected uint64) error {
+	switch {
+	case errors.Is(loadErr, ErrNotFound):
+		if expected != 0 {
+			return fmt.Errorf("%w (expected version %d, none stored)", ErrConflict, expected)
+		}
+		return nil
+	case loadErr != nil:
+		return loadErr
+	case cur.Version != expected:
+		if expected == 0 {
+			return fmt.Errorf("%w (the id is taken)", ErrConflict)
+		}
+		return fmt.Errorf("%w (expected version %d, stored %d)", ErrConflict, expected, cur.Version)
+	}
+	return nil
+}
+
+// Found turns the error of a Load into the result of Exists: ErrNotFound
+// is (false, nil), nil is (true, nil), anything else is a store failure.
+func Found(loadErr error) (bool, error) {
+	if errors.Is(loadErr, ErrNotFound) {
+		return false, nil
+	}
+	return loadErr == nil, loadErr
+}

@@ -1,0 +1,210 @@
+package session_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/gosess/gosess/session"
+)
+
+// Port of test_concurrency.test_no_read_lock: a reader is not blocked by a
+// writer that has loaded the session, and does not see its unsaved
+// changes.
+func TestConcurrencyNoReadLock(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m)
+		writer := load(t, m, c)
+		writer.Set("kéy", "valué")
+		read := make(chan bool)
+		go func() {
+			s, err := m.Load(ctx, c)
+			read <- err == nil && !s.Has("kéy")
+		}()
+		if !<-read {
+			t.Fatal("reader saw unsaved data or failed")
+		}
+		wc, err := writer.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mustGet(t, load(t, m, wc.String()), "kéy") != "valué" {
+			t.Error("write lost")
+		}
+	})
+}
+
+// Port of test_concurrency.test_write_conflict (which fails in PySess):
+// two requests load the same session; the first to save wins, the second
+// gets ErrConflict and its change is not stored.
+func TestConcurrencyWriteConflict(t *testing.T) {
+	forEachBackendWithServers(t, func(t *testing.T, bc backendCase) {
+		if !bc.serverSide {
+			t.Skip("the cookie backend keeps no server state to compare (documented)")
+		}
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m)
+		first, second := load(t, m, c), load(t, m, c)
+		var wg sync.WaitGroup
+		var err1 error
+		firstSaved := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			first.Set("key", "value")
+			_, err1 = first.Save(ctx)
+			close(firstSaved)
+		}()
+		var err2 error
+		go func() {
+			defer wg.Done()
+			second.Set("key", "value2")
+			<-firstSaved
+			_, err2 = second.Save(ctx)
+		}()
+		wg.Wait()
+		if err1 != nil {
+			t.Fatalf("first save: %v", err1)
+		}
+		if !errors.Is(err2, session.ErrConflict) {
+			t.Fatalf("second save = %v, want ErrConflict", err2)
+		}
+		if v := mustGet(t, load(t, m, c), "key"); v != "value" {
+			t.Errorf("stored %v, want the first writer's value", v)
+		}
+	})
+}
+
+// Port of test_concurrency.test_write_lock: two writers of different keys
+// both end up stored; the loser of the race reloads and applies its change
+// again, which is what ErrConflict asks of it.
+func TestConcurrencyWriteRetry(t *testing.T) {
+	forEachBackendWithServers(t, func(t *testing.T, bc backendCase) {
+		if !bc.serverSide {
+			t.Skip("the cookie backend keeps no server state to compare (documented)")
+		}
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m)
+		s1, s2 := load(t, m, c), load(t, m, c)
+		s1.Set("key", "value")
+		s2.Set("key2", "value2")
+		if _, err := s1.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s2.Save(ctx); !errors.Is(err, session.ErrConflict) {
+			t.Fatalf("second save = %v", err)
+		}
+		retry := load(t, m, c)
+		retry.Set("key2", "value2")
+		if _, err := retry.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		final := load(t, m, c)
+		if mustGet(t, final, "key") != "value" || mustGet(t, final, "key2") != "value2" {
+			t.Errorf("final keys %v", final.Keys())
+		}
+	})
+}
+
+// Many writers increment one counter with load-modify-save and retry on
+// ErrConflict: no increment is lost, which holds only if the version check
+// and the write are atomic.
+func TestConcurrencyCounter(t *testing.T) {
+	forEachBackendWithServers(t, func(t *testing.T, bc backendCase) {
+		if !bc.serverSide {
+			t.Skip("the cookie backend keeps no server state to compare (documented)")
+		}
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m, "n", 0)
+		const workers, each = 4, 10
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		conflicts := make(chan int, workers)
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				lost := 0
+				for done := 0; done < each; {
+					s, err := m.Load(ctx, c)
+					if err != nil {
+						errs <- err
+						return
+					}
+					n, err := session.GetAs[int](s, "n")
+					if err != nil {
+						errs <- err
+						return
+					}
+					s.Set("n", n+1)
+					_, err = s.Save(ctx)
+					switch {
+					case err == nil:
+						done++
+					case errors.Is(err, session.ErrConflict):
+						lost++
+					default:
+						errs <- err
+						return
+					}
+				}
+				conflicts <- lost
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := mustGet(t, load(t, m, c), "n"); n != workers*each {
+			t.Errorf("counter %v, want %d", n, workers*each)
+		}
+	})
+}
+
+// A touch (save without changes) that loses to a concurrent writer is
+// not an error and does not overwrite the writer's data.
+func TestConcurrencyTouchLosesQuietly(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		if !bc.serverSide {
+			t.Skip("no server state")
+		}
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m, "k", "old")
+		toucher, writer := load(t, m, c), load(t, m, c)
+		writer.Set("k", "new")
+		if _, err := writer.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := toucher.Save(ctx); err != nil {
+			t.Fatalf("touch after a concurrent write: %v", err)
+		}
+		if v := mustGet(t, load(t, m, c), "k"); v != "new" {
+			t.Errorf("touch overwrote the write: %v", v)
+		}
+	})
+}
+
+// A save racing with Invalidate (logout) of the same session must not
+// bring the session back.
+func TestConcurrencyNoResurrection(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		if !bc.serverSide {
+			t.Skip("no server state")
+		}
+		m := newMaker(t, bc, nil)
+		s0, c := saveNew(t, m, "user", "alice")
+		logout, other := load(t, m, c), load(t, m, c)
+		if err := logout.Invalidate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		other.Set("cart", 3)
+		if _, err := other.Save(ctx); !errors.Is(err, session.ErrConflict) {
+			t.Fatalf("save after logout = %v, want ErrConflict", err)
+		}
+		if ok, _ := m.Backend().Exists(ctx, s0.ID()); ok {
+			t.Error("logged-out session resurrected")
+		}
+	})
+}

@@ -1,0 +1,128 @@
+// Package session is a web-session layer for net/http, a port of PySess:
+// a configurable session Maker (PySess's sessionmaker) that creates
+// sessions and reloads them from cookies, a map-like Session whose Save
+// returns a signed (optionally encrypted) cookie, pluggable backends that
+// store the sessions, and a middleware.
+//
+// # Quickstart
+//
+// The usage guide of PySess, in Go:
+//
+//	maker := session.NewMaker()
+//	r := region.New("app")
+//	r.Configure("memory", region.Config{Expiration: 5 * time.Minute})
+//	maker.Configure(session.Settings{"backend": "dogpile", "domain": "example.com",
+//		"region": r, "signature_key": key})
+//	s, _ := maker.New(ctx)
+//	s.Set("some_key", "some value")
+//	c, _ := s.Save(ctx)                     // a *http.Cookie, not a string
+//	prev, _ := maker.Load(ctx, c.String())
+//	v, _ := prev.Get("some_key")            // "some value"
+//
+// In a server, put maker.Middleware in front of the handlers and use
+// FromContext(r.Context()) in them; the middleware loads and saves.
+//
+// # Why it is built this way
+//
+// The cookie carries only a signed session id (or, with the cookie
+// backend, the signed and encrypted session itself); the session lives in
+// a backend. The dogpile backend keeps sessions in a cache region
+// (package region) that the application hands over, so one configured
+// region serves both cached data and sessions, and swapping its driver in
+// a config file moves both. Backends register by name when imported, as
+// database/sql drivers do: dogpile, file and cookie live in
+// github.com/gosess/gosess/backends/...
+//
+// PySess's flaws are fixed rather than ported: a misspelt setting is an
+// error instead of being ignored; cookies are authenticated over their
+// name, value and issue time and encrypted with an AEAD and a fresh nonce
+// (package cookie); expiry is enforced on the server, not only by the
+// browser; session ids have 256 bits from crypto/rand; two requests that
+// change the same session concurrently no longer overwrite each other
+// silently: each record carries a version that Save checks under a per-id
+// lock, and the loser gets ErrConflict (PySess's own test_write_conflict
+// expected this and failed). Bad cookies from clients (tampered, expired,
+// garbage) are not errors: Load starts a new session and logs why at
+// debug level. A failing backend is an error.
+//
+// # Values
+//
+// Values keep their Go types across a save and a load for every type the
+// codec supports: with the default BinaryCodec, the basic kinds, []byte,
+// time.Time, time.Duration, []any, map[string]any (nested), []string,
+// map[string]string, and types registered with RegisterType. An int
+// stays an int (JSON would have made it a float64). A value the codec
+// cannot encode fails Save with ErrUnsupportedValue; nothing is stored and
+// nothing is lost. Keys starting with "_" are internal (creation and
+// access times, flash messages) and hidden, as in PySess.
+//
+// # Expiry
+//
+// With max_age, a session expires max_age after its last access (after
+// its creation when refresh_on_access is false); lifetime caps its age
+// whatever the accesses. Both are checked on the server when a session
+// loads (an expired session loads as a new one, and its record is
+// deleted), and the backend is given a TTL so that sessions nobody comes
+// back for are evicted. The cookie's Max-Age runs to the same instant, and
+// a cookie older than max_age is refused. The middleware records accesses
+// at most every touch_interval, to save store writes.
+//
+// # Settings
+//
+// Configure takes one Settings map. Keys are split in three parts; a key
+// that no part knows is an error naming it. Values may be Go values or
+// strings from config files; durations are time.Duration, a number of
+// seconds (300, "300", "1.5") or a Go duration string ("5m"); booleans
+// are bool or "true"/"false"/"yes"/"no"/"on"/"off"/"1"/"0"; keys are
+// []byte or string (raw, or "hex:..." / "base64:..."), and a key ring is a
+// [][]byte, []string or []any whose first key signs and all verify.
+//
+// Maker-only settings (MakerConfig; not per call):
+//
+//	key                default     meaning
+//	backend            (required)  registered backend: "dogpile", "file", "cookie", ...
+//	secret_file        "./secret"  secret read, or created with mode 0600, when no
+//	                               signature_key is given; wider permissions are refused
+//	enable_encryption  false       encrypt cookies even without encryption_key
+//	                               (sub-key derived from the signing key)
+//
+// General settings (Config; also per call with NewWith and LoadWith):
+//
+//	key                default       meaning
+//	domain             ""            cookie Domain; empty = host-only cookie
+//	path               "/"           cookie Path
+//	name               "session"     cookie name
+//	max_age            0             idle expiry (server and cookie); 0 = browser-session
+//	                                 cookie, no idle expiry on the server
+//	refresh_on_access  true          max_age counts from the last access (else creation)
+//	lifetime           0             absolute cap on a session's age; 0 = none
+//	touch_interval     1m            middleware records an access at most this often
+//	                                 (capped at max_age/2; 0 = every request)
+//	secure             false         cookie Secure (set it in production)
+//	httponly           true          cookie HttpOnly
+//	samesite           "lax"         cookie SameSite: lax, strict, none (needs secure), default
+//	partitioned        false         cookie Partitioned (CHIPS; needs secure)
+//	session_id_length  32            random bytes per id (32..128); ids are base64url
+//	codec              "binary"      value codec: "binary", "gob" or a Codec
+//	signature_key      secret file   HMAC-SHA256 key or ring, each >= 32 bytes
+//	encryption_key     none          AEAD key or ring, each >= 32 bytes; turns encryption on
+//	cipher             "aes-256-gcm" AEAD: "aes-256-gcm" or "xchacha20-poly1305"
+//
+// Backend-specific settings (documented by each backend package):
+//
+//	backend  key         default     meaning
+//	dogpile  region      (required)  configured *region.Region holding the sessions
+//	dogpile  key_prefix  "session:"  prefix of the region keys
+//	file     dir         (required)  directory of the session files (0700)
+//	file     sync        true        fsync each save (crash durability, ~2 ms on ext4)
+//	cookie   (none)
+//
+// # Concurrency
+//
+// A Maker is safe for concurrent use; a Session too, though it belongs to
+// one request. Two requests that load the same session and both change it
+// race: the first Save wins and the second returns ErrConflict (reload,
+// apply the change again, save). A save that only records an access never
+// fails that way. The cookie backend cannot detect this (the browser keeps
+// the last cookie), nor revoke old cookies after Refresh or Invalidate.
+package session

@@ -1,0 +1,55 @@
+package session
+
+import "errors"
+
+// Sentinel errors, matched with errors.Is. Errors returned by this package
+// wrap them with the detail (a setting, a key, a session id) that caused
+// them.
+var (
+	// ErrNotConfigured is returned by every Maker method used before
+	// Configure succeeded.
+	ErrNotConfigured = errors.New("session: maker not configured")
+
+	// ErrAlreadyConfigured is returned by a second call of Configure.
+	ErrAlreadyConfigured = errors.New("session: maker already configured")
+
+	// ErrInvalidSetting is returned for a bad setting: an unknown key, a
+	// value of the wrong type, a key that is too short, an unknown
+	// backend, a missing required setting.
+	ErrInvalidSetting = errors.New("session: invalid setting")
+
+	// ErrUnknownBackend is returned by Configure for a backend name that
+	// no imported package registered (it also wraps ErrInvalidSetting).
+	ErrUnknownBackend = errors.New("session: unknown backend")
+
+	// ErrNotFound is returned by Backend.Load for an id that has no stored
+	// session (never saved, deleted, or evicted).
+	ErrNotFound = errors.New("session: not found")
+
+	// ErrConflict is returned by Save when the stored session changed
+	// since it was loaded (another request saved, refreshed or
+	// invalidated it); the changes of this Session were not stored.
+	// Backends return it from Save when the stored version is not the
+	// expected one.
+	ErrConflict = errors.New("session: conflict: the stored session changed since it was loaded")
+
+	// ErrUnsupportedValue is returned by Save (wrapping the codec's error)
+	// when a value cannot be encoded by the session's codec. Nothing is
+	// stored and the Session keeps its data.
+	ErrUnsupportedValue = errors.New("session: value cannot be encoded")
+
+	// ErrInternalKey is returned by Set for a key that starts with "_":
+	// such keys are reserved for the session's own bookkeeping.
+	ErrInternalKey = errors.New("session: keys starting with _ are internal")
+
+	// ErrKeyNotFound is returned by GetAs when the key is not set.
+	ErrKeyNotFound = errors.New("session: key not found")
+
+	// ErrWrongType is returned by GetAs when the stored value is not of
+	// the requested type.
+	ErrWrongType = errors.New("session: value has another type")
+
+	// ErrUnsupported is returned by Maker.Cleanup when the backend has no
+	// Cleanup capability.
+	ErrUnsupported = errors.New("session: not supported by the backend")
+)

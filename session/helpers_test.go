@@ -1,0 +1,240 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	_ "github.com/gosess/gosess/backends/cookie"
+	_ "github.com/gosess/gosess/backends/dogpile"
+	_ "github.com/gosess/gosess/backends/file"
+	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/region"
+	_ "github.com/gosess/gosess/region/drivers/memcached"
+	_ "github.com/gosess/gosess/region/drivers/memory"
+	_ "github.com/gosess/gosess/region/drivers/redis"
+	"github.com/gosess/gosess/session"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var (
+	sigKey  = []byte("0123456789abcdef0123456789abcdef-signing")
+	sigKey2 = []byte("fedcba9876543210fedcba9876543210-other-k")
+	encKey  = []byte("0123456789abcdef0123456789abcdef-encrypt")
+	ctx     = context.Background()
+)
+
+// backendCase is one backend the shared suite runs against.
+type backendCase struct {
+	name string
+	// serverSide: records live on the server (revocation, conflicts).
+	serverSide bool
+	settings   func(t testing.TB) session.Settings
+}
+
+// memoryRegion returns a configured memory region, closed at the end.
+func memoryRegion(t testing.TB) *region.Region {
+	t.Helper()
+	r := region.New("test")
+	if err := r.Configure("memory", region.Config{Expiration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func redisRegion(t testing.TB) *region.Region {
+	t.Helper()
+	srv := testserver.Redis(t)
+	r := region.New("test-redis")
+	if err := r.Configure("redis", region.Config{Expiration: time.Hour, Arguments: map[string]any{
+		"url": "redis://" + srv.Addr, "distributed_lock": true}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func memcachedRegion(t testing.TB) *region.Region {
+	t.Helper()
+	srv := testserver.Memcached(t)
+	r := region.New("test-memcached")
+	if err := r.Configure("memcached", region.Config{Expiration: time.Hour, Arguments: map[string]any{
+		"url": srv.Addr, "distributed_lock": true}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// localBackends are the backends every test of the suite runs against.
+var localBackends = []backendCase{
+	{"dogpile", true, func(t testing.TB) session.Settings {
+		return session.Settings{"backend": "dogpile", "region": memoryRegion(t)}
+	}},
+	{"file", true, func(t testing.TB) session.Settings {
+		return session.Settings{"backend": "file", "dir": filepath.Join(t.TempDir(), "sessions")}
+	}},
+	{"cookie", false, func(t testing.TB) session.Settings {
+		return session.Settings{"backend": "cookie", "encryption_key": encKey}
+	}},
+}
+
+// serverBackends add the dogpile backend on real memcached and redis
+// servers; they run for the tests that matter across processes.
+var serverBackends = []backendCase{
+	{"dogpile-redis", true, func(t testing.TB) session.Settings {
+		return session.Settings{"backend": "dogpile", "region": redisRegion(t)}
+	}},
+	{"dogpile-memcached", true, func(t testing.TB) session.Settings {
+		return session.Settings{"backend": "dogpile", "region": memcachedRegion(t)}
+	}},
+}
+
+func forEachBackend(t *testing.T, f func(t *testing.T, bc backendCase)) {
+	for _, bc := range localBackends {
+		t.Run(bc.name, func(t *testing.T) { f(t, bc) })
+	}
+}
+
+func forEachBackendWithServers(t *testing.T, f func(t *testing.T, bc backendCase)) {
+	forEachBackend(t, f)
+	for _, bc := range serverBackends {
+		t.Run(bc.name, func(t *testing.T) { f(t, bc) })
+	}
+}
+
+// newMaker configures a Maker for bc with the test keys and extra
+// settings on top.
+func newMaker(t testing.TB, bc backendCase, extra session.Settings, opts ...session.MakerOption) *session.Maker {
+	t.Helper()
+	s := bc.settings(t)
+	s["domain"] = "example.com"
+	s["signature_key"] = sigKey
+	for k, v := range extra {
+		if v == nil {
+			delete(s, k)
+			continue
+		}
+		s[k] = v
+	}
+	opts = append([]session.MakerOption{session.WithLogger(discard)}, opts...)
+	m := session.NewMaker(opts...)
+	if err := m.Configure(s); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return m
+}
+
+var discard = slog.New(slog.DiscardHandler)
+
+// logBuffer is a debug-level logger whose output tests can read.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) Reset() {
+	l.mu.Lock()
+	l.buf.Reset()
+	l.mu.Unlock()
+}
+
+func (l *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// fakeClock is a settable clock for expiry tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// saved creates a session with values, saves it and returns the maker's
+// session and the cookie string.
+func saveNew(t testing.TB, m *session.Maker, kv ...any) (*session.Session, string) {
+	t.Helper()
+	s, err := m.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := s.Set(kv[i].(string), kv[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.Save(ctx)
+	if err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	return s, c.String()
+}
+
+func load(t testing.TB, m *session.Maker, c string) *session.Session {
+	t.Helper()
+	s, err := m.Load(ctx, c)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return s
+}
+
+func mustGet(t testing.TB, s *session.Session, key string) any {
+	t.Helper()
+	v, ok := s.Get(key)
+	if !ok {
+		t.Fatalf("key %q missing (keys %v)", key, s.Keys())
+	}
+	return v
+}
+
+func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+type regionT = region.Region

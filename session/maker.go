@@ -1,0 +1,423 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosess/gosess/cookie"
+)
+
+// Maker makes sessions: PySess's sessionmaker. Build one with NewMaker,
+// configure it once with Configure, then call New for a fresh session and
+// Load to reload one from a cookie, or put Middleware in front of your
+// handlers. A Maker is safe for concurrent use.
+type Maker struct {
+	logger *slog.Logger
+	now    func() time.Time
+
+	configMu sync.Mutex
+	state    atomic.Pointer[makerState]
+}
+
+// makerState is what Configure sets.
+type makerState struct {
+	mc          MakerConfig
+	backendName string
+	backend     Backend
+	carrier     CookieCarrier // non-nil for backends that live in the cookie
+	rt          *runtime
+	deriveEnc   bool // encrypt with the signing ring (enable_encryption, no key)
+}
+
+// runtime is a set of general settings with the cookie machinery built
+// from them: the Maker's, or one call's with overrides.
+type runtime struct {
+	cfg   Config
+	codec *cookie.Codec
+	opts  cookie.Options
+}
+
+// MakerOption configures a Maker at NewMaker.
+type MakerOption func(*Maker)
+
+// WithLogger sets the Maker's logger: why a cookie was refused (debug),
+// secret file creation (info), unencrypted cookie sessions (warn), store
+// failures in the middleware (error). Default slog.Default().
+func WithLogger(l *slog.Logger) MakerOption {
+	return func(m *Maker) {
+		if l != nil {
+			m.logger = l
+		}
+	}
+}
+
+// WithClock sets the clock used for creation and access times, expiry and
+// cookie issue times. Default time.Now. For tests.
+func WithClock(now func() time.Time) MakerOption {
+	return func(m *Maker) {
+		if now != nil {
+			m.now = now
+		}
+	}
+}
+
+// NewMaker returns an unconfigured Maker: every method but Configure fails
+// with ErrNotConfigured until Configure succeeds.
+func NewMaker(opts ...MakerOption) *Maker {
+	m := &Maker{logger: slog.Default(), now: time.Now}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// Configure sets up the Maker from settings (see Settings and the package
+// documentation for every key). It can succeed once: a second call fails
+// with ErrAlreadyConfigured. A failed call leaves the Maker unconfigured.
+// Errors wrap ErrInvalidSetting and name the setting: an unknown key, a
+// bad value, a key shorter than 32 bytes, a missing or unknown backend
+// (also ErrUnknownBackend), a secret file that cannot be read or created
+// or has permissions wider than 0600 (cookie.ErrSecretFilePerm).
+func (m *Maker) Configure(settings Settings) error {
+	m.configMu.Lock()
+	defer m.configMu.Unlock()
+	if m.state.Load() != nil {
+		return ErrAlreadyConfigured
+	}
+	a := NewArgs("", settings)
+	mc, encSet := readMakerConfig(a)
+	cfg := readConfig(a, DefaultConfig())
+	if mc.Backend == "" {
+		a.Fail(KeyBackend, "required (registered backends: %s)", strings.Join(Backends(), ", "))
+	}
+	if err := a.Err(); err != nil {
+		return err
+	}
+	factory, err := lookupBackend(mc.Backend)
+	if err != nil {
+		return err
+	}
+	if encSet && !mc.EnableEncryption && len(cfg.EncryptionKeys) > 0 {
+		return fmt.Errorf("%w: %s=false contradicts the %s given", ErrInvalidSetting, KeyEnableEncryption, KeyEncryptionKey)
+	}
+	st := &makerState{mc: mc, backendName: mc.Backend, deriveEnc: mc.EnableEncryption && len(cfg.EncryptionKeys) == 0}
+	if len(cfg.SignatureKeys) == 0 {
+		key, created, err := cookie.LoadOrCreateSecret(mc.SecretFile)
+		if err != nil {
+			return fmt.Errorf("%w: %s %q (used because no %s is given): %w", ErrInvalidSetting, KeySecretFile, mc.SecretFile, KeySignatureKey, err)
+		}
+		if created {
+			m.logger.Info("session: created a new secret file for signing cookies; keep it, cookies signed with it become invalid when it changes",
+				"path", mc.SecretFile)
+		}
+		cfg.SignatureKeys = [][]byte{key}
+	}
+	if st.rt, err = newRuntime(cfg, st.deriveEnc, m.now()); err != nil {
+		return err
+	}
+
+	ba := NewArgs(mc.Backend, settings)
+	b, err := factory(BackendConfig{
+		Name: mc.Backend, Args: ba, Config: cfg, Encrypted: st.rt.codec.Encrypted(),
+		Logger: m.logger, Now: m.now,
+	})
+	if err == nil {
+		err = ba.Err()
+	}
+	if err == nil && b == nil {
+		err = fmt.Errorf("factory returned no backend")
+	}
+	if err != nil {
+		return fmt.Errorf("session: backend %q: %w", mc.Backend, err)
+	}
+	if err := unknownSettings(settings, a, ba, mc.Backend); err != nil {
+		return err
+	}
+	st.backend = b
+	st.carrier, _ = b.(CookieCarrier)
+	m.state.Store(st)
+	return nil
+}
+
+// unknownSettings reports the keys neither a (maker and general) nor ba
+// (the backend) asked for.
+func unknownSettings(settings Settings, a, ba *Args, backend string) error {
+	var unknown, backendKeys []string
+	for k := range settings {
+		if !a.used[k] && !ba.used[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	for k := range ba.used {
+		if !a.used[k] {
+			backendKeys = append(backendKeys, k)
+		}
+	}
+	slices.Sort(unknown)
+	slices.Sort(backendKeys)
+	known := "none"
+	if len(backendKeys) > 0 {
+		known = strings.Join(backendKeys, ", ")
+	}
+	return fmt.Errorf("%w: unknown setting %q (maker settings: %s; general settings: %s; backend %q settings: %s)",
+		ErrInvalidSetting, strings.Join(unknown, `", "`), strings.Join(makerKeys, ", "),
+		strings.Join(generalKeys, ", "), backend, known)
+}
+
+// newRuntime builds the cookie codec and attributes for cfg and checks
+// that they can form a cookie.
+func newRuntime(cfg Config, deriveEnc bool, now time.Time) (*runtime, error) {
+	sign, err := cookie.NewKeyring(cfg.SignatureKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeySignatureKey, err)
+	}
+	var enc *cookie.Keyring
+	switch {
+	case len(cfg.EncryptionKeys) > 0:
+		if enc, err = cookie.NewKeyring(cfg.EncryptionKeys...); err != nil {
+			return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyEncryptionKey, err)
+		}
+	case deriveEnc:
+		enc = sign // the codec derives separate sub-keys for each purpose
+	}
+	codec, err := cookie.NewCodec(cookie.CodecOptions{SignKeys: sign, EncryptKeys: enc, Cipher: cfg.Cipher})
+	if err != nil {
+		return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyCipher, err)
+	}
+	if cfg.Codec == nil {
+		cfg.Codec = BinaryCodec{}
+	}
+	rt := &runtime{cfg: cfg, codec: codec, opts: cookie.Options{
+		Name: cfg.Name, Domain: cfg.Domain, Path: cfg.Path, MaxAge: cfg.MaxAge, Secure: cfg.Secure,
+		HTTPOnly: cfg.HTTPOnly, SameSite: cfg.SameSite, Partitioned: cfg.Partitioned,
+	}}
+	if _, err := rt.opts.Cookie("x", now); err != nil {
+		return nil, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err)
+	}
+	return rt, nil
+}
+
+// cookie encodes payload and returns the cookie carrying it; its Max-Age
+// runs to the session's server-side expiry when MaxAge is set.
+func (rt *runtime) cookie(payload []byte, now, expires time.Time) (*http.Cookie, error) {
+	value, err := rt.codec.Encode(rt.cfg.Name, payload, now)
+	if err != nil {
+		return nil, err
+	}
+	return rt.cookieValue(value, now, expires)
+}
+
+func (rt *runtime) cookieValue(value string, now, expires time.Time) (*http.Cookie, error) {
+	opts := rt.opts
+	if opts.MaxAge > 0 && !expires.IsZero() {
+		opts.MaxAge = max(min(opts.MaxAge, expires.Sub(now)), time.Second)
+	}
+	return opts.Cookie(value, now)
+}
+
+func (m *Maker) current() (*makerState, error) {
+	st := m.state.Load()
+	if st == nil {
+		return nil, ErrNotConfigured
+	}
+	return st, nil
+}
+
+// Config returns the general settings in effect; the defaults when the
+// Maker is not configured. Keys are shared, do not modify them.
+func (m *Maker) Config() Config {
+	if st := m.state.Load(); st != nil {
+		return st.rt.cfg
+	}
+	return DefaultConfig()
+}
+
+// Backend returns the configured backend (nil before Configure), to reach
+// optional capabilities such as Cleaner and Lister.
+func (m *Maker) Backend() Backend {
+	if st := m.state.Load(); st != nil {
+		return st.backend
+	}
+	return nil
+}
+
+// Cleanup removes expired sessions from backends that need it (the file
+// backend) and reports how many; ErrUnsupported for backends that evict
+// on their own or keep nothing.
+func (m *Maker) Cleanup(ctx context.Context) (int, error) {
+	st, err := m.current()
+	if err != nil {
+		return 0, err
+	}
+	c, ok := st.backend.(Cleaner)
+	if !ok {
+		return 0, fmt.Errorf("%w: backend %q has no cleanup", ErrUnsupported, st.backendName)
+	}
+	return c.Cleanup(ctx)
+}
+
+// New returns a new, empty session. It does not touch the store: nothing is
+// stored until Save.
+func (m *Maker) New(ctx context.Context) (*Session, error) {
+	return m.NewWith(ctx, nil)
+}
+
+// NewWith is New with general settings overridden for this session, as
+// PySess's Session(**overrides). Maker-only and backend settings cannot be
+// overridden: they are reported as errors wrapping ErrInvalidSetting.
+func (m *Maker) NewWith(ctx context.Context, overrides Settings) (*Session, error) {
+	st, rt, err := m.prepare(overrides)
+	if err != nil {
+		return nil, err
+	}
+	return m.newSession(st, rt, m.now(), false), nil
+}
+
+// Load returns the session named by the cookie in s, which may be a
+// Set-Cookie line (as c.String() of the cookie Save returned), a
+// "name=value" pair, a bare cookie value, or a whole Cookie request
+// header with other cookies in it (every cookie of the configured name is
+// tried). When s holds no valid cookie (none, tampered, truncated, signed
+// with an unknown key, expired, garbage, too long) or names a session that
+// does not exist or has expired, Load returns a new, empty session and a
+// nil error, and logs the reason at debug level: bad input from a client
+// is not an error of the server. Only a failing backend is an error.
+func (m *Maker) Load(ctx context.Context, s string) (*Session, error) {
+	return m.LoadWith(ctx, s, nil)
+}
+
+// LoadWith is Load with general settings overridden for this call (see
+// NewWith).
+func (m *Maker) LoadWith(ctx context.Context, s string, overrides Settings) (*Session, error) {
+	st, rt, err := m.prepare(overrides)
+	if err != nil {
+		return nil, err
+	}
+	return m.load(ctx, st, rt, cookie.ExtractAll(s, rt.cfg.Name))
+}
+
+// prepare returns the state and the runtime for one call.
+func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
+	st, err := m.current()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(overrides) == 0 {
+		return st, st.rt, nil
+	}
+	a := NewArgs("", overrides)
+	cfg := readConfig(a, st.rt.cfg)
+	if err := a.Err(); err != nil {
+		return nil, nil, err
+	}
+	if u := a.Unused(); len(u) > 0 {
+		return nil, nil, fmt.Errorf("%w: setting %q cannot be overridden per call (only general settings can: %s)",
+			ErrInvalidSetting, strings.Join(u, `", "`), strings.Join(generalKeys, ", "))
+	}
+	rt, err := newRuntime(cfg, st.deriveEnc, m.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, rt, nil
+}
+
+func (m *Maker) newSession(st *makerState, rt *runtime, now time.Time, hadCookie bool) *Session {
+	return &Session{
+		m: m, st: st, rt: rt,
+		id:      newID(rt.cfg.IDLength),
+		data:    map[string]any{},
+		created: now, access: now,
+		isNew: true, hadCookie: hadCookie,
+	}
+}
+
+// load tries each candidate cookie value in turn and returns the first
+// session that loads, or a new one.
+func (m *Maker) load(ctx context.Context, st *makerState, rt *runtime, values []string) (*Session, error) {
+	now := m.now()
+	if len(values) == 0 {
+		m.logger.DebugContext(ctx, "session: new session", "reason", "no session cookie")
+	}
+	for _, v := range values {
+		s, reason, err := m.open(ctx, st, rt, v, now)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			return s, nil
+		}
+		m.logger.DebugContext(ctx, "session: new session", "reason", reason)
+	}
+	return m.newSession(st, rt, now, len(values) > 0), nil
+}
+
+// open loads the session of one cookie value. A nil session with a reason
+// means "start a new one"; an error means the backend failed.
+func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value string, now time.Time) (*Session, string, error) {
+	payload, _, err := rt.codec.Decode(rt.cfg.Name, value, rt.cfg.MaxAge, now)
+	if err != nil {
+		return nil, "cookie refused: " + err.Error(), nil
+	}
+	var (
+		id  string
+		rec Record
+	)
+	if st.carrier != nil {
+		if id, rec, err = st.carrier.Open(payload); err != nil {
+			return nil, "cookie payload refused: " + err.Error(), nil
+		}
+	} else {
+		id = string(payload)
+		if !ValidID(id) {
+			return nil, "cookie holds no valid session id", nil
+		}
+		rec, err = st.backend.Load(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil, "no stored session for the cookie's id (expired, deleted or never saved)", nil
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("session: load: backend %q: %w", st.backendName, err)
+		}
+	}
+	values, err := rt.cfg.Codec.Unmarshal(rec.Data)
+	if err != nil {
+		m.logger.WarnContext(ctx, "session: stored session data cannot be decoded; starting a new session", "error", err)
+		return nil, "undecodable session data", nil
+	}
+	s := &Session{m: m, st: st, rt: rt, id: id, version: rec.Version, stored: true, loadedValue: value, hadCookie: true}
+	var ok1, ok2 bool
+	s.created, ok1 = values[internalCreated].(time.Time)
+	s.access, ok2 = values[internalAccess].(time.Time)
+	if !ok1 || !ok2 {
+		return nil, "session data without creation or access time", nil
+	}
+	if f, ok := values[internalFlash].([]any); ok {
+		s.flashes = f
+	}
+	for k := range values {
+		if internal(k) {
+			delete(values, k)
+		}
+	}
+	s.data = values
+	if exp := rt.cfg.expiry(s.created, s.access); !exp.IsZero() && !now.Before(exp) {
+		if st.carrier == nil {
+			if err := st.backend.Delete(ctx, id); err != nil {
+				return nil, "", fmt.Errorf("session: delete expired session: backend %q: %w", st.backendName, err)
+			}
+		}
+		return nil, "session expired on the server", nil
+	}
+	return s, "", nil
+}

@@ -1,0 +1,512 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosess/gosess/cookie"
+	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
+)
+
+// Port of test_sessionmaker.test_sessionmaker_no_backend.
+func TestMakerNoBackend(t *testing.T) {
+	m := session.NewMaker(session.WithLogger(discard))
+	err := m.Configure(session.Settings{"signature_key": sigKey})
+	if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), `"backend"`) {
+		t.Fatalf("err = %v, want ErrInvalidSetting naming backend", err)
+	}
+	if _, err := m.New(ctx); !errors.Is(err, session.ErrNotConfigured) {
+		t.Fatalf("New after failed Configure: %v", err)
+	}
+}
+
+// Port of test_sessionmaker.test_session_unknown_backend.
+func TestMakerUnknownBackend(t *testing.T) {
+	m := session.NewMaker(session.WithLogger(discard))
+	err := m.Configure(session.Settings{"backend": "doesnotexist", "signature_key": sigKey})
+	if !errors.Is(err, session.ErrUnknownBackend) || !errors.Is(err, session.ErrInvalidSetting) {
+		t.Fatalf("err = %v, want ErrUnknownBackend", err)
+	}
+	if !strings.Contains(err.Error(), "dogpile") {
+		t.Errorf("error should list the registered backends: %v", err)
+	}
+}
+
+func TestMakerNotConfigured(t *testing.T) {
+	m := session.NewMaker()
+	if _, err := m.New(ctx); !errors.Is(err, session.ErrNotConfigured) {
+		t.Errorf("New: %v", err)
+	}
+	if _, err := m.Load(ctx, "x"); !errors.Is(err, session.ErrNotConfigured) {
+		t.Errorf("Load: %v", err)
+	}
+	if _, err := m.Cleanup(ctx); !errors.Is(err, session.ErrNotConfigured) {
+		t.Errorf("Cleanup: %v", err)
+	}
+	if m.Backend() != nil {
+		t.Error("Backend before Configure")
+	}
+}
+
+func TestMakerConfigureTwice(t *testing.T) {
+	m := newMaker(t, localBackends[0], nil)
+	err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey})
+	if !errors.Is(err, session.ErrAlreadyConfigured) {
+		t.Fatalf("second Configure: %v", err)
+	}
+}
+
+func TestMakerUnknownSettingNamed(t *testing.T) {
+	for _, bc := range localBackends {
+		t.Run(bc.name, func(t *testing.T) {
+			s := bc.settings(t)
+			s["signature_key"] = sigKey
+			s["max_aeg"] = 30
+			err := session.NewMaker(session.WithLogger(discard)).Configure(s)
+			if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), `"max_aeg"`) {
+				t.Fatalf("err = %v, want one naming max_aeg", err)
+			}
+		})
+	}
+	// A backend setting given to another backend is unknown too.
+	err := session.NewMaker(session.WithLogger(discard)).Configure(session.Settings{
+		"backend": "cookie", "signature_key": sigKey, "dir": "/tmp/x"})
+	if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), `"dir"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMakerBackendSettingsRequired(t *testing.T) {
+	for _, s := range []session.Settings{
+		{"backend": "dogpile"},
+		{"backend": "dogpile", "region": "not a region"},
+		{"backend": "file"},
+	} {
+		s["signature_key"] = sigKey
+		err := session.NewMaker(session.WithLogger(discard)).Configure(s)
+		if !errors.Is(err, session.ErrInvalidSetting) {
+			t.Errorf("%v: err = %v", s["backend"], err)
+		}
+	}
+}
+
+// Port of test_sessionmaker.test_sessionmaker_new_conf and
+// test_session.test_session_default_params / test_session_custom_params.
+func TestMakerDefaults(t *testing.T) {
+	m := newMaker(t, localBackends[0], nil)
+	c := m.Config()
+	want := session.DefaultConfig()
+	if c.Path != "/" || c.Name != "session" || !c.RefreshOnAccess || c.MaxAge != 0 || c.Secure ||
+		!c.HTTPOnly || c.SameSite != http.SameSiteLaxMode || c.IDLength != 32 || c.Cipher != "aes-256-gcm" ||
+		c.TouchInterval != time.Minute || c.Lifetime != 0 || c.Partitioned || len(c.EncryptionKeys) != 0 {
+		t.Errorf("defaults: %v", c)
+	}
+	if want.Domain != "" || c.Domain != "example.com" {
+		t.Errorf("domain: default %q, configured %q", want.Domain, c.Domain)
+	}
+	if strings.Contains(c.String(), string(sigKey)) {
+		t.Error("Config.String shows the key")
+	}
+	s, err := m.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.IsNew() || len(s.ID()) != 43 {
+		t.Errorf("new session: new %v, id %q", s.IsNew(), s.ID())
+	}
+}
+
+func TestMakerCustomParams(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, session.Settings{
+			"session_id_length": 40, "name": "testsession", "path": "/foo", "secure": true,
+			"httponly": true, "max_age": 30, "samesite": "strict", "partitioned": "true", "codec": "gob",
+		})
+		s, err := m.New(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.ID()) != 54 { // 40 bytes in unpadded base64
+			t.Errorf("id %q has %d chars", s.ID(), len(s.ID()))
+		}
+		s.Set("n", 7)
+		c, err := s.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Name != "testsession" || c.Path != "/foo" || c.MaxAge != 30 || !c.Secure || !c.HttpOnly ||
+			c.SameSite != http.SameSiteStrictMode || !c.Partitioned || c.Domain != "example.com" {
+			t.Errorf("cookie attributes: %s", c)
+		}
+		back := load(t, m, c.String())
+		if v := mustGet(t, back, "n"); v != 7 {
+			t.Errorf("gob codec: %#v", v)
+		}
+	})
+}
+
+func TestMakerStringForms(t *testing.T) {
+	m := newMaker(t, localBackends[0], session.Settings{
+		"max_age": "300", "lifetime": "2h", "refresh_on_access": "false", "secure": "yes",
+		"httponly": "0", "samesite": "None", "session_id_length": "48", "touch_interval": 10.5,
+		"signature_key": "hex:" + strings.Repeat("ab", 32), "encryption_key": []string{string(encKey)},
+		"cipher": "xchacha20-poly1305",
+	})
+	c := m.Config()
+	if c.MaxAge != 300*time.Second || c.Lifetime != 2*time.Hour || c.RefreshOnAccess || !c.Secure ||
+		c.HTTPOnly || c.SameSite != http.SameSiteNoneMode || c.IDLength != 48 ||
+		c.TouchInterval != 10500*time.Millisecond || len(c.SignatureKeys[0]) != 32 || c.Cipher != "xchacha20-poly1305" {
+		t.Errorf("parsed: %v", c)
+	}
+	_, ck := saveNew(t, m, "a", 1)
+	if v := mustGet(t, load(t, m, ck), "a"); v != 1 {
+		t.Errorf("round trip: %v", v)
+	}
+}
+
+func TestMakerBadValues(t *testing.T) {
+	cases := map[string]session.Settings{
+		"max_age":           {"max_age": "soon"},
+		"negative":          {"max_age": -time.Second},
+		"secure":            {"secure": "maybe"},
+		"samesite":          {"samesite": "sideways"},
+		"session_id_length": {"session_id_length": 16},
+		"codec":             {"codec": "pickle"},
+		"signature_key":     {"signature_key": []byte("short")},
+		"encryption_key":    {"encryption_key": "short"},
+		"cipher":            {"cipher": "rot13"},
+		"samesite none":     {"samesite": "none", "secure": false},
+		"name":              {"name": "bad name;"},
+		"enable_encryption": {"enable_encryption": false, "encryption_key": encKey},
+	}
+	for name, extra := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := session.Settings{"backend": "cookie", "signature_key": sigKey}
+			for k, v := range extra {
+				s[k] = v
+			}
+			err := session.NewMaker(session.WithLogger(discard)).Configure(s)
+			if !errors.Is(err, session.ErrInvalidSetting) {
+				t.Fatalf("err = %v, want ErrInvalidSetting", err)
+			}
+			for k := range extra {
+				if k == "secure" && name == "samesite none" {
+					continue
+				}
+				if !strings.Contains(err.Error(), k) && name != "samesite none" && name != "name" {
+					t.Errorf("error does not name %q: %v", k, err)
+				}
+			}
+			if strings.Contains(err.Error(), "short") && (name == "signature_key" || name == "encryption_key") {
+				t.Errorf("error shows the secret value: %v", err)
+			}
+		})
+	}
+}
+
+// Port of test_sessionmaker.test_sessionmaker_new_conf: per-call
+// overrides, as Session(cookie, **overrides).
+func TestMakerOverrides(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		other := session.Settings{"signature_key": sigKey2, "name": "other", "max_age": "1h"}
+		s, err := m.NewWith(ctx, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Set("k", "v")
+		c, err := s.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Name != "other" || c.MaxAge != 3600 {
+			t.Errorf("override cookie: %s", c)
+		}
+		// The maker's own settings (name, key) do not accept it...
+		if back := load(t, m, c.Value); !back.IsNew() {
+			t.Error("cookie signed with the override key loaded with the maker's key")
+		}
+		// ...the same overrides do.
+		back, err := m.LoadWith(ctx, c.String(), other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.IsNew() || mustGet(t, back, "k") != "v" {
+			t.Error("override load failed")
+		}
+		// Maker-only and backend settings cannot be overridden.
+		for _, bad := range []session.Settings{{"backend": "file"}, {"dir": "/tmp"}, {"region": nil}, {"nope": 1}} {
+			if _, err := m.NewWith(ctx, bad); !errors.Is(err, session.ErrInvalidSetting) {
+				t.Errorf("override %v: %v", bad, err)
+			}
+		}
+		if _, err := m.LoadWith(ctx, c.String(), session.Settings{"max_age": "x"}); !errors.Is(err, session.ErrInvalidSetting) {
+			t.Errorf("bad override value: %v", err)
+		}
+	})
+}
+
+func TestMakerKeyRotation(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		oldM := newMaker(t, bc, nil)
+		_, c := saveNew(t, oldM, "k", "v")
+		// The same store, a maker whose ring signs with a new key and still
+		// verifies the old one.
+		rotated := newMakerSharing(t, oldM, bc, session.Settings{"signature_key": [][]byte{sigKey2, sigKey}})
+		back := load(t, rotated, c)
+		if back.IsNew() || mustGet(t, back, "k") != "v" {
+			t.Fatal("old cookie not accepted by the rotated ring")
+		}
+		c2, err := back.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Signed with the new key: the old maker no longer accepts it.
+		if !load(t, oldM, c2.String()).IsNew() {
+			t.Error("cookie signed with the new key accepted by a maker without it")
+		}
+		dropped := newMakerSharing(t, oldM, bc, session.Settings{"signature_key": sigKey2})
+		if !load(t, dropped, c).IsNew() {
+			t.Error("cookie of a key removed from the ring still accepted")
+		}
+	})
+}
+
+// newMakerSharing returns a maker on the same store as m with extra
+// settings.
+func newMakerSharing(t *testing.T, m *session.Maker, bc backendCase, extra session.Settings) *session.Maker {
+	t.Helper()
+	s := session.Settings{"backend": bc.name, "domain": "example.com", "signature_key": sigKey}
+	switch b := m.Backend().(type) {
+	case interface{ Dir() string }:
+		s["dir"] = b.Dir()
+	case interface{ Region() *regionT }:
+		s["region"] = b.Region()
+	default:
+		s["encryption_key"] = encKey
+	}
+	for k, v := range extra {
+		s[k] = v
+	}
+	m2 := session.NewMaker(session.WithLogger(discard))
+	if err := m2.Configure(s); err != nil {
+		t.Fatal(err)
+	}
+	return m2
+}
+
+func TestMakerSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secret")
+	var logs logBuffer
+	m := session.NewMaker(session.WithLogger(logs.logger()))
+	if err := m.Configure(session.Settings{"backend": "cookie", "secret_file": path, "enable_encryption": true}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("secret file mode %#o", fi.Mode().Perm())
+	}
+	if !contains(logs.String(), "created a new secret file") {
+		t.Errorf("creation not logged: %q", logs.String())
+	}
+	if contains(logs.String(), "UNENCRYPTED") {
+		t.Error("enable_encryption did not encrypt")
+	}
+	_, c := saveNew(t, m, "k", "v")
+
+	// A second maker on the same file accepts the cookie, and logs no creation.
+	logs.Reset()
+	m2 := session.NewMaker(session.WithLogger(logs.logger()))
+	if err := m2.Configure(session.Settings{"backend": "cookie", "secret_file": path, "enable_encryption": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	if contains(logs.String(), "created") {
+		t.Errorf("reuse logged as creation: %q", logs.String())
+	}
+	if back := load(t, m2, c); back.IsNew() || mustGet(t, back, "k") != "v" {
+		t.Error("cookie not accepted with the same secret file")
+	}
+
+	// Wider permissions are refused.
+	os.Chmod(path, 0o644)
+	err = session.NewMaker(session.WithLogger(discard)).Configure(session.Settings{"backend": "cookie", "secret_file": path})
+	if !errors.Is(err, cookie.ErrSecretFilePerm) || !errors.Is(err, session.ErrInvalidSetting) {
+		t.Fatalf("0644 secret file: %v", err)
+	}
+}
+
+func TestMakerDefaultSecretFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	m := session.NewMaker(session.WithLogger(discard))
+	if err := m.Configure(session.Settings{"backend": "cookie", "encryption_key": encKey}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(session.DefaultSecretFile); err != nil {
+		t.Fatalf("default secret file: %v", err)
+	}
+}
+
+func TestCookieBackendWarnsWithoutEncryption(t *testing.T) {
+	var logs logBuffer
+	m := session.NewMaker(session.WithLogger(logs.logger()))
+	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey}); err != nil {
+		t.Fatal(err)
+	}
+	if !contains(logs.String(), "level=WARN") || !contains(logs.String(), "UNENCRYPTED") {
+		t.Errorf("no loud warning: %q", logs.String())
+	}
+}
+
+func TestRegisterBackendPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"dup": func() {
+			session.RegisterBackend("dogpile", func(session.BackendConfig) (session.Backend, error) { return nil, nil })
+		},
+		"empty": func() { session.RegisterBackend("", nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+	got := strings.Join(session.Backends(), ",")
+	if !strings.Contains(got, "cookie,dogpile") || !strings.Contains(got, "file") {
+		t.Errorf("Backends() = %v", got)
+	}
+}
+
+// mapBackend is a minimal in-memory backend for tests.
+type mapBackend struct {
+	mu sync.Mutex
+	m  map[string]session.Record
+}
+
+func (b *mapBackend) Load(_ context.Context, id string) (session.Record, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.m[id]
+	if !ok || r.ExpiredAt(time.Now()) {
+		return r, session.ErrNotFound
+	}
+	r.Data = append([]byte(nil), r.Data...)
+	return r, nil
+}
+
+func (b *mapBackend) Save(ctx context.Context, id string, rec session.Record, expected uint64, _ time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cur, ok := b.m[id]
+	var err error
+	if !ok {
+		err = session.ErrNotFound
+	}
+	if err := session.CheckVersion(cur, err, expected); err != nil {
+		return err
+	}
+	rec.Data = append([]byte(nil), rec.Data...)
+	b.m[id] = rec
+	return nil
+}
+
+func (b *mapBackend) Delete(_ context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.m, id)
+	return nil
+}
+
+func (b *mapBackend) Exists(ctx context.Context, id string) (bool, error) {
+	_, err := b.Load(ctx, id)
+	return err == nil, nil
+}
+
+func TestMapBackendContract(t *testing.T) {
+	sessiontest.Backend(t, &mapBackend{m: map[string]session.Record{}})
+}
+
+func TestSettingsFromConfig(t *testing.T) {
+	r := memoryRegion(t)
+	k1, k2 := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	s := session.SettingsFromConfig(map[string]string{
+		"session.backend": "dogpile", "session.max_age": "3600", "session.secure": "false",
+		"session.signature_key": "hex:" + k1 + ", hex:" + k2, "session.samesite": "strict",
+		"cache.backend": "memcached", "session.": "ignored",
+	}, "session.")
+	if len(s) != 5 || s["max_age"] != "3600" {
+		t.Fatalf("settings %v", s)
+	}
+	s["region"] = r
+	m := session.NewMaker(session.WithLogger(discard))
+	if err := m.Configure(s); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Config()
+	if c.MaxAge != time.Hour || len(c.SignatureKeys) != 2 || c.SignatureKeys[1][0] != 0xcd || c.SameSite != http.SameSiteStrictMode {
+		t.Errorf("config %v", c)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v %#v", c, c, c), "\xab\xab") {
+		t.Error("keys printed")
+	}
+}
+
+// A new id that turns out to be taken is replaced at Save.
+func TestSaveRetriesTakenID(t *testing.T) {
+	m := session.NewMaker(session.WithLogger(discard))
+	if err := m.Configure(session.Settings{"backend": "collide-once", "signature_key": sigKey}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.New(ctx)
+	first := s.ID()
+	s.Set("k", 1)
+	c, err := s.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ID() == first {
+		t.Error("id kept although taken")
+	}
+	if back := load(t, m, c.String()); back.ID() != s.ID() || mustGet(t, back, "k") != 1 {
+		t.Error("cookie does not name the stored id")
+	}
+}
+
+// collideOnce reports the first new id as taken.
+type collideOnce struct {
+	session.Backend
+	mu   sync.Mutex
+	done bool
+}
+
+func (c *collideOnce) Save(ctx context.Context, id string, rec session.Record, expected uint64, ttl time.Duration) error {
+	c.mu.Lock()
+	first := !c.done && expected == 0
+	c.done = true
+	c.mu.Unlock()
+	if first {
+		return session.ErrConflict
+	}
+	return c.Backend.Save(ctx, id, rec, expected, ttl)
+}
+
+func init() {
+	session.RegisterBackend("collide-once", func(cfg session.BackendConfig) (session.Backend, error) {
+		return &collideOnce{Backend: &mapBackend{m: map[string]session.Record{}}}, nil
+	})
+}

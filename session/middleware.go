@@ -1,0 +1,200 @@
+package session
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+)
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx carrying s; FromContext retrieves it.
+// Middleware does this for every request.
+func NewContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, ctxKey{}, s)
+}
+
+// FromContext returns the session that Middleware loaded for the request
+// whose context is ctx, or nil when there is none.
+func FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(ctxKey{}).(*Session)
+	return s
+}
+
+// Middleware loads the request's session before next runs (available to
+// it through FromContext(r.Context())) and saves it just before the first
+// byte of the response goes out: on the handler's first Write,
+// WriteHeader, Flush or ReadFrom, or when the handler returns without
+// writing. So the Set-Cookie header is never too late, and a handler
+// that fails before writing does not leave a half-saved state behind.
+//
+// The response gets a Set-Cookie header only when needed: the session is
+// new and was modified; it was modified, refreshed or had flashes read;
+// it was invalidated (an expired cookie, unless values were set again);
+// or it is due for an access touch (Config.RefreshOnAccess with MaxAge
+// set, and the last recorded access older than Config.TouchInterval).
+// A handler that calls Save itself has its cookie sent unless the session
+// changed again. Abort stops the middleware from saving or sending a
+// cookie. Every response gets "Vary: Cookie".
+//
+// When loading fails (the backend is down) the handler is not called and
+// the client gets 500. When saving fails (backend down, ErrConflict, a
+// value the codec cannot encode, a cookie over 4096 bytes) the handler's
+// response is replaced: the client gets 500 Internal Server Error and the
+// handler's body is discarded; the error is logged with the Maker's
+// logger. A touch that loses to a concurrent writer is not a failure.
+//
+// The wrapped ResponseWriter implements Unwrap, so http.ResponseController
+// reaches the server's writer for deadlines and full duplex; Flush and
+// Hijack are served by the wrapper itself (saving first). A hijacked
+// connection still has its session saved, but no Set-Cookie can be added.
+func (m *Maker) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := m.current()
+		if err != nil {
+			m.logger.ErrorContext(r.Context(), "session: middleware used before Configure", "error", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		var values []string
+		for _, c := range r.Cookies() {
+			if c.Name == st.rt.cfg.Name && c.Value != "" {
+				values = append(values, c.Value)
+			}
+		}
+		s, err := m.load(r.Context(), st, st.rt, values)
+		if err != nil {
+			m.logger.ErrorContext(r.Context(), "session: cannot load the session", "error", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		sw := &responseWriter{w: w, s: s, ctx: r.Context()}
+		next.ServeHTTP(sw, r.WithContext(NewContext(r.Context(), s)))
+		sw.commit()
+	})
+}
+
+// responseWriter saves the session before the response starts.
+type responseWriter struct {
+	w   http.ResponseWriter
+	s   *Session
+	ctx context.Context
+
+	once   sync.Once
+	failed bool // the save failed: a 500 was sent, the handler's output is dropped
+}
+
+// commit saves the session and adds the headers, once.
+func (rw *responseWriter) commit() {
+	rw.once.Do(func() {
+		h := rw.w.Header()
+		h.Add("Vary", "Cookie")
+		c, err := rw.s.forResponse(rw.ctx)
+		if err != nil {
+			rw.failed = true
+			rw.s.m.logger.ErrorContext(rw.ctx, "session: cannot save the session; answering 500", "error", err)
+			h.Del("Content-Length")
+			h.Del("Content-Encoding")
+			h.Set("Content-Type", "text/plain; charset=utf-8")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cache-Control", "no-store")
+			rw.w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(rw.w, http.StatusText(http.StatusInternalServerError)+"\n")
+			return
+		}
+		if c != nil {
+			h.Add("Set-Cookie", c.String())
+			h.Add("Cache-Control", `no-cache="Set-Cookie"`)
+		}
+	})
+}
+
+// forResponse decides what the response needs and saves when it must.
+func (s *Session) forResponse(ctx context.Context) (*http.Cookie, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.m.now()
+	cfg := &s.rt.cfg
+	switch {
+	case s.aborted:
+		return nil, nil
+	case s.modified:
+		return s.save(ctx)
+	case s.invalidated:
+		if s.hadCookie {
+			return s.rt.opts.Expired(), nil
+		}
+		return nil, nil
+	case s.saved != nil:
+		return s.saved, nil
+	case s.isNew:
+		return nil, nil
+	case cfg.RefreshOnAccess && cfg.MaxAge > 0 && now.Sub(s.access) >= cfg.touchEvery():
+		return s.save(ctx)
+	}
+	return nil, nil
+}
+
+// Header implements http.ResponseWriter.
+func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
+
+// WriteHeader implements http.ResponseWriter; it saves the session first.
+func (rw *responseWriter) WriteHeader(code int) {
+	// Informational responses (103 Early Hints) may precede the cookie.
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		rw.w.WriteHeader(code)
+		return
+	}
+	rw.commit()
+	if rw.failed {
+		return
+	}
+	rw.w.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter; it saves the session first.
+func (rw *responseWriter) Write(p []byte) (int, error) {
+	rw.commit()
+	if rw.failed {
+		return len(p), nil
+	}
+	return rw.w.Write(p)
+}
+
+// ReadFrom lets io.Copy use the server's sendfile path; it saves first.
+func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
+	rw.commit()
+	if rw.failed {
+		return io.Copy(io.Discard, r)
+	}
+	return io.Copy(rw.w, r) // uses rw.w's ReadFrom when it has one
+}
+
+// Flush implements http.Flusher; it saves the session first.
+func (rw *responseWriter) Flush() { _ = rw.FlushError() }
+
+// FlushError is the Flush used by http.ResponseController.
+func (rw *responseWriter) FlushError() error {
+	rw.commit()
+	if rw.failed {
+		return nil
+	}
+	return http.NewResponseController(rw.w).Flush()
+}
+
+// Hijack implements http.Hijacker: the session is saved first (its cookie
+// cannot be sent any more; the handler owns the connection).
+func (rw *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	rw.commit()
+	if rw.failed {
+		return nil, nil, errors.New("session: the session could not be saved; a 500 was sent")
+	}
+	return http.NewResponseController(rw.w).Hijack()
+}
+
+// Unwrap returns the server's ResponseWriter, for http.ResponseController.
+func (rw *responseWriter) Unwrap() http.ResponseWriter { return rw.w }

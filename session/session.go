@@ -1,0 +1,440 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Names of the internal values kept with every session's data. Keys that
+// start with "_" are reserved: Set refuses them and Keys, Len, Get and All
+// do not show them.
+const (
+	internalCreated = "_creation"
+	internalAccess  = "_access"
+	internalFlash   = "_flash"
+)
+
+// Session is one client's session: a map of values plus the bookkeeping
+// to store it and to hand the client a cookie. Get one from Maker.New,
+// Maker.Load or, in a handler behind Maker.Middleware, FromContext.
+//
+// A Session is safe for concurrent use, but it is meant for one request:
+// two requests of the same client each load their own Session, and the
+// second to save after both changed it gets ErrConflict.
+//
+// Values are kept as given; a value changed in place (a map or slice
+// stored earlier) is not noticed: Set it again, or call MarkModified.
+type Session struct {
+	mu sync.Mutex
+	m  *Maker
+	st *makerState
+	rt *runtime
+
+	id      string
+	data    map[string]any
+	flashes []any
+	created time.Time
+	access  time.Time // last access as stored (or creation for a new session)
+	version uint64    // version of the stored record (0: none stored under id)
+	stored  bool      // a record with this id and version is in the store
+
+	isNew       bool
+	modified    bool
+	invalidated bool   // Invalidate was called and nothing saved since
+	rotated     bool   // the id changed (Refresh, Invalidate) since the last cookie
+	aborted     bool   // Abort was called
+	loadedValue string // the cookie value the session was loaded from
+	hadCookie   bool   // the input carried a session cookie (valid or not)
+	saved       *http.Cookie
+}
+
+func newID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand crashes the program instead)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func internal(key string) bool { return strings.HasPrefix(key, "_") }
+
+// ID returns the session id. A new session has an id from the start; it
+// changes with Refresh and Invalidate (and, for a new session, in the
+// astronomically unlikely case that Save finds it taken).
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id
+}
+
+// IsNew reports whether the session was created rather than loaded from a
+// stored session, and has not been saved since (also true after
+// Invalidate).
+func (s *Session) IsNew() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.isNew
+}
+
+// Created returns when the session was created.
+func (s *Session) Created() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.created
+}
+
+// LastAccess returns when the session was last saved (its last recorded
+// access); for a new session, its creation.
+func (s *Session) LastAccess() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.access
+}
+
+// Modified reports whether the values (or flashes, or the id through
+// Refresh) changed since the session was loaded or last saved.
+func (s *Session) Modified() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.modified
+}
+
+// MarkModified flags the session as modified, for a value changed in
+// place, so that the middleware saves it.
+func (s *Session) MarkModified() {
+	s.mu.Lock()
+	s.modified = true
+	s.mu.Unlock()
+}
+
+// Get returns the value of key and whether it is set.
+func (s *Session) Get(key string) (any, bool) {
+	if internal(key) {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.data[key]
+	return v, ok
+}
+
+// GetAs returns the value of key as a T. It fails with ErrKeyNotFound when
+// the key is not set and with ErrWrongType (naming both types) when the
+// value is of another type; there are no conversions (an int is not an
+// int64), which the default codec makes reliable since it keeps types.
+func GetAs[T any](s *Session, key string) (T, error) {
+	var zero T
+	v, ok := s.Get(key)
+	if !ok {
+		return zero, fmt.Errorf("%w: %q", ErrKeyNotFound, key)
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("%w: %q holds %T, not %v", ErrWrongType, key, v, reflect.TypeFor[T]())
+	}
+	return t, nil
+}
+
+// Set stores v under key and marks the session modified. Keys that start
+// with "_" are internal and fail with ErrInternalKey. Whether v can be
+// encoded is checked at Save (a value the codec cannot encode fails Save
+// with ErrUnsupportedValue and nothing is lost).
+func (s *Session) Set(key string, v any) error {
+	if internal(key) {
+		return fmt.Errorf("%w: %q", ErrInternalKey, key)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data[key] = v
+	s.modified = true
+	return nil
+}
+
+// Delete removes key; the session is modified only if key was set.
+func (s *Session) Delete(key string) {
+	s.Pop(key)
+}
+
+// Pop removes key and returns its value and whether it was set.
+func (s *Session) Pop(key string) (any, bool) {
+	if internal(key) {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.data[key]
+	if ok {
+		delete(s.data, key)
+		s.modified = true
+	}
+	return v, ok
+}
+
+// Has reports whether key is set.
+func (s *Session) Has(key string) bool {
+	_, ok := s.Get(key)
+	return ok
+}
+
+// Keys returns the keys that are set, sorted (internal keys excluded).
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.data))
+}
+
+// Len returns the number of keys set (internal keys excluded).
+func (s *Session) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.data)
+}
+
+// All returns the keys and values, in key order. It iterates over a
+// snapshot taken when iteration starts.
+func (s *Session) All() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		s.mu.Lock()
+		snap := maps.Clone(s.data)
+		s.mu.Unlock()
+		for _, k := range slices.Sorted(maps.Keys(snap)) {
+			if !yield(k, snap[k]) {
+				return
+			}
+		}
+	}
+}
+
+// Clear removes every value and pending flash message; the id, creation
+// and access times stay (use Invalidate to start over with a new id).
+func (s *Session) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.data) > 0 || len(s.flashes) > 0 {
+		s.modified = true
+	}
+	clear(s.data)
+	s.flashes = nil
+}
+
+// AddFlash queues a flash message: a value shown once, typically on the
+// next page. It is stored with the session (so v must be encodable by the
+// codec) until Flashes reads it.
+func (s *Session) AddFlash(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flashes = append(s.flashes, v)
+	s.modified = true
+}
+
+// Flashes returns the queued flash messages in the order they were added
+// and removes them (read once); nil when there are none.
+func (s *Session) Flashes() []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.flashes
+	if len(f) > 0 {
+		s.flashes = nil
+		s.modified = true
+	}
+	return f
+}
+
+// Save stores the session and returns the cookie to send to the client
+// (add it with http.SetCookie). Save records the access time; the
+// session's server-side expiry and the backend's TTL are computed from it
+// (see Config.MaxAge, Config.Lifetime).
+//
+// Errors: ErrUnsupportedValue when a value cannot be encoded (nothing is
+// stored, nothing is lost: fix the value and save again); ErrConflict when
+// the session was changed, refreshed or invalidated in the store since it
+// was loaded (this session's changes are not stored; reload and retry);
+// a cookie error (cookie.ErrTooLarge) when the cookie would exceed 4096
+// bytes; otherwise a backend failure, wrapped. A session without changes
+// whose save loses to a concurrent writer is not an error: the other
+// writer's data stands and the cookie is returned.
+func (s *Session) Save(ctx context.Context) (*http.Cookie, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.save(ctx)
+}
+
+func (s *Session) save(ctx context.Context) (*http.Cookie, error) {
+	now := s.m.now()
+	values := make(map[string]any, len(s.data)+3)
+	maps.Copy(values, s.data)
+	values[internalCreated] = s.created
+	values[internalAccess] = now
+	if len(s.flashes) > 0 {
+		values[internalFlash] = slices.Clone(s.flashes)
+	}
+	raw, err := s.rt.cfg.Codec.Marshal(values)
+	if err != nil {
+		if !errors.Is(err, ErrUnsupportedValue) {
+			err = fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
+		}
+		return nil, fmt.Errorf("session: save: %w", err)
+	}
+	expires := s.rt.cfg.expiry(s.created, now)
+	var ttl time.Duration
+	if !expires.IsZero() {
+		ttl = max(expires.Sub(now), time.Second)
+	}
+	rec := Record{Expires: expires, Data: raw}
+
+	var c *http.Cookie
+	if carrier := s.st.carrier; carrier != nil {
+		payload, err := carrier.Seal(s.id, rec)
+		if err != nil {
+			return nil, fmt.Errorf("session: save: %w", err)
+		}
+		if c, err = s.rt.cookie(payload, now, expires); err != nil {
+			return nil, fmt.Errorf("session: save: %w", err)
+		}
+	} else if c, err = s.store(ctx, rec, now, expires, ttl); err != nil {
+		return nil, err
+	}
+	s.stored, s.isNew, s.modified, s.invalidated, s.rotated = true, false, false, false, false
+	s.access = now
+	s.saved = c
+	return c, nil
+}
+
+// store writes rec to the backend with the version check, retrying with a
+// fresh id when a new id turns out to be taken.
+func (s *Session) store(ctx context.Context, rec Record, now, expires time.Time, ttl time.Duration) (*http.Cookie, error) {
+	changed := s.modified || !s.stored
+	expected := uint64(0)
+	if s.stored {
+		expected = s.version
+	}
+	rec.Version = s.version
+	if changed {
+		rec.Version++
+	}
+	for attempt := 0; ; attempt++ {
+		c, err := s.rt.cookie([]byte(s.id), now, expires)
+		if err != nil {
+			return nil, fmt.Errorf("session: save: %w", err)
+		}
+		err = s.st.backend.Save(ctx, s.id, rec, expected, ttl)
+		switch {
+		case err == nil:
+			s.version = rec.Version
+			return c, nil
+		case !errors.Is(err, ErrConflict):
+			return nil, fmt.Errorf("session: save: backend %q: %w", s.st.backendName, err)
+		case !s.stored && attempt < 3:
+			s.m.logger.WarnContext(ctx, "session: new session id already taken; drawing another")
+			s.id = newID(s.rt.cfg.IDLength)
+		case s.stored && !s.modified:
+			// Only the access time would have been written, and another
+			// writer has just stored the session: its data stands.
+			s.m.logger.DebugContext(ctx, "session: access update skipped: the session was saved concurrently")
+			return c, nil
+		default:
+			return nil, fmt.Errorf("session: save: %w", err)
+		}
+	}
+}
+
+// Abort gives up the changes of this request: nothing is stored, and the
+// middleware will not save the session. It returns the cookie that keeps
+// the client where it was: the cookie of the last Save of this Session if
+// there was one, else the cookie the session was loaded from, or, for a
+// session that was new (or whose id changed through Refresh or
+// Invalidate), an expired cookie that removes any cookie the client holds.
+func (s *Session) Abort() *http.Cookie {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aborted = true
+	if s.rotated {
+		return s.rt.opts.Expired()
+	}
+	if s.saved != nil {
+		return s.saved
+	}
+	if s.loadedValue != "" {
+		now := s.m.now()
+		c, err := s.rt.cookieValue(s.loadedValue, now, s.rt.cfg.expiry(s.created, s.access))
+		if err == nil {
+			return c
+		}
+	}
+	return s.rt.opts.Expired()
+}
+
+// Invalidate ends the session, as at logout: the stored record is deleted,
+// and the Session starts over empty, new, with a new id. Saving it stores
+// the new session; the middleware instead sends an expired cookie when
+// nothing was set after Invalidate. With the cookie backend the old cookie
+// cannot be revoked (it stays valid until it expires).
+func (s *Session) Invalidate(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.dropStored(ctx); err != nil {
+		return err
+	}
+	now := s.m.now()
+	s.data = map[string]any{}
+	s.flashes = nil
+	s.created, s.access = now, now
+	s.isNew, s.modified, s.invalidated = true, false, true
+	return nil
+}
+
+// Refresh gives the session a new id and keeps its values, as after a
+// login (the defence against session fixation): the record under the old
+// id is deleted at once, so the cookie from before never loads the
+// session again, and the session is marked modified so that it is saved
+// under the new id. With the cookie backend the old cookie cannot be
+// revoked (it stays valid until it expires).
+func (s *Session) Refresh(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.dropStored(ctx); err != nil {
+		return err
+	}
+	s.modified = true
+	return nil
+}
+
+// dropStored deletes the stored record and moves the session to a new id.
+func (s *Session) dropStored(ctx context.Context) error {
+	if s.stored && s.st.carrier == nil {
+		if err := s.st.backend.Delete(ctx, s.id); err != nil {
+			return fmt.Errorf("session: delete: backend %q: %w", s.st.backendName, err)
+		}
+	}
+	s.id = newID(s.rt.cfg.IDLength)
+	s.version, s.stored, s.rotated = 0, false, true
+	return nil
+}
+
+// expiry returns when a session created at created and last accessed at
+// access expires on the server; the zero time means never.
+func (c *Config) expiry(created, access time.Time) time.Time {
+	var exp time.Time
+	if c.MaxAge > 0 {
+		from := created
+		if c.RefreshOnAccess {
+			from = access
+		}
+		exp = from.Add(c.MaxAge)
+	}
+	if c.Lifetime > 0 {
+		if l := created.Add(c.Lifetime); exp.IsZero() || l.Before(exp) {
+			exp = l
+		}
+	}
+	return exp
+}
