@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosess/gosess/internal/convert"
 )
 
 // Arguments gives a driver factory typed, checked access to the driver
@@ -62,11 +63,8 @@ func (a *Arguments) String(name, def string) string {
 	if !ok {
 		return def
 	}
-	switch x := v.(type) {
-	case string:
-		return x
-	case fmt.Stringer:
-		return x.String()
+	if str, ok := convert.String(v); ok {
+		return str
 	}
 	a.fail(name, v, "a string")
 	return def
@@ -112,7 +110,7 @@ func (a *Arguments) Int(name string, def int) int {
 	if !ok {
 		return def
 	}
-	if n, ok := toInt(v); ok {
+	if n, ok := convert.Int(v); ok {
 		return n
 	}
 	a.fail(name, v, "an integer")
@@ -125,19 +123,8 @@ func (a *Arguments) Float(name string, def float64) float64 {
 	if !ok {
 		return def
 	}
-	switch x := v.(type) {
-	case float64:
-		return x
-	case float32:
-		return float64(x)
-	case string:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
-			return f
-		}
-	default:
-		if n, ok := toInt(v); ok {
-			return float64(n)
-		}
+	if f, ok := convert.Float(v); ok {
+		return f
 	}
 	a.fail(name, v, "a number")
 	return def
@@ -150,7 +137,7 @@ func (a *Arguments) Bool(name string, def bool) bool {
 	if !ok {
 		return def
 	}
-	if b, ok := toBool(v); ok {
+	if b, ok := convert.Bool(v); ok {
 		return b
 	}
 	a.fail(name, v, "a boolean")
@@ -166,7 +153,7 @@ func (a *Arguments) Duration(name string, def time.Duration) time.Duration {
 	if !ok {
 		return def
 	}
-	d, ok := toDuration(v)
+	d, ok := convert.Duration(v)
 	if !ok {
 		a.fail(name, v, "a duration (seconds or a Go duration such as \"5m\")")
 		return def
@@ -200,77 +187,4 @@ func (a *Arguments) Err() error {
 			ErrInvalidArgument, a.driver, strings.Join(unknown, ", "), takes)
 	}
 	return nil
-}
-
-func toInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int8:
-		return int(x), true
-	case int16:
-		return int(x), true
-	case int32:
-		return int(x), true
-	case int64:
-		return int(x), true
-	case uint:
-		return int(x), true
-	case uint8:
-		return int(x), true
-	case uint16:
-		return int(x), true
-	case uint32:
-		return int(x), true
-	case uint64:
-		return int(x), true
-	case float64:
-		if x == float64(int(x)) {
-			return int(x), true
-		}
-	case string:
-		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
-			return n, true
-		}
-	}
-	return 0, false
-}
-
-func toBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		switch strings.ToLower(strings.TrimSpace(x)) {
-		case "1", "t", "true", "yes", "y", "on":
-			return true, true
-		case "0", "f", "false", "no", "n", "off":
-			return false, true
-		}
-	}
-	return false, false
-}
-
-func toDuration(v any) (time.Duration, bool) {
-	switch x := v.(type) {
-	case time.Duration:
-		return x, true
-	case float64:
-		return time.Duration(x * float64(time.Second)), true
-	case float32:
-		return time.Duration(float64(x) * float64(time.Second)), true
-	case string:
-		s := strings.TrimSpace(x)
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return time.Duration(f * float64(time.Second)), true
-		}
-		if d, err := time.ParseDuration(s); err == nil {
-			return d, true
-		}
-		return 0, false
-	}
-	if n, ok := toInt(v); ok {
-		return time.Duration(n) * time.Second, true
-	}
-	return 0, false
 }

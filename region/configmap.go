@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosess/gosess/internal/convert"
 )
 
 // ConfigureFromConfig configures the region from a flat string map, the
@@ -92,7 +94,7 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 			}
 			refresh = d
 		case key == "replace_existing":
-			b, ok := toBool(val)
+			b, ok := convert.Bool(val)
 			if !ok {
 				bad(key, "want true or false, got %q", val)
 			}
@@ -145,7 +147,7 @@ func CoerceString(s string) (v any, set bool) {
 
 // parseSeconds reads seconds ("300", "1.5") or a Go duration ("5m").
 func parseSeconds(s string) (time.Duration, error) {
-	d, ok := toDuration(s)
+	d, ok := convert.Duration(s)
 	if !ok {
 		return 0, fmt.Errorf("%q is not seconds or a Go duration such as \"5m\"", s)
 	}

@@ -4,12 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"math"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosess/gosess/internal/convert"
 )
 
 // Args gives typed, checked access to Settings, for the Maker and for
@@ -105,11 +104,8 @@ func (a *Args) String(name, def string) string {
 	if !ok {
 		return def
 	}
-	switch x := v.(type) {
-	case string:
-		return x
-	case fmt.Stringer:
-		return x.String()
+	if str, ok := convert.String(v); ok {
+		return str
 	}
 	a.bad(name, v, "a string")
 	return def
@@ -122,16 +118,8 @@ func (a *Args) Bool(name string, def bool) bool {
 	if !ok {
 		return def
 	}
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		switch strings.ToLower(strings.TrimSpace(x)) {
-		case "true", "1", "yes", "on", "t", "y":
-			return true
-		case "false", "0", "no", "off", "f", "n":
-			return false
-		}
+	if b, ok := convert.Bool(v); ok {
+		return b
 	}
 	a.bad(name, v, "a boolean")
 	return def
@@ -144,30 +132,11 @@ func (a *Args) Int(name string, def int) int {
 	if !ok {
 		return def
 	}
-	if n, ok := toInt(v); ok {
+	if n, ok := convert.Int(v); ok {
 		return n
 	}
 	a.bad(name, v, "an integer")
 	return def
-}
-
-func toInt(v any) (int, bool) {
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n := rv.Int()
-		return int(n), n >= math.MinInt && n <= math.MaxInt
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n := rv.Uint()
-		return int(n), n <= math.MaxInt
-	case reflect.Float32, reflect.Float64:
-		f := rv.Float()
-		return int(f), f == math.Trunc(f) && math.Abs(f) < 1<<53
-	case reflect.String:
-		n, err := strconv.Atoi(strings.TrimSpace(rv.String()))
-		return n, err == nil
-	}
-	return 0, false
 }
 
 // Duration returns the duration setting name, or def when absent. A
@@ -180,7 +149,7 @@ func (a *Args) Duration(name string, def time.Duration) time.Duration {
 	if !ok {
 		return def
 	}
-	d, ok := toDuration(v)
+	d, ok := convert.Duration(v)
 	if !ok {
 		a.bad(name, v, `a duration ("300" seconds, "5m", or a time.Duration)`)
 		return def
@@ -190,35 +159,6 @@ func (a *Args) Duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-func toDuration(v any) (time.Duration, bool) {
-	switch x := v.(type) {
-	case time.Duration:
-		return x, true
-	case string:
-		s := strings.TrimSpace(x)
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return secondsToDuration(f)
-		}
-		d, err := time.ParseDuration(s)
-		return d, err == nil
-	case float32:
-		return secondsToDuration(float64(x))
-	case float64:
-		return secondsToDuration(x)
-	}
-	if n, ok := toInt(v); ok {
-		return secondsToDuration(float64(n))
-	}
-	return 0, false
-}
-
-func secondsToDuration(f float64) (time.Duration, bool) {
-	if math.IsNaN(f) || math.Abs(f) > float64(math.MaxInt64)/float64(time.Second) {
-		return 0, false
-	}
-	return time.Duration(f * float64(time.Second)), true
 }
 
 // Keys returns a key or key ring setting, or nil when absent. Accepted: a
