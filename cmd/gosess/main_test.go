@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gosess/gosess/session"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -104,9 +107,36 @@ func TestBenchCommand(t *testing.T) {
 
 func TestSessionsGC(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sessions")
+	ctx := context.Background()
+	// Sessions saved an hour ago with a one-minute max age are expired now;
+	// one saved with the real clock is not.
+	past := session.NewMaker(session.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	now := session.NewMaker()
+	for _, m := range []*session.Maker{past, now} {
+		if err := m.Configure(session.Settings{"backend": "file", "dir": dir, "max_age": time.Minute,
+			"signature_key": make([]byte, 32)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		s, _ := past.New(ctx)
+		s.Set("k", 1)
+		if _, err := s.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, _ := now.New(ctx)
+	live.Set("k", 1)
+	c, err := live.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	code, out, errs := runCLI(t, "sessions", "gc", "-dir", dir)
-	if code != exitOK || !strings.Contains(out, "removed 0 expired sessions") {
+	if code != exitOK || !strings.Contains(out, "removed 3 expired sessions") {
 		t.Fatal(code, out, errs)
+	}
+	if back, _ := now.Load(ctx, c.String()); back.IsNew() {
+		t.Fatal("gc removed a live session")
 	}
 	if code, _, _ := runCLI(t, "sessions", "gc"); code != exitUsage {
 		t.Fatal(code)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gosess/gosess/backends/file"
 	"github.com/gosess/gosess/cookie"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
@@ -47,31 +48,51 @@ func cmdSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	log := s.logger(stderr)
-	var m *session.Maker
+	var backend session.Backend
 	switch {
 	case *dir != "" && s.configFile != "":
 		return fmt.Errorf("%w: give -dir or -config, not both", errUsage)
 	case *dir != "":
-		m = session.NewMaker(session.WithLogger(log))
-		if err := m.Configure(session.Settings{"backend": "file", "dir": *dir, "signature_key": make([]byte, 32)}); err != nil {
+		b, err := file.Open(*dir, file.Options{})
+		if err != nil {
 			return err
 		}
+		backend = b
 	case s.configFile != "":
 		e, err := s.open(log)
 		if err != nil {
 			return err
 		}
 		defer e.Close()
-		if m = e.maker; m == nil {
+		if e.maker == nil {
 			return fmt.Errorf("%w: %s has no session maker %q", errUsage, s.configFile, s.makerName)
 		}
+		backend = e.maker.Backend()
 	default:
 		return fmt.Errorf("%w: sessions gc needs -dir or -config", errUsage)
 	}
-	stop := progress(stderr, "removing expired sessions")
 	start := time.Now()
-	n, err := m.Cleanup(ctx)
-	stop()
+	var n int
+	var err error
+	switch b := backend.(type) {
+	case interface {
+		CleanupProgress(context.Context, func(scanned, removed int)) (int, error)
+	}:
+		last := time.Now()
+		n, err = b.CleanupProgress(ctx, func(scanned, removed int) {
+			if time.Since(last) >= 200*time.Millisecond {
+				last = time.Now()
+				fmt.Fprintf(stderr, "\rscanned %d sessions, removed %d expired", scanned, removed)
+			}
+		})
+		fmt.Fprintf(stderr, "\r")
+	case session.Cleaner:
+		stop := progress(stderr, "removing expired sessions")
+		n, err = b.Cleanup(ctx)
+		stop()
+	default:
+		return fmt.Errorf("%w: this session backend evicts expired sessions itself; nothing to clean", errUsage)
+	}
 	if err != nil {
 		return err
 	}
@@ -79,8 +100,8 @@ func cmdSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// progress shows a spinner with the elapsed time on w (when it is a
-// terminal-like writer) until the returned stop is called.
+// progress shows a spinner with the elapsed time on w until the returned
+// stop is called.
 func progress(w io.Writer, what string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
