@@ -2,7 +2,8 @@
 // Prometheus metrics. Nothing is registered by default: a program that
 // wants metrics makes one call,
 //
-//	metrics.MustRegister(prometheus.DefaultRegisterer, metrics.Regions(appRegion))
+//	metrics.MustRegister(prometheus.DefaultRegisterer,
+//		metrics.Regions(appRegion), metrics.Sessions("web", maker))
 //
 // and serves promhttp.Handler as usual. The collectors read the counters
 // the region keeps anyway (region.Stats) at scrape time, so they add

@@ -8,9 +8,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	_ "github.com/gosess/gosess/backends/cookie"
 	"github.com/gosess/gosess/metrics"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
+	"github.com/gosess/gosess/session"
 )
 
 func TestRegionCollector(t *testing.T) {
@@ -40,5 +42,34 @@ gosess_region_misses_total{driver="memory",region="app"} 2
 	n, err := testutil.GatherAndCount(reg, "gosess_region_creator_duration_seconds")
 	if err != nil || n != 1 {
 		t.Fatal(n, err)
+	}
+}
+
+func TestSessionCollector(t *testing.T) {
+	ctx := context.Background()
+	m := session.NewMaker()
+	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": make([]byte, 32)}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.New(ctx)
+	s.Set("k", "v")
+	c, _ := s.Save(ctx)
+	m.Load(ctx, c.String())
+	m.Load(ctx, "session=junk")
+	reg := prometheus.NewPedanticRegistry()
+	metrics.MustRegister(reg, metrics.Sessions("web", m))
+	want := `
+# HELP gosess_session_loads_total Sessions loaded from a cookie.
+# TYPE gosess_session_loads_total counter
+gosess_session_loads_total{maker="web"} 1
+# HELP gosess_session_saves_total Sessions saved.
+# TYPE gosess_session_saves_total counter
+gosess_session_saves_total{maker="web"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gosess_session_loads_total", "gosess_session_saves_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := testutil.GatherAndCount(reg, "gosess_session_rejected_cookies_total"); n != 8 {
+		t.Fatalf("%d reasons", n)
 	}
 }

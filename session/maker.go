@@ -22,6 +22,7 @@ import (
 type Maker struct {
 	logger *slog.Logger
 	now    func() time.Time
+	stats  makerStats
 
 	configMu sync.Mutex
 	state    atomic.Pointer[makerState]
@@ -333,6 +334,7 @@ func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
 }
 
 func (m *Maker) newSession(st *makerState, rt *runtime, now time.Time, hadCookie bool) *Session {
+	m.stats.news.Add(1)
 	return &Session{
 		m: m, st: st, rt: rt,
 		id:      newID(rt.cfg.IDLength),
@@ -355,19 +357,25 @@ func (m *Maker) load(ctx context.Context, st *makerState, rt *runtime, values []
 			return nil, err
 		}
 		if s != nil {
+			m.stats.loads.Add(1)
 			return s, nil
 		}
-		m.logger.DebugContext(ctx, "session: new session", "reason", reason)
+		m.stats.reject(reason.code)
+		m.logger.DebugContext(ctx, "session: new session", "reason", reason.text, "code", reason.code)
 	}
 	return m.newSession(st, rt, now, len(values) > 0), nil
 }
 
+// rejection says why a cookie did not load a session: code is one of the
+// Reject* constants, text the detail for the debug log.
+type rejection struct{ code, text string }
+
 // open loads the session of one cookie value. A nil session with a reason
 // means "start a new one"; an error means the backend failed.
-func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value string, now time.Time) (*Session, string, error) {
+func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value string, now time.Time) (*Session, rejection, error) {
 	payload, _, err := rt.codec.Decode(rt.cfg.Name, value, rt.cfg.MaxAge, now)
 	if err != nil {
-		return nil, "cookie refused: " + err.Error(), nil
+		return nil, rejection{cookieRejectReason(err), "cookie refused: " + err.Error()}, nil
 	}
 	var (
 		id  string
@@ -375,32 +383,32 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 	)
 	if st.carrier != nil {
 		if id, rec, err = st.carrier.Open(payload); err != nil {
-			return nil, "cookie payload refused: " + err.Error(), nil
+			return nil, rejection{RejectPayload, "cookie payload refused: " + err.Error()}, nil
 		}
 	} else {
 		id = string(payload)
 		if !ValidID(id) {
-			return nil, "cookie holds no valid session id", nil
+			return nil, rejection{RejectPayload, "cookie holds no valid session id"}, nil
 		}
 		rec, err = st.backend.Load(ctx, id)
 		if errors.Is(err, ErrNotFound) {
-			return nil, "no stored session for the cookie's id (expired, deleted or never saved)", nil
+			return nil, rejection{RejectUnknownID, "no stored session for the cookie's id (expired, deleted or never saved)"}, nil
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("session: load: backend %q: %w", st.backendName, err)
+			return nil, rejection{}, fmt.Errorf("session: load: backend %q: %w", st.backendName, err)
 		}
 	}
 	values, err := rt.cfg.Codec.Unmarshal(rec.Data)
 	if err != nil {
 		m.logger.WarnContext(ctx, "session: stored session data cannot be decoded; starting a new session", "error", err)
-		return nil, "undecodable session data", nil
+		return nil, rejection{RejectUndecodable, "undecodable session data"}, nil
 	}
 	s := &Session{m: m, st: st, rt: rt, id: id, version: rec.Version, stored: true, loadedValue: value, hadCookie: true}
 	var ok1, ok2 bool
 	s.created, ok1 = values[internalCreated].(time.Time)
 	s.access, ok2 = values[internalAccess].(time.Time)
 	if !ok1 || !ok2 {
-		return nil, "session data without creation or access time", nil
+		return nil, rejection{RejectUndecodable, "session data without creation or access time"}, nil
 	}
 	if f, ok := values[internalFlash].([]any); ok {
 		s.flashes = f
@@ -414,10 +422,10 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 	if exp := rt.cfg.expiry(s.created, s.access); !exp.IsZero() && !now.Before(exp) {
 		if st.carrier == nil {
 			if err := st.backend.Delete(ctx, id); err != nil {
-				return nil, "", fmt.Errorf("session: delete expired session: backend %q: %w", st.backendName, err)
+				return nil, rejection{}, fmt.Errorf("session: delete expired session: backend %q: %w", st.backendName, err)
 			}
 		}
-		return nil, "session expired on the server", nil
+		return nil, rejection{RejectExpired, "session expired on the server"}, nil
 	}
-	return s, "", nil
+	return s, rejection{}, nil
 }

@@ -268,7 +268,14 @@ func (s *Session) Save(ctx context.Context) (*http.Cookie, error) {
 	return s.save(ctx)
 }
 
+// save stores the session (s.mu held) and counts the outcome.
 func (s *Session) save(ctx context.Context) (*http.Cookie, error) {
+	c, err := s.saveUncounted(ctx)
+	s.m.stats.saved(err)
+	return c, err
+}
+
+func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 	now := s.m.now()
 	values := make(map[string]any, len(s.data)+3)
 	maps.Copy(values, s.data)

@@ -105,7 +105,7 @@ func (a *demoApp) handler() http.Handler {
 	app.HandleFunc("GET /report", a.report)
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.Regions(a.region))
+	reg.MustRegister(metrics.Regions(a.region), metrics.Sessions("web", a.maker))
 	root := http.NewServeMux()
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })

@@ -121,7 +121,8 @@ func TestDemoMetrics(t *testing.T) {
 	srv, _ := newDemo(t)
 	(reader{t}).body(client(t).Get(srv.URL + "/report"))
 	m := (reader{t}).body(http.Get(srv.URL + "/metrics"))
-	if !strings.Contains(m, `gosess_region_creator_duration_seconds_count{driver="memory",region="app"} 1`) {
+	if !strings.Contains(m, `gosess_region_creator_duration_seconds_count{driver="memory",region="app"} 1`) ||
+		!strings.Contains(m, `gosess_session_new_total{maker="web"}`) {
 		t.Fatal(m)
 	}
 	if got := (reader{t}).body(http.Get(srv.URL + "/healthz")); got != "ok\n" {
