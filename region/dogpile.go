@@ -64,7 +64,7 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 		}
 	} else {
 		r.stats.misses.Add(1)
-		if err := r.lockWait(ctx, mu); err != nil {
+		if mu, err = r.lockMissing(ctx, mk, mu); err != nil {
 			return zero, fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)
 		}
 	}
@@ -197,7 +197,7 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 			}
 		} else {
 			r.stats.misses.Add(1)
-			if err := r.lockWait(ctx, p.mu); err != nil {
+			if p.mu, err = r.lockMissing(ctx, p.mk, p.mu); err != nil {
 				unlockAll(held)
 				return nil, fmt.Errorf("region %q: get or create multi %q: %w", r.name, p.key, err)
 			}
@@ -291,6 +291,24 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 		}
 	}
 	return out, nil
+}
+
+// lockMissing takes mu for a missing value, waiting if need be. When the
+// driver's lock service fails (not the context) and the region treats
+// driver errors as misses, it falls back to the in-process mutex alone, so
+// the creator still runs, once per process.
+func (r *Region) lockMissing(ctx context.Context, mk string, mu Mutex) (Mutex, error) {
+	err := r.lockWait(ctx, mu)
+	if err == nil || !r.errorsAsMisses || ctx.Err() != nil {
+		return mu, err
+	}
+	if _, layered := mu.(*layeredMutex); !layered {
+		return mu, err
+	}
+	r.stats.driverErrors.Add(1)
+	r.logger.Warn("region: distributed lock failed; locking in this process only", "region", r.name, "err", err)
+	local := &localMutex{reg: r.locks, key: mk}
+	return local, r.lockWait(ctx, local)
 }
 
 // lockWait takes mu, waiting if need be, and counts the wait.

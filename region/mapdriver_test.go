@@ -157,3 +157,27 @@ func (p recordingProxy) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (p recordingProxy) Unwrap() region.Driver { return p.Driver }
+
+// lockingDriver is a mapDriver with a distributed lock that can fail.
+type lockingDriver struct {
+	*mapDriver
+	lockDown atomic.Bool
+}
+
+func (d *lockingDriver) Mutex(key string) region.Mutex { return &failingMutex{d: d} }
+
+type failingMutex struct{ d *lockingDriver }
+
+func (m *failingMutex) TryLock(context.Context) (bool, error) {
+	if m.d.lockDown.Load() {
+		return false, errDown
+	}
+	return true, nil
+}
+
+func (m *failingMutex) Lock(ctx context.Context) error {
+	_, err := m.TryLock(ctx)
+	return err
+}
+
+func (m *failingMutex) Unlock(context.Context) error { return nil }

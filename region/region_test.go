@@ -893,3 +893,44 @@ func TestCloseWaitsForAsyncAndRejectsUse(t *testing.T) {
 		t.Fatal("second close", err)
 	}
 }
+
+func TestLockServiceDownWithErrorsAsMisses(t *testing.T) {
+	ctx := context.Background()
+	d := &lockingDriver{mapDriver: newMapDriver()}
+	d.lockDown.Store(true)
+	strict := region.New("strict")
+	strict.ConfigureDriver(d, region.Config{})
+	defer strict.Close()
+	if _, err := region.GetOrCreate(ctx, strict, "k", func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, errDown) {
+		t.Fatalf("strict region: %v", err)
+	}
+	lenient := region.New("lenient", region.WithDriverErrorsAsMisses(true))
+	lenient.ConfigureDriver(d, region.Config{})
+	defer lenient.Close()
+	var calls atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := region.GetOrCreate(ctx, lenient, "k", func(context.Context) (int, error) {
+				calls.Add(1)
+				time.Sleep(20 * time.Millisecond)
+				return 1, nil
+			})
+			if err != nil || v != 1 {
+				t.Errorf("%v %v", v, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Fatalf("in-process fallback lock: creator ran %d times", calls.Load())
+	}
+	m, err := region.GetOrCreateMulti(ctx, lenient, []string{"a", "b"}, func(_ context.Context, keys []string) (map[string]int, error) {
+		return map[string]int{"a": 1, "b": 2}, nil
+	})
+	if err != nil || m["b"] != 2 {
+		t.Fatal(m, err)
+	}
+}

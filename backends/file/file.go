@@ -47,6 +47,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/session"
 )
 
@@ -123,7 +124,7 @@ func Open(dir string, opts Options) (*Backend, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("file session backend: %s is not a directory", dir)
 	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 && flockSupported {
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && flock.Supported {
 		return nil, fmt.Errorf("%w: %s has mode %#o; sessions are credentials, use mode 0700 (chmod 700 %s)", ErrDirPerm, dir, perm, dir)
 	}
 	if err := os.Mkdir(filepath.Join(dir, lockDir), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -412,7 +413,7 @@ func (b *Backend) lock(ctx context.Context, id string) (func(), error) {
 		return nil, fmt.Errorf("file session backend: waiting for the session lock: %w", ctx.Err())
 	}
 	release := func() { <-local }
-	if !flockSupported {
+	if !flock.Supported {
 		return release, nil
 	}
 	f, err := os.OpenFile(filepath.Join(b.dir, lockDir, fmt.Sprintf("%02x.lock", shard)), os.O_RDWR|os.O_CREATE, 0o600)
@@ -422,7 +423,7 @@ func (b *Backend) lock(ctx context.Context, id string) (func(), error) {
 	}
 	wait := 100 * time.Microsecond
 	for {
-		ok, err := tryFlock(f)
+		ok, err := flock.TryLock(f)
 		if err != nil {
 			f.Close()
 			release()

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gosess/gosess/internal/flock"
 )
 
 // tempPrefix starts the name of every temporary file; entry files are 64
@@ -191,7 +193,7 @@ func removeStaleTemp(path string, now time.Time) (bool, error) {
 	if now.Sub(fi.ModTime()) < staleTempAge {
 		return false, nil
 	}
-	if flockSupported {
+	if flock.Supported {
 		f, err := os.Open(path)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -200,7 +202,7 @@ func removeStaleTemp(path string, now time.Time) (bool, error) {
 			return false, err
 		}
 		defer f.Close()
-		ok, err := tryFlock(f)
+		ok, err := flock.TryLock(f)
 		if err != nil || !ok {
 			return false, err // a live writer holds it
 		}
@@ -214,7 +216,7 @@ func removeStaleTemp(path string, now time.Time) (bool, error) {
 // first, so a live holder's file is never removed, and removes it while
 // holding it, as Unlock does.
 func removeOrphanLock(path string) (bool, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
@@ -222,7 +224,7 @@ func removeOrphanLock(path string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	ok, err := tryFlock(f)
+	ok, err := flock.TryLock(f)
 	if err != nil || !ok || !sameFile(f, path) {
 		return false, err
 	}

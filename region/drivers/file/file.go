@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
 )
 
@@ -209,7 +210,7 @@ func newDriver(c Config, now func() time.Time) (*Driver, error) {
 	if c.LockTimeout < 0 {
 		return nil, fmt.Errorf("%w: file driver: lock timeout %v is negative", region.ErrInvalidArgument, c.LockTimeout)
 	}
-	if !c.DisableDistributedLock && !flockSupported {
+	if !c.DisableDistributedLock && !flock.Supported {
 		return nil, fmt.Errorf("%w: file driver: distributed_lock needs flock(2), which %s lacks; set distributed_lock=false",
 			region.ErrInvalidArgument, runtime.GOOS)
 	}
@@ -478,8 +479,8 @@ func (d *Driver) write(key string, value []byte, expiry int64) (string, error) {
 		os.Remove(tmp)
 		return "", fmt.Errorf("file driver: set %q: %w", key, err)
 	}
-	if flockSupported {
-		if _, err := tryFlock(f); err != nil {
+	if flock.Supported {
+		if _, err := flock.TryLock(f); err != nil {
 			return fail(err)
 		}
 	}

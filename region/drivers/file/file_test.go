@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/regiontest"
 )
@@ -51,7 +52,7 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 func TestConformance(t *testing.T) {
-	opts := regiontest.DriverOptions{TTL: 100 * time.Millisecond, TTLSlack: time.Second}
+	opts := regiontest.DriverOptions{} // default TTL 1s: a slow fsync must not expire a value before it is read back
 	for _, tc := range []struct {
 		name string
 		c    Config
@@ -78,7 +79,7 @@ func TestConformance(t *testing.T) {
 // on one directory, as processes sharing it would.
 func TestConformanceSharedDir(t *testing.T) {
 	dir := t.TempDir()
-	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 100 * time.Millisecond, TTLSlack: time.Second},
+	regiontest.RunDriverWith(t, regiontest.DriverOptions{},
 		func(t *testing.T) region.Driver {
 			d, err := New(Config{Dir: dir})
 			if err != nil {
@@ -433,7 +434,7 @@ func TestCleanupTempAndLockFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lf.Close()
-	if ok, err := tryFlock(lf); !ok || err != nil {
+	if ok, err := flock.TryLock(lf); !ok || err != nil {
 		t.Fatalf("flock: %v %v", ok, err)
 	}
 
@@ -521,6 +522,18 @@ func TestMutexDetails(t *testing.T) {
 			tc.c.CleanupInterval = -1
 			d := newTestDriver(t, tc.c)
 			m1, m2 := d.Mutex("k"), d.Mutex("k")
+			locked := func(want bool) {
+				t.Helper()
+				for _, m := range []region.Mutex{m1, m2} {
+					got, err := m.(interface {
+						Locked(context.Context) (bool, error)
+					}).Locked(ctx)
+					if err != nil || got != want {
+						t.Fatalf("Locked = %v, %v; want %v", got, err, want)
+					}
+				}
+			}
+			locked(false)
 			if err := m1.Unlock(ctx); err == nil {
 				t.Error("Unlock of a mutex not held succeeded")
 			}
@@ -530,6 +543,7 @@ func TestMutexDetails(t *testing.T) {
 			if ok, err := m1.TryLock(ctx); ok || err == nil {
 				t.Errorf("second TryLock on the holding value = %v, %v; want false and an error", ok, err)
 			}
+			locked(true)
 			start := time.Now()
 			err := m2.Lock(ctx)
 			if !errors.Is(err, ErrLockTimeout) || !errors.Is(err, context.DeadlineExceeded) {
@@ -547,6 +561,7 @@ func TestMutexDetails(t *testing.T) {
 			if err := m2.Unlock(ctx); err != nil {
 				t.Fatal(err)
 			}
+			locked(false)
 			if tc.c.DisableDistributedLock && len(d.local.m) != 0 {
 				t.Errorf("local lock table keeps %d entries after every unlock", len(d.local.m))
 			}
@@ -555,7 +570,7 @@ func TestMutexDetails(t *testing.T) {
 }
 
 func TestRegionConformance(t *testing.T) {
-	opts := regiontest.RegionOptions{SharedStore: true, Expiration: 200 * time.Millisecond}
+	opts := regiontest.RegionOptions{SharedStore: true}
 	t.Run("DistributedLock", func(t *testing.T) {
 		regiontest.RunRegionWith(t, opts, "file", map[string]any{"dir": t.TempDir()})
 	})

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
 )
 
@@ -139,6 +140,31 @@ func (m *fileMutex) Unlock(context.Context) error {
 	return nil
 }
 
+// Locked reports whether some holder (in any process) has the lock; the
+// region's KeyIsLocked asks it. It probes the lock file with a
+// non-blocking flock, so a TryLock racing with the probe may see the lock
+// busy for that instant.
+func (m *fileMutex) Locked(context.Context) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.held != nil {
+		return true, nil
+	}
+	f, err := os.Open(m.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("file driver: lock state: %w", err)
+	}
+	defer f.Close()
+	free, err := flock.TryLock(f)
+	if err != nil {
+		return false, fmt.Errorf("file driver: lock state: %w", err)
+	}
+	return !free, nil
+}
+
 // lockFile opens (creating) the lock file at path and flocks it without
 // waiting. It returns nil, nil when another holder has it. Once locked it
 // checks that path still names the file it locked: Unlock and Cleanup
@@ -146,16 +172,18 @@ func (m *fileMutex) Unlock(context.Context) error {
 // must not be mistaken for the lock.
 func (d *Driver) lockFile(path string) (*os.File, error) {
 	for range 16 {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, d.fileMode)
+		// Read-only is enough for flock, so processes of other users that
+		// share the directory can lock a file one of them created.
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, d.fileMode)
 		if errors.Is(err, fs.ErrNotExist) {
 			if err = d.mkdir(d.lockDir); err == nil {
-				f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, d.fileMode)
+				f, err = os.OpenFile(path, os.O_RDONLY|os.O_CREATE, d.fileMode)
 			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("file driver: lock: %w", err)
 		}
-		ok, err := tryFlock(f)
+		ok, err := flock.TryLock(f)
 		if err != nil || !ok {
 			f.Close()
 			if err != nil {
@@ -263,6 +291,14 @@ func (m *localMutex) TryLock(ctx context.Context) (bool, error) {
 // Lock waits for the lock until ctx is done or the lock timeout elapses.
 func (m *localMutex) Lock(ctx context.Context) error {
 	return m.d.waitLock(ctx, m.key, func(ctx context.Context) (bool, error) { return m.acquire(ctx, true) })
+}
+
+// Locked reports whether a caller of this Driver holds the lock.
+func (m *localMutex) Locked(context.Context) (bool, error) {
+	m.d.local.mu.Lock()
+	defer m.d.local.mu.Unlock()
+	e := m.d.local.m[m.key]
+	return e != nil && len(e.sem) == 1, nil
 }
 
 // Unlock releases the lock.

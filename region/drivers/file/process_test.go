@@ -84,6 +84,9 @@ func TestLockAcrossProcesses(t *testing.T) {
 	if ok, err := m.TryLock(ctx); ok || err != nil {
 		t.Fatalf("TryLock of a lock another process holds = %v, %v; want false", ok, err)
 	}
+	if locked, err := m.(*fileMutex).Locked(ctx); !locked || err != nil {
+		t.Fatalf("Locked while another process holds the lock = %v, %v; want true", locked, err)
+	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	err := m.Lock(short)
 	cancel()

@@ -43,8 +43,8 @@
 //	memcached_expire_time  memcached expiry of every item, replacing the TTL
 //	                       the region asks for (default 0: the region's TTL,
 //	                       its expiration plus its stale window)
-//	timeout                bound on connecting and on each read or write
-//	                       (default 500ms)
+//	timeout                bound on connecting, and on the exchange once
+//	                       connected (default 500ms)
 //	max_idle_conns         idle connections kept per server (default 16)
 //	multi_concurrency      round trips a SetMulti or DeleteMulti runs at
 //	                       once (default 8)
@@ -93,9 +93,9 @@
 // # Failures
 //
 // An operation on an unreachable or hung server fails with an error
-// wrapping the network error after about timeout (connection refused
-// fails at once); it never hangs or panics, and the driver reconnects by
-// itself when the server is back. A value over the server's item size
+// wrapping the network error after about timeout, twice it at most
+// (connection refused fails at once); it never hangs or panics, and the
+// driver reconnects by itself when the server is back. A value over the server's item size
 // limit (memcached -I, 1 MiB by default) fails with an error wrapping
 // region.ErrValueTooLarge. gomemcache takes no context, so the context of
 // an operation is checked before each round trip, and a round trip that

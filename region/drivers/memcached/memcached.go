@@ -52,9 +52,11 @@ type Config struct {
 	Servers []string
 
 	// Timeout bounds each network step of an operation: connecting, and
-	// each read or write on the connection (argument "timeout"). An
-	// unreachable or hung server makes an operation fail after about this
-	// long. Default 500ms (DefaultTimeout, gomemcache's own).
+	// then the exchange on the connection (argument "timeout"; a
+	// multi-get's deadline is renewed for each item read). An unreachable
+	// or hung server makes an operation fail after about this long, twice
+	// it at most (a connection that opens, then a server that does not
+	// answer). Default 500ms (DefaultTimeout, gomemcache's own).
 	Timeout time.Duration
 
 	// MaxIdleConns is the number of idle connections kept open per server
@@ -226,7 +228,8 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 
 // GetMulti implements region.Driver with one gomemcache GetMulti: one
 // "gets" command per server holding any of the keys, the servers asked
-// in parallel. Duplicate keys are fetched once.
+// in parallel. Duplicate keys are fetched once. If any of those servers
+// fails, GetMulti returns its error and no values.
 func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
 	if len(keys) == 0 {

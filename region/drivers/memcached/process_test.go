@@ -328,12 +328,6 @@ func TestSharedInvalidationAcrossProcesses(t *testing.T) {
 func TestErrorsAsMissesServerDown(t *testing.T) {
 	for _, locking := range []bool{false, true} {
 		t.Run(fmt.Sprintf("distributed_lock=%v", locking), func(t *testing.T) {
-			if locking {
-				// GetOrCreate returns the error of the distributed lock's
-				// TryLock/Lock even under WithDriverErrorsAsMisses; the
-				// region core has to fall back to its in-process lock.
-				t.Skip("needs the region core to treat lock errors as misses under WithDriverErrorsAsMisses")
-			}
 			srv := testserver.Memcached(t)
 			r := region.New("down", region.WithDriverErrorsAsMisses(true))
 			err := r.Configure(Name, region.Config{Expiration: time.Minute, Arguments: map[string]any{

@@ -97,7 +97,7 @@
 //	                                 others at most this long. Default 30s.
 //	lock_sleep             duration  first wait between lock attempts; grows by half
 //	                                 per attempt up to 10 × lock_sleep, with jitter.
-//	                                 Default 10ms.
+//	                                 At least 1ms. Default 10ms.
 //	lock_prefix            string    lock key = key_prefix + lock_prefix + key.
 //	                                 Default "_lock:".
 //

@@ -109,14 +109,19 @@ type Config struct {
 
 	// MaxRetries is how many times a command that failed on the network is
 	// retried. Default (0) DefaultMaxRetries (1); negative: no retries.
-	// Against an unreachable server an operation fails after about
-	// (MaxRetries+1) × DialTimeout at most, or sooner if its context ends.
+	// A connection is dialled once per attempt (go-redis's own dial
+	// retries are off), so against an unreachable server an operation
+	// fails after about (MaxRetries+1) × DialTimeout at most, or sooner if
+	// its context ends.
 	MaxRetries int
 
 	// Client is a caller-built go-redis client (a *redis.Client, a
 	// *redis.ClusterClient, a *redis.Ring...). The driver uses it as is
 	// and does not close it. Setting it together with any connection
-	// field above is an error. Default nil: New builds the client.
+	// field above is an error. New turns on go-redis's
+	// ContextTimeoutEnabled for the clients it builds, so that context
+	// deadlines bound every command; a supplied client keeps its own
+	// setting. Default nil: New builds the client.
 	Client goredis.UniversalClient
 
 	// KeyPrefix is put in front of every key (data and lock keys), to share
@@ -140,8 +145,9 @@ type Config struct {
 
 	// LockSleep is the first wait between attempts to take a lock held by
 	// another; the wait grows by half each attempt up to 10 × LockSleep,
-	// with random jitter of up to half the wait. Default DefaultLockSleep
-	// (10ms, so waits grow to 100ms).
+	// with random jitter of up to half the wait. Values under 1ms are
+	// raised to 1ms. Default DefaultLockSleep (10ms, so waits grow to
+	// 100ms).
 	LockSleep time.Duration
 
 	// LockPrefix is put in front of a key (after KeyPrefix) to name its
@@ -209,6 +215,7 @@ func New(cfg Config) (*Driver, error) {
 	if d.lockPrefix == "" {
 		d.lockPrefix = DefaultLockPrefix
 	}
+	d.lockSleep = max(d.lockSleep, time.Millisecond)
 	if cfg.Client != nil {
 		d.client, d.mode = cfg.Client, "client"
 		return d, nil

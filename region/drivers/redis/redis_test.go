@@ -519,3 +519,43 @@ func TestContextDeadlineBoundsOperations(t *testing.T) {
 		t.Errorf("Get with read_timeout 150ms returned after %v", el)
 	}
 }
+
+// TestRingClient runs the driver suite on a caller-supplied *redis.Ring
+// over two servers: multi-key operations must not send one MGET or DEL
+// across shards.
+func TestRingClient(t *testing.T) {
+	s1, s2 := testserver.Redis(t), testserver.Redis(t)
+	ring := goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": s1.Addr, "b": s2.Addr}})
+	t.Cleanup(func() { _ = ring.Close() })
+	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
+		func(t *testing.T) region.Driver {
+			d, err := New(Config{Client: ring, DistributedLock: true, LockSleep: 2 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.RegionDriver()
+		})
+	// Both shards hold some of many keys.
+	d, err := New(Config{Client: ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := map[string][]byte{}
+	var keys []string
+	for i := range 40 {
+		k := "ring" + strconv.Itoa(i)
+		items[k], keys = []byte(k), append(keys, k)
+	}
+	ctx := t.Context()
+	if err := d.SetMulti(ctx, items, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.GetMulti(ctx, keys)
+	if err != nil || len(got) != len(items) {
+		t.Fatalf("GetMulti over a ring = %d items, %v; want %d", len(got), err, len(items))
+	}
+	n1, n2 := rawClient(t, s1.Addr, 0).DBSize(ctx).Val(), rawClient(t, s2.Addr, 0).DBSize(ctx).Val()
+	if n1 == 0 || n2 == 0 {
+		t.Errorf("keys per shard: %d and %d; want both shards used", n1, n2)
+	}
+}
