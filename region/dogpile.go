@@ -118,11 +118,7 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 	if creator == nil {
 		return nil, fmt.Errorf("region %q: get or create multi: %w: nil creator", r.name, ErrInvalidArgument)
 	}
-	st, c, err := r.prepare("", true, opts)
-	if err != nil {
-		return nil, err
-	}
-	ks, err := r.mangleAll(st, keys)
+	st, c, ks, err := r.prepareMulti(keys, opts)
 	if err != nil {
 		return nil, err
 	}

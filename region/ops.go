@@ -69,11 +69,7 @@ func Set[T any](ctx context.Context, r *Region, key string, v T, opts ...CallOpt
 // are absent from the map, never present with a zero value. Duplicate keys
 // are read once.
 func GetMulti[T any](ctx context.Context, r *Region, keys []string, opts ...CallOption) (map[string]T, error) {
-	st, c, err := r.prepare("", true, opts)
-	if err != nil {
-		return nil, err
-	}
-	ks, err := r.mangleAll(st, keys)
+	st, c, ks, err := r.prepareMulti(keys, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +143,17 @@ func (r *Region) prepare(key string, multi bool, opts []CallOption) (*state, cal
 		}
 	}
 	return st, c, nil
+}
+
+// prepareMulti is prepare for multi operations, with the keys checked,
+// deduplicated and mangled.
+func (r *Region) prepareMulti(keys []string, opts []CallOption) (*state, callConfig, keySet, error) {
+	st, c, err := r.prepare("", true, opts)
+	if err != nil {
+		return nil, c, keySet{}, err
+	}
+	ks, err := r.mangleAll(st, keys)
+	return st, c, ks, err
 }
 
 // keySet is a deduplicated list of keys with their mangled forms.
