@@ -80,6 +80,17 @@ type LockFree interface {
 	LockFree() bool
 }
 
+// TTLLimiter is an optional driver capability for stores that keep every
+// item for at most a fixed time whatever TTL Set is given (the memory
+// driver's bigcache life window). Layers that store long-lived items in a
+// region (the dogpile session backend) use it, through
+// (*Region).MaxTTL, to warn when their items would be evicted early.
+type TTLLimiter interface {
+	// MaxTTL returns the longest time an item can stay in the store;
+	// 0 means no limit.
+	MaxTTL() time.Duration
+}
+
 // Unwrapper is implemented by proxies (see Proxy): Unwrap returns the
 // driver the proxy wraps. Capabilities (Locker, io.Closer, ...) are looked
 // up on the outermost driver first and then down the chain.

@@ -108,6 +108,20 @@ func (r *Region) Expiration() time.Duration {
 	return 0
 }
 
+// MaxTTL returns the longest time the driver keeps any item, whatever TTL
+// it is given (see TTLLimiter); 0 means no limit or an unconfigured
+// region.
+func (r *Region) MaxTTL() time.Duration {
+	st := r.state.Load()
+	if st == nil {
+		return 0
+	}
+	if l, ok := capability[TTLLimiter](st.driver); ok {
+		return l.MaxTTL()
+	}
+	return 0
+}
+
 // Configure builds the named driver from cfg.Arguments and makes it the
 // region's store. It fails with ErrAlreadyConfigured on a configured region
 // unless cfg.ReplaceExisting, with ErrUnknownDriver for a name no imported

@@ -26,6 +26,11 @@
 // (the session layer judges expiry), but a hard invalidation of the region
 // does, as it removes everything.
 //
+// The memory driver keeps every item for at most its life window (by
+// default the region's expiration plus stale window), whatever TTL it is
+// given: Configure logs a warning when sessions would live longer than
+// that, and the fix is a life_window argument at least as long as max_age.
+//
 // Save checks the record's version under r.Mutex(key): the driver's
 // distributed lock where it has one (memcached, redis, file), so
 // concurrent writers are detected across processes; an in-process lock
@@ -65,7 +70,35 @@ func factory(cfg session.BackendConfig) (session.Backend, error) {
 	if err := cfg.Args.Err(); err != nil {
 		return nil, err
 	}
-	return New(r, prefix, cfg.Now)
+	b, err := New(r, prefix, cfg.Now)
+	if err == nil {
+		warnShortStore(cfg, r)
+	}
+	return b, err
+}
+
+// warnShortStore warns when the region's driver keeps items for less time
+// than sessions live (the memory driver's life window), since sessions
+// would then end early, after that time idle.
+func warnShortStore(cfg session.BackendConfig, r *region.Region) {
+	limit := r.MaxTTL()
+	if limit == 0 || cfg.Logger == nil {
+		return
+	}
+	live := max(cfg.Config.MaxAge, cfg.Config.Lifetime)
+	if cfg.Config.MaxAge > 0 && cfg.Config.Lifetime > 0 {
+		live = min(cfg.Config.MaxAge, cfg.Config.Lifetime)
+	}
+	if live != 0 && live <= limit {
+		return
+	}
+	want := "max_age or lifetime"
+	if live != 0 {
+		want = live.String()
+	}
+	cfg.Logger.Warn("session: the region's driver keeps items at most "+limit.String()+
+		", so sessions idle that long are lost before they expire; raise the driver's limit (memory: arguments.life_window) to at least "+want,
+		"region", r.Name(), "max_age", cfg.Config.MaxAge, "lifetime", cfg.Config.Lifetime)
 }
 
 // Backend stores sessions in a region. It implements session.Backend.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +188,24 @@ func TestForeignBytes(t *testing.T) {
 	}
 	if _, err := b.Load(ctx, "abc"); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("Load of foreign bytes: %v", err)
+	}
+}
+
+func TestWarnsWhenTheDriverDropsSessionsEarly(t *testing.T) {
+	r := memoryRegion(t) // life window: 2 minutes
+	for _, tc := range []struct {
+		maxAge time.Duration
+		warn   bool
+	}{{time.Minute, false}, {time.Hour, true}, {0, true}} {
+		var logs bytes.Buffer
+		m := session.NewMaker(session.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "max_age": tc.maxAge,
+			"signature_key": bytes.Repeat([]byte("k"), 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "life_window"); got != tc.warn {
+			t.Errorf("max_age %v: warned %v, want %v: %s", tc.maxAge, got, tc.warn, logs.String())
+		}
 	}
 }

@@ -55,6 +55,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: demo takes no arguments, got %q", errUsage, fs.Args())
 	}
 	log := s.logger(stderr)
+	if _, set := s.args["life_window"]; s.configFile == "" && s.driver == "memory" && !set {
+		// The memory driver keeps items for its life window at most; the
+		// demo's sessions live 30 minutes, so keep items an hour.
+		s.args["life_window"] = "1h"
+	}
 	e, err := s.open(log)
 	if err != nil {
 		return err

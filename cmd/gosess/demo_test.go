@@ -19,7 +19,7 @@ func newDemo(t *testing.T) (*httptest.Server, *demoApp) {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
+	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute, Arguments: map[string]any{"life_window": "1h"}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })

@@ -198,6 +198,9 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 // Config returns the configuration in use, with defaults filled in.
 func (d *Driver) Config() Config { return d.cfg }
 
+// MaxTTL implements region.TTLLimiter: no item outlives the life window.
+func (d *Driver) MaxTTL() time.Duration { return d.cfg.LifeWindow }
+
 // Get returns a copy of the value under key, or region.ErrNotFound.
 func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 	c := d.cache.Load()

@@ -412,12 +412,6 @@ func TestDriverErrorsAsMisses(t *testing.T) {
 			}()
 			creator := func(context.Context) (string, error) { return "made while down", nil }
 			v, err := region.GetOrCreate(ctx, lenient, "k2", creator)
-			if lock && err != nil && strings.Contains(err.Error(), "redis: lock") {
-				// The region core fails the call when the distributed lock
-				// cannot be taken, even with WithDriverErrorsAsMisses; that
-				// is the region's decision (reported), not the driver's.
-				t.Skipf("region core: a failing distributed lock is not treated as a miss yet: %v", err)
-			}
 			if err != nil || v != "made while down" {
 				t.Errorf("lenient GetOrCreate with the server down = %q, %v; want the creator's value", v, err)
 			}
