@@ -77,27 +77,21 @@ func factory(cfg session.BackendConfig) (session.Backend, error) {
 	return b, err
 }
 
-// warnShortStore warns when the region's driver keeps items for less time
-// than sessions live (the memory driver's life window), since sessions
-// would then end early, after that time idle.
+// warnShortStore warns when sessions are configured to live longer than
+// the region's driver keeps items (the memory driver's life window): they
+// would end early, after that time idle. Sessions without a max_age or
+// lifetime have no server-side end, and the store's eviction is theirs.
 func warnShortStore(cfg session.BackendConfig, r *region.Region) {
 	limit := r.MaxTTL()
-	if limit == 0 || cfg.Logger == nil {
+	live := cfg.Config.MaxAge
+	if live == 0 || (cfg.Config.Lifetime > 0 && cfg.Config.Lifetime < live) {
+		live = cfg.Config.Lifetime
+	}
+	if limit == 0 || live <= limit || cfg.Logger == nil {
 		return
-	}
-	live := max(cfg.Config.MaxAge, cfg.Config.Lifetime)
-	if cfg.Config.MaxAge > 0 && cfg.Config.Lifetime > 0 {
-		live = min(cfg.Config.MaxAge, cfg.Config.Lifetime)
-	}
-	if live != 0 && live <= limit {
-		return
-	}
-	want := "max_age or lifetime"
-	if live != 0 {
-		want = live.String()
 	}
 	cfg.Logger.Warn("session: the region's driver keeps items at most "+limit.String()+
-		", so sessions idle that long are lost before they expire; raise the driver's limit (memory: arguments.life_window) to at least "+want,
+		", so sessions idle that long are lost before they expire; raise the driver's limit (memory: arguments.life_window) to at least "+live.String(),
 		"region", r.Name(), "max_age", cfg.Config.MaxAge, "lifetime", cfg.Config.Lifetime)
 }
 
