@@ -24,6 +24,7 @@ const (
 	Soft
 )
 
+// String returns "hard" or "soft".
 func (m Mode) String() string {
 	switch m {
 	case Hard:
