@@ -106,6 +106,8 @@ func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
 		case err == nil:
 			m.token = token
 			return true, nil
+		case errors.Is(err, memcache.ErrCacheMiss):
+			continue // the released item expired in between: try add once more
 		case errors.Is(err, memcache.ErrCASConflict), errors.Is(err, memcache.ErrNotStored):
 			return false, nil
 		}
@@ -189,8 +191,9 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 	}
 	it.Value, it.Expiration = nil, 1
 	err = c.CompareAndSwap(it)
-	if err == nil || errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) {
-		return nil
+	if err == nil || errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) ||
+		errors.Is(err, memcache.ErrCacheMiss) {
+		return nil // released, or already gone: nothing left to release
 	}
 	return m.err("cas", err)
 }

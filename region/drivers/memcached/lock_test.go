@@ -253,3 +253,44 @@ func TestLockKeys(t *testing.T) {
 	}
 	var _ region.Mutex = d.DistributedMutex("x")
 }
+
+// TestLockCyclesAcrossReleasedItemExpiry runs lock/unlock cycles for longer
+// than a released item lives (about a second), so that released items
+// vanish between the read and the compare-and-swap of TryLock and Unlock:
+// that must read as "free" or "already released", never as an error.
+func TestLockCyclesAcrossReleasedItemExpiry(t *testing.T) {
+	a, b := twoClients(t, Config{LockSleep: 5 * time.Millisecond})
+	deadline := time.Now().Add(2500 * time.Millisecond)
+	var wg sync.WaitGroup
+	var cycles atomic.Int64
+	for i := range 4 {
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				m := l.Mutex("cycle")
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				err := m.Lock(ctx)
+				cancel()
+				if err != nil {
+					t.Error("lock:", err)
+					return
+				}
+				if err := m.Unlock(context.Background()); err != nil {
+					t.Error("unlock:", err)
+					return
+				}
+				cycles.Add(1)
+				if i == 0 {
+					time.Sleep(time.Duration(cycles.Load()%7) * time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if cycles.Load() == 0 {
+		t.Fatal("no lock cycles completed")
+	}
+}
