@@ -150,7 +150,7 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 		mu      Mutex
 	}
 	var todo []*pending
-	now := time.Now().UnixNano()
+	now := wallNanos()
 	for i, mk := range ks.mangled {
 		v, _, f := judgeBytes[T](ctx, r, st, raw[mk], &c, now)
 		if f == fresh {
@@ -214,7 +214,7 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 		unlockAll(held)
 		return nil, err
 	}
-	now = time.Now().UnixNano()
+	now = wallNanos()
 	var toCreate, background []*pending
 	for _, p := range held {
 		v, _, f := judgeBytes[T](ctx, r, st, raw[p.mk], &c, now)

@@ -91,6 +91,28 @@ func (l *localInvalidation) State(context.Context) (InvalidationState, error) {
 	return stateFromNanos(l.hard.Load(), l.soft.Load()), nil
 }
 
+func (l *localInvalidation) stateNanos(context.Context) (int64, int64, error) {
+	return l.hard.Load(), l.soft.Load(), nil
+}
+
+// nanosState is implemented by the package's strategies: State as Unix
+// nanoseconds (0 = never), without building time.Time values on every
+// read.
+type nanosState interface {
+	stateNanos(ctx context.Context) (hard, soft int64, err error)
+}
+
+// stateNanosOf returns inv's state reader in Unix nanoseconds.
+func stateNanosOf(inv Invalidation) func(context.Context) (int64, int64, error) {
+	if ns, ok := inv.(nanosState); ok {
+		return ns.stateNanos
+	}
+	return func(ctx context.Context) (int64, int64, error) {
+		s, err := inv.State(ctx)
+		return s.hardNanos(), s.softNanos(), err
+	}
+}
+
 func stateFromNanos(hard, soft int64) InvalidationState {
 	var s InvalidationState
 	if hard != 0 {
@@ -182,25 +204,30 @@ func (s *sharedInvalidation) Invalidate(ctx context.Context, mode Mode, at time.
 }
 
 func (s *sharedInvalidation) State(ctx context.Context) (InvalidationState, error) {
+	hard, soft, err := s.stateNanos(ctx)
+	return stateFromNanos(hard, soft), err
+}
+
+func (s *sharedInvalidation) stateNanos(ctx context.Context) (int64, int64, error) {
 	last := s.fetched.Load()
-	if last == 0 || time.Now().UnixNano()-last >= int64(s.refresh) {
+	if last == 0 || wallNanos()-last >= int64(s.refresh) {
 		if last == 0 {
 			s.fetching.Lock() // first read: everyone waits for it
 		} else if !s.fetching.TryLock() {
-			return stateFromNanos(s.hard.Load(), s.soft.Load()), nil
+			return s.hard.Load(), s.soft.Load(), nil
 		}
 		defer s.fetching.Unlock()
 		if l := s.fetched.Load(); l == last || l == 0 {
 			hard, soft, err := s.read(ctx)
 			if err != nil {
-				return stateFromNanos(s.hard.Load(), s.soft.Load()), err
+				return s.hard.Load(), s.soft.Load(), err
 			}
 			s.hard.Store(max(hard, s.hard.Load()))
 			s.soft.Store(max(soft, s.soft.Load()))
 			s.fetched.Store(time.Now().UnixNano())
 		}
 	}
-	return stateFromNanos(s.hard.Load(), s.soft.Load()), nil
+	return s.hard.Load(), s.soft.Load(), nil
 }
 
 // logInvalidationError is used by the region when State fails.

@@ -23,27 +23,36 @@ func (it Item[T]) Age() time.Duration { return time.Since(it.Created) }
 // returns ErrNotFound (and the zero T). Driver failures are returned
 // wrapped.
 func Get[T any](ctx context.Context, r *Region, key string, opts ...CallOption) (T, error) {
-	it, err := GetItem[T](ctx, r, key, opts...)
-	return it.Value, err
+	v, _, err := get[T](ctx, r, key, opts)
+	return v, err
 }
 
 // GetItem is Get with the value's metadata (creation time, age).
 func GetItem[T any](ctx context.Context, r *Region, key string, opts ...CallOption) (Item[T], error) {
-	var it Item[T]
+	v, created, err := get[T](ctx, r, key, opts)
+	if err != nil {
+		return Item[T]{}, err
+	}
+	return Item[T]{Value: v, Created: time.Unix(0, created)}, nil
+}
+
+// get is Get with the creation time in Unix nanoseconds.
+func get[T any](ctx context.Context, r *Region, key string, opts []CallOption) (T, int64, error) {
+	var zero T
 	st, c, err := r.prepare(key, false, opts)
 	if err != nil {
-		return it, err
+		return zero, 0, err
 	}
 	v, created, f, err := lookup[T](ctx, r, st, st.mangleKey(key), &c)
 	if err != nil {
-		return it, fmt.Errorf("region %q: get %q: %w", r.name, key, err)
+		return zero, 0, fmt.Errorf("region %q: get %q: %w", r.name, key, err)
 	}
 	if f != fresh {
 		r.stats.misses.Add(1)
-		return it, fmt.Errorf("region %q: get %q: %w", r.name, key, ErrNotFound)
+		return zero, 0, fmt.Errorf("region %q: get %q: %w", r.name, key, ErrNotFound)
 	}
 	r.stats.hits.Add(1)
-	return Item[T]{Value: v, Created: time.Unix(0, created)}, nil
+	return v, created, nil
 }
 
 // Set stores v under key, with the region's expiration or the one given
@@ -82,7 +91,7 @@ func GetMulti[T any](ctx context.Context, r *Region, keys []string, opts ...Call
 		r.stats.driverErrors.Add(1)
 		return nil, fmt.Errorf("region %q: get multi: %w", r.name, err)
 	}
-	now := time.Now().UnixNano()
+	now := wallNanos()
 	for i, mk := range ks.mangled {
 		v, _, f := judgeBytes[T](ctx, r, st, raw[mk], &c, now)
 		if f == fresh {
@@ -190,7 +199,7 @@ func lookup[T any](ctx context.Context, r *Region, st *state, mk string, c *call
 		r.stats.driverErrors.Add(1)
 		return zero, 0, missing, err
 	}
-	v, created, f := judgeBytes[T](ctx, r, st, b, c, time.Now().UnixNano())
+	v, created, f := judgeBytes[T](ctx, r, st, b, c, wallNanos())
 	return v, created, f, nil
 }
 

@@ -46,6 +46,7 @@ type state struct {
 	expiration time.Duration
 	stale      time.Duration
 	inval      Invalidation
+	invalNanos func(context.Context) (hard, soft int64, err error) // inval's state, fast
 	locker     Locker
 	lockFree   bool
 	mangle     func(string) string // nil: identity
@@ -236,6 +237,7 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 		strategy = LocalInvalidation
 	}
 	st.inval = strategy(r.name, d, st.mangleKey)
+	st.invalNanos = stateNanosOf(st.inval)
 	old := r.state.Swap(st)
 	if old != nil {
 		closeDriver(old.driver)
@@ -359,18 +361,18 @@ const (
 // judge classifies e at now against expiration and invalidation. ignore
 // accepts expired and soft-invalidated values.
 func (r *Region) judge(ctx context.Context, st *state, e entry, c *callConfig, now int64) freshness {
-	inv, err := st.inval.State(ctx)
+	hard, soft, err := st.invalNanos(ctx)
 	if err != nil {
 		r.stats.driverErrors.Add(1)
 		logInvalidationError(r.logger, r.name, err)
 	}
-	if h := inv.hardNanos(); h != 0 && e.created <= h {
+	if hard != 0 && e.created <= hard {
 		return missing
 	}
 	if c.ignore {
 		return fresh
 	}
-	if s := inv.softNanos(); s != 0 && e.created <= s {
+	if soft != 0 && e.created <= soft {
 		return stale
 	}
 	if exp := st.expirationFor(c); exp > 0 && now-e.created > int64(exp) {
