@@ -39,9 +39,7 @@ type Server struct {
 // The process is killed when the test ends.
 func Memcached(t testing.TB, extra ...string) *Server {
 	t.Helper()
-	return start(t, "memcached", func(port int) []string {
-		return append([]string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64", "-u", "root"}, extra...)
-	})
+	return start(t, "memcached", extra)
 }
 
 // Redis starts redis-server on a free loopback port with persistence off.
@@ -49,10 +47,24 @@ func Memcached(t testing.TB, extra ...string) *Server {
 // The process is killed when the test ends.
 func Redis(t testing.TB, extra ...string) *Server {
 	t.Helper()
-	return start(t, "redis-server", func(port int) []string {
+	return start(t, "redis-server", extra)
+}
+
+// StartMemcached starts memcached as Memcached does, for callers that
+// outlive one test (benchmarks sharing a server): the caller kills it.
+func StartMemcached(extra ...string) (*Server, error) { return launch("memcached", extra) }
+
+// StartRedis starts redis-server as Redis does; the caller kills it.
+func StartRedis(extra ...string) (*Server, error) { return launch("redis-server", extra) }
+
+var argvs = map[string]func(port int, extra []string) []string{
+	"memcached": func(port int, extra []string) []string {
+		return append([]string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64", "-u", "root"}, extra...)
+	},
+	"redis-server": func(port int, extra []string) []string {
 		return append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"}, extra...)
-	})
+	},
 }
 
 // Need reports whether the binary is available: it skips the test when it
@@ -70,19 +82,32 @@ func Need(t testing.TB, binary string) string {
 	return path
 }
 
-func start(t testing.TB, binary string, argv func(int) []string) *Server {
+func start(t testing.TB, binary string, extra []string) *Server {
 	t.Helper()
 	Need(t, binary)
-	port, err := FreePort()
+	s, err := launch(binary, extra)
 	if err != nil {
-		t.Fatalf("testserver: free port: %v", err)
-	}
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, name: binary, argv: argv}
-	if err := s.Start(); err != nil {
 		t.Fatalf("testserver: %v", err)
 	}
 	t.Cleanup(s.Kill)
 	return s
+}
+
+func launch(binary string, extra []string) (*Server, error) {
+	if _, err := exec.LookPath(binary); err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, fmt.Errorf("free port: %w", err)
+	}
+	argv := argvs[binary]
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, name: binary,
+		argv: func(port int) []string { return argv(port, extra) }}
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Start starts the process (again) on the same port and waits until it

@@ -1,0 +1,165 @@
+// Package report turns the output of the bench package's benchmarks into
+// REPORT.md and report.svg: it knows which benchmarks to run (Plan), which
+// pairs to compare and against what goal (Comparisons), summarises the
+// repeated measurements with benchstat's statistics (the median and its
+// confidence interval from golang.org/x/perf/benchmath) and renders the
+// table and the chart.
+package report
+
+import "strconv"
+
+// Step is a set of benchmarks run Count times (rounds) with -benchtime
+// Benchtime. Each round runs every benchmark once, in a process of its
+// own, so that the sides of a comparison alternate.
+type Step struct {
+	// Name is shown in the progress lines.
+	Name string
+	// Bench is the -test.bench pattern (top-level names only).
+	Bench string
+	// Benchtime is the -test.benchtime value ("500ms", "20x").
+	Benchtime string
+	// Count is the number of rounds.
+	Count int
+	// Env is added to the binary's environment.
+	Env []string
+}
+
+// PlanOptions sizes a Plan.
+type PlanOptions struct {
+	// Count repeats each benchmark (benchstat wants at least 6 for a
+	// confidence interval of the median at 95%).
+	Count int
+	// Benchtime is the -benchtime of the per-operation benchmarks.
+	Benchtime string
+	// ColdStampedes and StaleStampedes are the stampedes per measurement.
+	ColdStampedes, StaleStampedes int
+	// Sessions is the number of sessions of the memory measure.
+	Sessions int
+}
+
+// DefaultPlanOptions keep a full run near five minutes on two cores.
+var DefaultPlanOptions = PlanOptions{Count: 8, Benchtime: "400ms", ColdStampedes: 10, StaleStampedes: 3, Sessions: 1_000_000}
+
+// Plan returns the steps of a report run.
+func Plan(o PlanOptions) []Step {
+	return []Step{
+		{Name: "in-process hit paths, cookies, sessions", Count: o.Count, Benchtime: o.Benchtime,
+			Bench: "^Benchmark(GetHit|GetOrCreateHit|TimeNow|TypedGet|LoaderHit|CookieDecode|CookieDecodeEncrypted|Middleware|CookieStore|FileStore)$"},
+		{Name: "memcached and redis", Count: o.Count, Benchtime: o.Benchtime,
+			Bench: "^Benchmark(MemcachedMultiGet100|MemcachedGetOrCreateHit|RedisGetOrCreateHit|MemcachedRegenerate|RedisRegenerate|MemcachedLockCycle|RedisLockCycle|RedisMiddleware)$"},
+		{Name: "cold stampedes", Count: o.Count, Benchtime: strconv.Itoa(o.ColdStampedes) + "x",
+			Bench: "^BenchmarkColdStampede$"},
+		{Name: "stale stampedes", Count: o.Count, Benchtime: strconv.Itoa(o.StaleStampedes) + "x",
+			Bench: "^BenchmarkStaleStampede$"},
+		{Name: "memory per session", Count: 1, Benchtime: "1x",
+			Bench: "^BenchmarkSessionMemory$", Env: []string{"GOSESS_BENCH_SESSIONS=" + strconv.Itoa(o.Sessions)}},
+	}
+}
+
+// GoalKind says how a comparison is judged.
+type GoalKind int
+
+const (
+	// ReportOnly rows have no goal.
+	ReportOnly GoalKind = iota
+	// RatioAtMost passes when ours/anchor <= Goal.Value.
+	RatioAtMost
+	// RatioBelow passes when ours/anchor < Goal.Value.
+	RatioBelow
+	// ValueAtMost passes when ours <= Goal.Value (no anchor needed).
+	ValueAtMost
+	// ValueBelow passes when ours < Goal.Value.
+	ValueBelow
+)
+
+// Goal is the target of a comparison.
+type Goal struct {
+	Kind  GoalKind
+	Value float64
+}
+
+// Comparison is one row of the report.
+type Comparison struct {
+	// Issue is the issue that asked for it.
+	Issue string
+	// Title describes the row.
+	Title string
+	// Bench is the benchmark's name without "Benchmark".
+	Bench string
+	// Ours and Anchor are impl= values of its sub-benchmarks; for a
+	// benchmark without sub-benchmarks Ours is "" and Anchor too.
+	Ours, Anchor string
+	// Unit is the unit compared, as the benchmark printed it ("ns/op",
+	// "p99-wait-ns", "heap/stored-x").
+	Unit string
+	Goal Goal
+	// Note is printed under the table.
+	Note string
+}
+
+// Comparisons are the rows of the report, in order.
+var Comparisons = []Comparison{
+	{Issue: "2", Title: "Get hit, memory driver, vs raw bigcache.Get", Bench: "GetHit", Ours: "region", Anchor: "bigcache",
+		Unit: "ns/op", Goal: Goal{RatioAtMost, 1.2}},
+	{Issue: "2", Title: "GetOrCreate hit vs raw bigcache.Get", Bench: "GetOrCreateHit", Ours: "region", Anchor: "bigcache",
+		Unit: "ns/op", Goal: Goal{RatioAtMost, 1.3}},
+	{Issue: "2", Title: "calibration: one time.Now() on this machine", Bench: "TimeNow", Unit: "ns/op",
+		Note: "the region reads the clock on every read (freshness); raw bigcache.Get does not. This cost is part of rows 1 and 2."},
+	{Issue: "2", Title: "typed struct Get vs gocache marshaler on bigcache", Bench: "TypedGet", Ours: "region", Anchor: "gocache",
+		Unit: "ns/op", Goal: Goal{RatioAtMost, 0.7},
+		Note: "region uses its default JSON codec; gocache's marshaler uses msgpack."},
+	{Issue: "2", Title: "cold stampede, 1000 goroutines: creator calls", Bench: "ColdStampede", Ours: "region", Anchor: "singleflight",
+		Unit: "creator-calls/op", Goal: Goal{ValueAtMost, 1}},
+	{Issue: "2", Title: "cold stampede: wall time per stampede (10 ms creator)", Bench: "ColdStampede", Ours: "region", Anchor: "singleflight",
+		Unit: "ns/op"},
+	{Issue: "2", Title: "stale stampede, 200 ms creator: p99 wait of the others", Bench: "StaleStampede", Ours: "region", Anchor: "singleflight",
+		Unit: "p99-wait-ns", Goal: Goal{RatioBelow, 0.01}},
+	{Issue: "5", Title: "GetOrCreate hit (struct) vs otter v2 loader", Bench: "LoaderHit", Ours: "region", Anchor: "otter",
+		Unit: "ns/op", Note: "otter keeps Go values on the heap and never encodes; the region encodes so that any driver can hold the value."},
+	{Issue: "5", Title: "cold stampede: creator calls vs otter v2 loader", Bench: "ColdStampede", Ours: "region", Anchor: "otter",
+		Unit: "creator-calls/op"},
+	{Issue: "3", Title: "calibration: one memcached GET round trip (loopback)", Bench: "MemcachedLockCycle", Ours: "gomemcache-get", Unit: "ns/op",
+		Note: "on a virtual machine the loopback round trip is much longer when the machine is idle (halted virtual CPUs wake slowly) than when it is busy; every network row moves with it."},
+	{Issue: "3", Title: "calibration: one redis GET round trip (loopback)", Bench: "RedisLockCycle", Ours: "goredis-get", Unit: "ns/op"},
+	{Issue: "3", Title: "memcached multi-get, 100 keys, vs gocache memcache store", Bench: "MemcachedMultiGet100", Ours: "region", Anchor: "gocache",
+		Unit: "ns/op", Goal: Goal{RatioAtMost, 0.1},
+		Note: "gocache's memcache store has no multi-get, so it pays 100 round trips where the region pays one plus the transfer and parsing of 100 values: the ratio falls as the round trip grows (see the calibration row), and is at its least favourable on a fast loopback."},
+	{Issue: "3", Title: "memcached multi-get, 100 keys, vs gomemcache's own GetMulti", Bench: "MemcachedMultiGet100", Ours: "region", Anchor: "gomemcache-multi",
+		Unit: "ns/op"},
+	{Issue: "3", Title: "memcached GetOrCreate hit vs raw gomemcache Get", Bench: "MemcachedGetOrCreateHit", Ours: "region", Anchor: "gomemcache",
+		Unit: "ns/op"},
+	{Issue: "3", Title: "redis GetOrCreate hit vs raw go-redis Get", Bench: "RedisGetOrCreateHit", Ours: "region", Anchor: "goredis",
+		Unit: "ns/op"},
+	{Issue: "3", Title: "memcached regeneration: distributed vs in-process lock", Bench: "MemcachedRegenerate", Ours: "distributed-lock", Anchor: "local-lock",
+		Unit: "ns/op"},
+	{Issue: "3", Title: "redis regeneration: distributed vs in-process lock", Bench: "RedisRegenerate", Ours: "distributed-lock", Anchor: "local-lock",
+		Unit: "ns/op"},
+	{Issue: "3", Title: "memcached lock acquire+release, in GET round trips", Bench: "MemcachedLockCycle", Ours: "lock-cycle", Anchor: "gomemcache-get",
+		Unit: "ns/op"},
+	{Issue: "3", Title: "redis lock acquire+release, in GET round trips", Bench: "RedisLockCycle", Ours: "lock-cycle", Anchor: "goredis-get",
+		Unit: "ns/op"},
+	{Issue: "4", Title: "request through Middleware (memory region) vs scs LoadAndSave (memstore)", Bench: "Middleware", Ours: "gosess", Anchor: "scs",
+		Unit: "ns/op", Goal: Goal{RatioAtMost, 1}},
+	{Issue: "4", Title: "signed cookie verification vs securecookie Decode", Bench: "CookieDecode", Ours: "gosess", Anchor: "securecookie",
+		Unit: "ns/op", Goal: Goal{RatioAtMost, 0.5}},
+	{Issue: "4", Title: "encrypted cookie decode (AES-GCM vs AES-CTR+HMAC)", Bench: "CookieDecodeEncrypted", Ours: "gosess", Anchor: "securecookie",
+		Unit: "ns/op"},
+	{Issue: "5", Title: "cookie backend vs gorilla/sessions CookieStore (request)", Bench: "CookieStore", Ours: "gosess", Anchor: "gorilla",
+		Unit: "ns/op"},
+	{Issue: "5", Title: "file backend vs gorilla/sessions FilesystemStore (request)", Bench: "FileStore", Ours: "gosess", Anchor: "gorilla",
+		Unit: "ns/op", Note: "the file backend fsyncs each saved file and its directory by default (durable sessions); FilesystemStore does not. The next row turns fsync off."},
+	{Issue: "5", Title: "file backend, sync=false, vs gorilla FilesystemStore", Bench: "FileStore", Ours: "gosess-nosync", Anchor: "gorilla",
+		Unit: "ns/op"},
+	{Issue: "5", Title: "dogpile backend on redis vs scs redisstore (request)", Bench: "RedisMiddleware", Ours: "gosess", Anchor: "scs",
+		Unit: "ns/op"},
+	{Issue: "5", Title: "memory per session / stored bytes, memory region", Bench: "SessionMemory",
+		Unit: "heap/stored-x", Goal: Goal{ValueAtMost, 1.5},
+		Note: "heap growth (runtime.MemStats.HeapAlloc after a full GC, baseline taken before the region exists) divided by the key and value bytes the region handed to the driver for each session (the session record in its envelope, and the key). The session's own data (id and values) is data-bytes/session below."},
+	{Issue: "5", Title: "heap bytes per session", Bench: "SessionMemory", Unit: "heap-bytes/session"},
+	{Issue: "5", Title: "stored bytes per session (key + value given to the driver)", Bench: "SessionMemory", Unit: "stored-bytes/session"},
+	{Issue: "5", Title: "data bytes per session (id + values)", Bench: "SessionMemory", Unit: "data-bytes/session"},
+	{Issue: "5", Title: "GC pause p99 with the sessions in the heap", Bench: "SessionMemory",
+		Unit: "gc-pause-p99-ns", Goal: Goal{ValueBelow, 5e6},
+		Note: "stop-the-world pauses of the GC (runtime/metrics /sched/pauses/total/gc:seconds, upper bound of the histogram bucket) over the insertion and three seconds of loads and saves of random sessions. Other processes competing for the CPUs lengthen pauses."},
+	{Issue: "5", Title: "GC pause max", Bench: "SessionMemory", Unit: "gc-pause-max-ns"},
+}
