@@ -15,6 +15,7 @@ import (
 
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/drivers/memory"
+	"github.com/gosess/gosess/region/msgpackcodec"
 )
 
 // The hit-path benchmarks of issue 2: the region on its memory driver
@@ -78,9 +79,9 @@ var errCreatorCalled = errors.New("creator called on the hit path")
 
 // filled returns a memory region holding value(i) under keys[i], and the
 // region's bigcache.
-func filled[T any](tb testing.TB, keys []string, value func(i int) T) (*region.Region, *bigcache.BigCache) {
+func filled[T any](tb testing.TB, keys []string, value func(i int) T, opts ...region.Option) (*region.Region, *bigcache.BigCache) {
 	tb.Helper()
-	r, bc := memoryRegion(tb)
+	r, bc := memoryRegion(tb, opts...)
 	for i, k := range keys {
 		if err := region.Set(context.Background(), r, k, value(i)); err != nil {
 			tb.Fatal(err)
@@ -141,9 +142,9 @@ func BenchmarkGetOrCreateHit(b *testing.B) { runCases(b, getOrCreateHitCases()) 
 func typedGetCases() []opCase {
 	keys := benchKeys("user")
 	ctx := context.Background()
-	return []opCase{
-		{"region", func(tb testing.TB) func(int) error {
-			r, _ := filled(tb, keys, sampleUser)
+	regionCase := func(opts ...region.Option) func(tb testing.TB) func(int) error {
+		return func(tb testing.TB) func(int) error {
+			r, _ := filled(tb, keys, sampleUser, opts...)
 			return func(i int) error {
 				u, err := region.Get[User](ctx, r, keys[i%keyCount])
 				if err == nil && u.ID != int64(i%keyCount) {
@@ -151,7 +152,11 @@ func typedGetCases() []opCase {
 				}
 				return err
 			}
-		}},
+		}
+	}
+	return []opCase{
+		{"region", regionCase()},
+		{"region-msgpack", regionCase(region.WithCodec(msgpackcodec.Codec{}))},
 		{"gocache", func(tb testing.TB) func(int) error {
 			m := marshaler.New(gocache.New[any](bigcachestore.NewBigcache(newBigcache(tb))))
 			for i, k := range keys {
@@ -170,8 +175,9 @@ func typedGetCases() []opCase {
 	}
 }
 
-// BenchmarkTypedGet: region.Get[User] (default JSON codec) against gocache's
-// marshaler (msgpack) on its bigcache store (goal: at most 0.7x).
+// BenchmarkTypedGet: region.Get[User] (default JSON codec, and the
+// msgpackcodec option) against gocache's marshaler (msgpack) on its
+// bigcache store (goal: at most 0.7x, for the default codec).
 func BenchmarkTypedGet(b *testing.B) { runCases(b, typedGetCases()) }
 
 func loaderHitCases() []opCase {

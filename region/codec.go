@@ -21,7 +21,8 @@ type Codec interface {
 // JSONCodec encodes with encoding/json. It is the default codec: readable
 // in the store, stable across Go versions, and the typed API (Get[T])
 // decodes straight into T so types survive the round trip for anything
-// JSON can represent. Unexported fields are not stored.
+// JSON can represent. Unexported fields are not stored. For speed, see
+// the msgpackcodec package.
 type JSONCodec struct{}
 
 // Marshal implements Codec.
