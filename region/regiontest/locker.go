@@ -29,12 +29,32 @@ func testLocker(t *testing.T, h *driverHarness) {
 		testNullLock(t, h, l)
 		return
 	}
-	t.Run("TryLockExclusive", func(t *testing.T) { testTryLockExclusive(t, h, l) })
-	t.Run("LockWaitsForUnlock", func(t *testing.T) { testLockWaits(t, h, l) })
-	t.Run("LockHonoursDeadline", func(t *testing.T) { testLockCtx(t, h, l, true) })
-	t.Run("LockHonoursCancel", func(t *testing.T) { testLockCtx(t, h, l, false) })
+	runPair(t, lockPair{hold: l, wait: l, key: h.key})
 	t.Run("KeysIndependent", func(t *testing.T) { testLockKeysIndependent(t, h, l) })
 	t.Run("Threaded", func(t *testing.T) { testLockThreaded(t, h, l) })
+}
+
+// lockPair is where the exclusion tests take their mutexes: the holder's
+// from hold, the contenders' from wait (the same Locker, or two clients
+// of one store standing for two processes).
+type lockPair struct {
+	hold, wait region.Locker
+	key        func(name string) string
+}
+
+func runPair(t *testing.T, p lockPair) {
+	t.Run("TryLockExclusive", func(t *testing.T) { testTryLockExclusive(t, p) })
+	t.Run("LockWaitsForUnlock", func(t *testing.T) { testLockWaits(t, p) })
+	t.Run("LockHonoursDeadline", func(t *testing.T) { testLockCtx(t, p, true) })
+	t.Run("LockHonoursCancel", func(t *testing.T) { testLockCtx(t, p, false) })
+}
+
+// RunLockerPair checks that two Lockers on one store (two clients,
+// standing for two processes) exclude each other: TryLock, Lock waiting
+// for the other's Unlock, and waits ending with their context. Keys start
+// with keyPrefix, so that one store can serve several runs.
+func RunLockerPair(t *testing.T, a, b region.Locker, keyPrefix string) {
+	runPair(t, lockPair{hold: a, wait: b, key: func(n string) string { return keyPrefix + n }})
 }
 
 func mustTry(t *testing.T, m region.Mutex, want bool, what string) {
@@ -69,17 +89,17 @@ func testNullLock(t *testing.T, h *driverHarness, l region.Locker) {
 	mustUnlock(t, m2, "second holder")
 }
 
-func testTryLockExclusive(t *testing.T, h *driverHarness, l region.Locker) {
-	k := h.key("lock_try")
-	m1, m2 := l.Mutex(k), l.Mutex(k)
+func testTryLockExclusive(t *testing.T, p lockPair) {
+	k := p.key("lock_try")
+	m1, m2 := p.hold.Mutex(k), p.wait.Mutex(k)
 	mustTry(t, m1, true, "free lock")
 	mustTry(t, m2, false, "lock held by another mutex value")
 	mustUnlock(t, m1, "holder")
 	mustTry(t, m2, true, "lock released by its holder")
-	mustTry(t, l.Mutex(k), false, "lock held by the second mutex value")
+	mustTry(t, p.hold.Mutex(k), false, "lock held by the second mutex value")
 	mustUnlock(t, m2, "second holder")
 	// Released for good: a fresh value can take it with Lock.
-	m3 := l.Mutex(k)
+	m3 := p.hold.Mutex(k)
 	ctx, cancel := context.WithTimeout(t.Context(), waitLong)
 	defer cancel()
 	if err := m3.Lock(ctx); err != nil {
@@ -88,12 +108,12 @@ func testTryLockExclusive(t *testing.T, h *driverHarness, l region.Locker) {
 	mustUnlock(t, m3, "third holder")
 }
 
-func testLockWaits(t *testing.T, h *driverHarness, l region.Locker) {
-	k := h.key("lock_wait")
-	holder := l.Mutex(k)
+func testLockWaits(t *testing.T, p lockPair) {
+	k := p.key("lock_wait")
+	holder := p.hold.Mutex(k)
 	mustTry(t, holder, true, "free lock")
 	done := make(chan error, 1)
-	waiter := l.Mutex(k)
+	waiter := p.wait.Mutex(k)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 		defer cancel()
@@ -113,9 +133,9 @@ func testLockWaits(t *testing.T, h *driverHarness, l region.Locker) {
 	case <-time.After(waitLong):
 		t.Fatalf("Lock still waiting %s after the holder's Unlock", waitLong)
 	}
-	mustTry(t, l.Mutex(k), false, "lock taken by the waiter")
+	mustTry(t, p.hold.Mutex(k), false, "lock taken by the waiter")
 	mustUnlock(t, waiter, "waiter")
-	m := l.Mutex(k)
+	m := p.hold.Mutex(k)
 	mustTry(t, m, true, "lock released by the waiter")
 	mustUnlock(t, m, "last holder")
 }
@@ -125,9 +145,9 @@ func unlockLater(t *testing.T, m region.Mutex) {
 	t.Cleanup(func() { _ = m.Unlock(context.Background()) })
 }
 
-func testLockCtx(t *testing.T, h *driverHarness, l region.Locker, deadline bool) {
-	k := h.key(fmt.Sprintf("lock_ctx_%v", deadline))
-	holder := l.Mutex(k)
+func testLockCtx(t *testing.T, p lockPair, deadline bool) {
+	k := p.key(fmt.Sprintf("lock_ctx_%v", deadline))
+	holder := p.hold.Mutex(k)
 	mustTry(t, holder, true, "free lock")
 	var ctx context.Context
 	var cancel context.CancelFunc
@@ -143,7 +163,7 @@ func testLockCtx(t *testing.T, h *driverHarness, l region.Locker, deadline bool)
 	defer cancel()
 	start := time.Now()
 	done := make(chan error, 1)
-	waiter := l.Mutex(k)
+	waiter := p.wait.Mutex(k)
 	go func() { done <- waiter.Lock(ctx) }()
 	select {
 	case err := <-done:
@@ -158,7 +178,7 @@ func testLockCtx(t *testing.T, h *driverHarness, l region.Locker, deadline bool)
 	}
 	// The waiter holds nothing: once the holder lets go the lock is free.
 	mustUnlock(t, holder, "holder")
-	m := l.Mutex(k)
+	m := p.hold.Mutex(k)
 	mustTry(t, m, true, "lock after a waiter gave up")
 	mustUnlock(t, m, "new holder")
 
@@ -167,7 +187,7 @@ func testLockCtx(t *testing.T, h *driverHarness, l region.Locker, deadline bool)
 	unlockLater(t, holder)
 	dead, cancelDead := context.WithCancel(t.Context())
 	cancelDead()
-	if err := l.Mutex(k).Lock(dead); !errors.Is(err, context.Canceled) {
+	if err := p.wait.Mutex(k).Lock(dead); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Lock with a cancelled context on a held lock = %v; want context.Canceled", err)
 	}
 }
