@@ -40,6 +40,26 @@
 // process (as in dogpile); with SharedInvalidation it is stored in the
 // driver, so every process sharing the store sees it.
 //
+// # Compare-and-set
+//
+// Update is a read-modify-write that loses no concurrent update (a counter,
+// an edit of a cached document): it reads, calls a function with the value
+// and writes the result only if nobody wrote the key in between, retrying
+// when someone did. GetForUpdate and CompareAndSet are its two halves; a
+// lost race is ErrConflict. Drivers that implement CASDriver check in the
+// store (memcached cas, a redis script, the file driver's flock), so the
+// guarantee holds across processes; for the others the region checks under
+// the key's lock (see Atomicity). The dogpile session backend saves
+// sessions this way.
+//
+// # Keys
+//
+// Keys reach the driver as given, except those the driver cannot hold
+// (KeyLimiter) and those starting with "~gs:", which MangleKey hashes. The
+// "~gs:" namespace holds the region's own items (the dogpile locks, the
+// shared invalidation record), so no caller key can block a lock or
+// overwrite a record.
+//
 // # Values
 //
 // The API is generic: Get[T], Set, GetOrCreate[T] and their multi

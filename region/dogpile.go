@@ -1,7 +1,9 @@
 package region
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -35,73 +37,30 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 	if err != nil {
 		return zero, err
 	}
-	mk := st.mangleKey(key)
-	v, _, f, err := lookup[T](ctx, r, st, mk, &c)
+	mk := st.storeKey(key)
+	got, err := readOne[T](ctx, r, st, mk, &c)
 	if err != nil {
 		if !r.errorsAsMisses {
 			return zero, fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)
 		}
 		r.logger.Warn("region: driver error treated as a miss", "region", r.name, "key", key, "err", err)
 	}
-	if f == fresh {
+	if got.f == fresh {
 		r.stats.hits.Add(1)
-		return v, nil
+		return got.v, nil
 	}
-	mu := r.mutexFor(st, mk)
-	if f == stale {
-		ok, err := mu.TryLock(ctx)
+	s := &slot[T]{key: key, mk: mk, have: got}
+	err = dogpile(ctx, r, st, &c, []*slot[T]{s}, false, func(ctx context.Context, _ []string) (map[string]T, error) {
+		v, err := creator(ctx)
 		if err != nil {
-			// The lock service failed: serving the stale value is the
-			// safe answer, and the next call tries again.
-			r.stats.driverErrors.Add(1)
-			r.logger.Warn("region: lock failed; serving stale value", "region", r.name, "key", key, "err", err)
-			r.stats.staleServed.Add(1)
-			return v, nil
+			return nil, err
 		}
-		if !ok {
-			r.stats.staleServed.Add(1)
-			return v, nil
-		}
-	} else {
-		r.stats.misses.Add(1)
-		if mu, err = r.lockMissing(ctx, mk, mu); err != nil {
-			return zero, fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)
-		}
-	}
-	// Locked. Someone may have created the value while we waited.
-	v2, _, f2, err := lookup[T](ctx, r, st, mk, &c)
-	if err != nil && !r.errorsAsMisses {
-		_ = mu.Unlock(context.WithoutCancel(ctx))
-		return zero, fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)
-	}
-	switch {
-	case f2 == fresh:
-		_ = mu.Unlock(context.WithoutCancel(ctx))
-		return v2, nil
-	case f2 == stale && r.async != nil:
-		r.stats.staleServed.Add(1)
-		cc := c // the task's own copy, so c stays on the caller's stack
-		r.spawn(ctx, func(bg context.Context) {
-			defer mu.Unlock(bg)
-			if nv, err := create(bg, r, creator); err == nil {
-				if err := store(bg, r, st, mk, key, nv, &cc); err != nil {
-					r.logger.Warn("region: async regeneration not stored", "region", r.name, "key", key, "err", err)
-				}
-			} else {
-				r.logger.Warn("region: async regeneration failed", "region", r.name, "key", key, "err", err)
-			}
-		})
-		return v2, nil
-	}
-	defer mu.Unlock(context.WithoutCancel(ctx))
-	nv, err := create(ctx, r, creator)
+		return map[string]T{key: v}, nil
+	})
 	if err != nil {
 		return zero, fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)
 	}
-	if err := store(ctx, r, st, mk, key, nv, &c); err != nil {
-		return zero, err
-	}
-	return nv, nil
+	return s.result, nil
 }
 
 // GetOrCreateMulti is GetOrCreate for many keys at once (dogpile's
@@ -126,167 +85,214 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 	if len(ks.orig) == 0 {
 		return out, nil
 	}
-	readAll := func(mks []string) (map[string][]byte, error) {
-		raw, err := st.driver.GetMulti(ctx, mks)
-		if err != nil {
-			r.stats.driverErrors.Add(1)
-			if !r.errorsAsMisses {
-				return nil, fmt.Errorf("region %q: get or create multi: %w", r.name, err)
-			}
-			r.logger.Warn("region: driver error treated as a miss", "region", r.name, "err", err)
-			return map[string][]byte{}, nil
-		}
-		return raw, nil
-	}
-	raw, err := readAll(ks.mangled)
+	got, err := readMany[T](ctx, r, st, ks.mangled, &c)
 	if err != nil {
-		return nil, err
+		if !r.errorsAsMisses {
+			return nil, fmt.Errorf("region %q: get or create multi: %w", r.name, err)
+		}
+		r.logger.Warn("region: driver error treated as a miss", "region", r.name, "err", err)
 	}
-
-	type pending struct {
-		key, mk string
-		f       freshness
-		v       T
-		mu      Mutex
-	}
-	var todo []*pending
-	now := wallNanos()
-	for i, mk := range ks.mangled {
-		v, _, f := judgeBytes[T](ctx, r, st, raw[mk], &c, now)
-		if f == fresh {
-			out[ks.orig[i]] = v
+	var todo []*slot[T]
+	for i, g := range got {
+		if g.f == fresh {
+			out[ks.orig[i]] = g.v
 			r.stats.hits.Add(1)
 			continue
 		}
-		todo = append(todo, &pending{key: ks.orig[i], mk: mk, f: f, v: v})
+		todo = append(todo, &slot[T]{key: ks.orig[i], mk: ks.mangled[i], have: g})
 	}
 	if len(todo) == 0 {
 		return out, nil
 	}
-	slices.SortFunc(todo, func(a, b *pending) int {
-		switch {
-		case a.mk < b.mk:
-			return -1
-		case a.mk > b.mk:
-			return 1
-		}
-		return 0
-	})
-
-	var held []*pending
-	unlockAll := func(ps []*pending) {
-		for _, p := range ps {
-			_ = p.mu.Unlock(context.WithoutCancel(ctx))
+	if err := dogpile(ctx, r, st, &c, todo, true, creator); err != nil {
+		return nil, fmt.Errorf("region %q: get or create multi: %w", r.name, err)
+	}
+	for _, s := range todo {
+		if s.done {
+			out[s.key] = s.result
 		}
 	}
-	for _, p := range todo {
-		p.mu = r.mutexFor(st, p.mk)
-		if p.f == stale {
-			ok, err := p.mu.TryLock(ctx)
+	return out, nil
+}
+
+// slot is one key going through the dogpile lock.
+type slot[T any] struct {
+	key, mk string
+	have    read[T] // what the last read found: missing or stale, until the re-check
+	mu      Mutex   // held from acquire until release
+	recheck bool    // read again once locked: the first read found no value
+	result  T       // what the caller gets for the key, when done
+	done    bool
+}
+
+func (s *slot[T]) serve(v T) { s.result, s.done = v, true }
+
+// dogpile is the dogpile lock, the one flow behind GetOrCreate,
+// GetOrCreateMulti and Memoize (dogpile.cache's lock.py). It is given the
+// keys that the caller's first read found missing or stale, and sets each
+// slot's result when it has one for it: a value someone else just created,
+// a stale value served while another caller regenerates, or a value it
+// created itself. Keys a creator leaves out get no result.
+//
+// One key at a time, in store-key order (so that two callers wanting
+// overlapping sets of keys never deadlock), it takes the key's lock: with
+// TryLock for a stale key (a caller that loses gets the stale value at
+// once), and waiting for a missing one. The keys it holds are then
+// re-checked, created with one creator call and stored, and their locks
+// released. With an async runner, stale keys are served stale and
+// regenerated in the background, which then releases their locks.
+func dogpile[T any](ctx context.Context, r *Region, st *state, c *callConfig, slots []*slot[T], multi bool, creator func(context.Context, []string) (map[string]T, error)) error {
+	if len(slots) > 1 {
+		slices.SortFunc(slots, func(a, b *slot[T]) int { return cmp.Compare(a.mk, b.mk) })
+	}
+	keyErr := func(s *slot[T], err error) error {
+		if multi {
+			return fmt.Errorf("key %q: %w", s.key, err)
+		}
+		return err
+	}
+
+	// Acquire.
+	var held []*slot[T]
+	for _, s := range slots {
+		s.mu = r.mutexFor(st, s.mk)
+		if s.have.f == stale {
+			ok, err := s.mu.TryLock(ctx)
+			if err != nil {
+				// The lock service failed: serving the stale value is the
+				// safe answer, and the next call tries again.
+				r.lockFailed(err)
+				r.logger.Warn("region: lock failed; serving stale value", "region", r.name, "key", s.key, "err", err)
+			}
 			if err != nil || !ok {
-				if err != nil {
-					r.stats.driverErrors.Add(1)
-				}
-				out[p.key] = p.v
 				r.stats.staleServed.Add(1)
+				s.serve(s.have.v)
 				continue
 			}
 		} else {
 			r.stats.misses.Add(1)
-			if p.mu, err = r.lockMissing(ctx, p.mk, p.mu); err != nil {
-				unlockAll(held)
-				return nil, fmt.Errorf("region %q: get or create multi %q: %w", r.name, p.key, err)
+			var err error
+			if s.mu, err = r.lockMissing(ctx, s.mk, s.mu); err != nil {
+				releaseAll(ctx, r, held)
+				return keyErr(s, err)
 			}
+			s.recheck = true
 		}
-		held = append(held, p)
+		held = append(held, s)
 	}
 	if len(held) == 0 {
-		return out, nil
+		return nil
 	}
 
-	// Locked: read again what others may have made meanwhile.
-	mks := make([]string, len(held))
-	for i, p := range held {
-		mks[i] = p.mk
-	}
-	raw, err = readAll(mks)
-	if err != nil {
-		unlockAll(held)
-		return nil, err
-	}
-	now = wallNanos()
-	var toCreate, background []*pending
-	for _, p := range held {
-		v, _, f := judgeBytes[T](ctx, r, st, raw[p.mk], &c, now)
-		switch {
-		case f == fresh:
-			out[p.key] = v
-			_ = p.mu.Unlock(context.WithoutCancel(ctx))
-		case f == stale && r.async != nil:
-			out[p.key] = v
-			r.stats.staleServed.Add(1)
-			background = append(background, p)
-		default:
-			toCreate = append(toCreate, p)
+	// Re-check. A key whose first read found no value is read again now
+	// that its lock is held, because of this interleaving:
+	//
+	//	A reads k: missing          B reads k: missing
+	//	A locks k                   B waits for k's lock
+	//	A creates, stores, unlocks  B locks k
+	//	                            B must not create again: k is there
+	//
+	// The same happens without any wait when A's whole cycle fits between
+	// B's read and B's lock. A key whose first read found a stale value is
+	// not read again (dogpile.cache removed that read in its issue 122): the
+	// caller that wins its TryLock regenerates it, one round trip fewer on
+	// every regeneration. The price is a rare second regeneration when
+	// another caller's cycle fits between this caller's read and TryLock,
+	// which is no worse than the stale value's expiry racing the read.
+	var again []*slot[T]
+	for _, s := range held {
+		if s.recheck {
+			again = append(again, s)
 		}
 	}
-
-	// regenerate runs creator for ps, stores and returns what it made,
-	// then releases their locks.
-	regenerate := func(ctx context.Context, ps []*pending) (map[string]T, error) {
-		defer unlockAll(ps)
-		names := make([]string, len(ps))
-		for i, p := range ps {
-			names[i] = p.key
+	if len(again) > 0 {
+		mks := make([]string, len(again))
+		for i, s := range again {
+			mks[i] = s.mk
 		}
-		made, err := create(ctx, r, func(ctx context.Context) (map[string]T, error) { return creator(ctx, names) })
+		got, err := readMany[T](ctx, r, st, mks, c)
 		if err != nil {
-			return nil, err
-		}
-		items := make(map[string][]byte, len(ps))
-		stamp := time.Now()
-		for _, p := range ps {
-			v, ok := made[p.key]
-			if !ok || (c.shouldCache != nil && !c.shouldCache(v)) {
-				continue
+			if !r.errorsAsMisses {
+				releaseAll(ctx, r, held)
+				return err
 			}
-			b, err := encodeValue(r.codec, v, stamp)
-			if err != nil {
-				return nil, fmt.Errorf("region %q: get or create multi %q: %w", r.name, p.key, err)
-			}
-			items[p.mk] = b
+			r.logger.Warn("region: driver error treated as a miss", "region", r.name, "err", err)
 		}
-		if len(items) > 0 {
-			if err := st.driver.SetMulti(ctx, items, st.ttl(&c)); err != nil {
-				r.stats.driverErrors.Add(1)
-				if !r.errorsAsMisses {
-					return nil, fmt.Errorf("region %q: get or create multi: store: %w", r.name, err)
-				}
-				r.logger.Warn("region: created values not stored", "region", r.name, "err", err)
-			}
+		for i, s := range again {
+			s.have = got[i]
 		}
-		return made, nil
 	}
 
+	// Serve what is there now; create the rest.
+	var toCreate, background []*slot[T]
+	for _, s := range held {
+		switch {
+		case s.have.f == fresh:
+			s.serve(s.have.v)
+			r.release(ctx, s.mu)
+		case s.have.f == stale && r.async != nil:
+			r.stats.staleServed.Add(1)
+			s.serve(s.have.v)
+			background = append(background, s)
+		default:
+			toCreate = append(toCreate, s)
+		}
+	}
 	if len(background) > 0 {
+		cc := *c // the task's own copy: c lives on the caller's stack
 		r.spawn(ctx, func(bg context.Context) {
-			if _, err := regenerate(bg, background); err != nil {
+			if _, err := regenerate(bg, r, st, &cc, background, creator); err != nil {
 				r.logger.Warn("region: async regeneration failed", "region", r.name, "err", err)
 			}
 		})
 	}
-	if len(toCreate) > 0 {
-		made, err := regenerate(ctx, toCreate)
-		if err != nil {
-			return nil, fmt.Errorf("region %q: get or create multi: %w", r.name, err)
-		}
-		for _, p := range toCreate {
-			if v, ok := made[p.key]; ok {
-				out[p.key] = v
-			}
+	if len(toCreate) == 0 {
+		return nil
+	}
+	made, err := regenerate(ctx, r, st, c, toCreate, creator)
+	if err != nil {
+		return err
+	}
+	for _, s := range toCreate {
+		if v, ok := made[s.key]; ok {
+			s.serve(v)
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// regenerate runs creator for the held slots, stores what it made (unless
+// ShouldCache refuses it), releases their locks and returns what it made.
+// It does not touch the slots' results: an async regeneration runs while
+// the caller reads them.
+func regenerate[T any](ctx context.Context, r *Region, st *state, c *callConfig, slots []*slot[T], creator func(context.Context, []string) (map[string]T, error)) (map[string]T, error) {
+	defer releaseAll(ctx, r, slots)
+	names := make([]string, len(slots))
+	for i, s := range slots {
+		names[i] = s.key
+	}
+	made, err := create(ctx, r, func(ctx context.Context) (map[string]T, error) { return creator(ctx, names) })
+	if err != nil {
+		return nil, err
+	}
+	items := make([]keyed[T], 0, len(slots))
+	for _, s := range slots {
+		v, ok := made[s.key]
+		if !ok || (c.shouldCache != nil && !c.shouldCache(v)) {
+			continue
+		}
+		items = append(items, keyed[T]{key: s.key, mk: s.mk, v: v})
+	}
+	if len(items) == 0 {
+		return made, nil
+	}
+	if err := writeMany(ctx, r, st, items, c); err != nil {
+		if errors.Is(err, ErrEncode) || !r.errorsAsMisses {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		r.logger.Warn("region: created values not stored", "region", r.name, "err", err)
+	}
+	return made, nil
 }
 
 // lockMissing takes mu for a missing value, waiting if need be. When the
@@ -295,13 +301,16 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 // the creator still runs, once per process.
 func (r *Region) lockMissing(ctx context.Context, mk string, mu Mutex) (Mutex, error) {
 	err := r.lockWait(ctx, mu)
-	if err == nil || !r.errorsAsMisses || ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil {
 		return mu, err
 	}
 	if _, layered := mu.(*layeredMutex); !layered {
 		return mu, err
 	}
-	r.stats.driverErrors.Add(1)
+	r.lockFailed(err)
+	if !r.errorsAsMisses {
+		return mu, err
+	}
 	r.logger.Warn("region: distributed lock failed; locking in this process only", "region", r.name, "err", err)
 	local := &localMutex{reg: r.locks, key: mk}
 	return local, r.lockWait(ctx, local)
@@ -317,6 +326,29 @@ func (r *Region) lockWait(ctx context.Context, mu Mutex) error {
 	r.stats.lockWaits.Add(1)
 	r.stats.lockWaitNan.Add(uint64(time.Since(start)))
 	return err
+}
+
+// release unlocks mu, even when ctx is already done (a creator cancelled by
+// its caller must not leave the lock behind until it expires). A failure is
+// logged and counted: the lock then expires on its own.
+func (r *Region) release(ctx context.Context, mu Mutex) {
+	if err := mu.Unlock(context.WithoutCancel(ctx)); err != nil {
+		r.lockFailed(err)
+		r.logger.Warn("region: unlock failed; the lock expires on its own", "region", r.name, "err", err)
+	}
+}
+
+// releaseAll releases the locks of slots.
+func releaseAll[T any](ctx context.Context, r *Region, slots []*slot[T]) {
+	for _, s := range slots {
+		r.release(ctx, s.mu)
+	}
+}
+
+// lockFailed counts a failure of the lock service.
+func (r *Region) lockFailed(error) {
+	r.stats.driverErrors.Add(1)
+	r.stats.lockErrors.Add(1)
 }
 
 // create runs creator, counting and timing it and turning a panic into
@@ -335,26 +367,6 @@ func create[T any](ctx context.Context, r *Region, creator func(context.Context)
 		r.stats.creatorNanos.Add(uint64(time.Since(start)))
 	}()
 	return creator(ctx)
-}
-
-// store writes a created value unless ShouldCache rejects it.
-func store[T any](ctx context.Context, r *Region, st *state, mk, key string, v T, c *callConfig) error {
-	if c.shouldCache != nil && !c.shouldCache(v) {
-		return nil
-	}
-	b, err := encodeValue(r.codec, v, time.Now())
-	if err != nil {
-		return fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)
-	}
-	if err := st.driver.Set(ctx, mk, b, st.ttl(c)); err != nil {
-		r.stats.driverErrors.Add(1)
-		if r.errorsAsMisses {
-			r.logger.Warn("region: created value not stored", "region", r.name, "key", key, "err", err)
-			return nil
-		}
-		return fmt.Errorf("region %q: get or create %q: store: %w", r.name, key, err)
-	}
-	return nil
 }
 
 // spawn hands task to the async runner with a context that keeps ctx's

@@ -10,7 +10,9 @@ import (
 // locking; a driver only moves bytes.
 //
 // Every method must be safe for concurrent use. Keys given to a driver have
-// already been mangled by the region (see KeyMangler) and are never empty.
+// already been mapped by the region (its key mangler, MangleKey for keys the
+// driver cannot hold; see KeyLimiter) and are never empty. Keys that start
+// with "~gs:" are the region's own (locks, records, hashed keys).
 // A driver must not keep or modify the byte slices it is given after the
 // call returns, and the slices it returns belong to the caller.
 type Driver interface {
@@ -66,10 +68,42 @@ type Mutex interface {
 // that within one process a single goroutine per key contends for the
 // store's lock and the others wait in memory.
 type Locker interface {
-	// Mutex returns a new, unlocked mutex for key. It does not touch the
-	// store; acquiring does.
+	// Mutex returns a new, unlocked mutex whose lock lives under key. The
+	// region chooses key, in its reserved namespace ("~gs:lock:" + the
+	// store key it guards), so that it is never a key data is stored
+	// under; a driver uses it as given (mapping it only as it maps any key
+	// it cannot hold). Mutex does not touch the store; acquiring does.
 	Mutex(key string) Mutex
 }
+
+// CASDriver is an optional driver capability: compare-and-set done by the
+// store itself, atomic for every process that shares it (memcached gets/cas/
+// add, a redis script, the file driver's flock, an in-process lock for the
+// memory drivers). The region uses it for CompareAndSet and Update, and the
+// dogpile session backend for its saves; drivers without it get the same
+// guarantee from the key's mutex (a lock, a read and a write: more round
+// trips, and only within one process unless the driver is also a Locker;
+// see (*Region).Atomicity).
+type CASDriver interface {
+	// GetCAS returns the value stored under key and a token naming the
+	// version read. An absent key returns ErrNotFound. The token is
+	// never empty for a present key.
+	GetCAS(ctx context.Context, key string) (value []byte, token CASToken, err error)
+
+	// CompareAndSet stores value under key (with ttl, as Set) only if
+	// the version stored is still the one token names; an empty token
+	// means "only if key is absent" (add). When the condition does not
+	// hold it stores nothing and returns an error wrapping ErrConflict;
+	// any other error means the store failed (and nothing may have been
+	// stored).
+	CompareAndSet(ctx context.Context, key string, token CASToken, value []byte, ttl time.Duration) error
+}
+
+// CASToken names one stored version of an item, as read by
+// CASDriver.GetCAS (a memcached cas id, a digest of the stored bytes, ...).
+// It is opaque to everyone but the driver that made it; the empty token
+// means "absent".
+type CASToken string
 
 // LockFree is an optional driver capability for drivers that store nothing
 // (the null driver): when LockFree reports true the region takes no lock at
@@ -100,10 +134,9 @@ type Unwrapper interface {
 }
 
 // KeyLimiter is an optional driver capability for stores that cannot hold
-// every key (memcached: 250 bytes, no spaces or control characters).
-// When the region's key mangler is not set explicitly, a region whose
-// driver implements KeyLimiter uses MangleKey to rewrite keys the driver
-// cannot hold.
+// every key (memcached: 250 bytes, no spaces or control characters). A
+// region whose driver implements KeyLimiter rewrites the keys the driver
+// cannot hold with MangleKey (after its own key mangler, if any).
 type KeyLimiter interface {
 	// ValidKey reports whether the driver can store key unchanged.
 	ValidKey(key string) bool

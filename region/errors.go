@@ -35,6 +35,12 @@ var (
 	// store can hold (memcached's item size, the memory driver's shard).
 	ErrValueTooLarge = errors.New("region: value too large")
 
+	// ErrConflict is returned by CompareAndSet (and CASDriver
+	// implementations) when the stored value is no longer the version that
+	// was read: another writer changed, added or removed it. Nothing was
+	// stored; read again and retry (Update does).
+	ErrConflict = errors.New("region: conflict: the stored value changed since it was read")
+
 	// ErrCreatorPanic wraps the value of a creator that panicked; the lock
 	// is released and the panic is returned as an error to that caller.
 	ErrCreatorPanic = errors.New("region: creator panicked")

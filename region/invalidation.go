@@ -64,9 +64,11 @@ type Invalidation interface {
 }
 
 // InvalidationStrategy builds the Invalidation of one region when it is
-// configured. region is the region's name, d its driver (outermost) and
-// mangle the region's key mangler (identity when none).
-type InvalidationStrategy func(region string, d Driver, mangle func(string) string) Invalidation
+// configured. region is the region's name, d its driver (outermost), and
+// ownKey returns the driver key for a record of the region's own named
+// name: a key in the region's reserved namespace, which no caller key
+// reaches (see MangleKey).
+type InvalidationStrategy func(region string, d Driver, ownKey func(name string) string) Invalidation
 
 // LocalInvalidation keeps invalidation in this process, as dogpile does:
 // other processes sharing the store do not see it. It is the default.
@@ -129,7 +131,8 @@ func stateFromNanos(hard, soft int64) InvalidationState {
 const DefaultInvalidationRefresh = time.Second
 
 // SharedInvalidation stores the invalidation times in the driver, under
-// the key "_gosess_invalidation:<region name>", so every process that
+// the key "~gs:own:invalidation:<region name>" (in the region's reserved
+// namespace, so no caller key overwrites it), so every process that
 // shares the store (memcached, redis, a file directory) sees an
 // Invalidate made by any of them. Each region re-reads the stored times at
 // most once per refresh (0 means DefaultInvalidationRefresh), so another
@@ -145,9 +148,9 @@ func SharedInvalidation(refresh time.Duration) InvalidationStrategy {
 	if refresh <= 0 {
 		refresh = DefaultInvalidationRefresh
 	}
-	return func(region string, d Driver, mangle func(string) string) Invalidation {
+	return func(region string, d Driver, ownKey func(string) string) Invalidation {
 		return &sharedInvalidation{
-			key:     mangle("_gosess_invalidation:" + region),
+			key:     ownKey("invalidation:" + region),
 			d:       d,
 			refresh: refresh,
 		}

@@ -2,7 +2,6 @@ package region
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -43,16 +42,16 @@ func get[T any](ctx context.Context, r *Region, key string, opts []CallOption) (
 	if err != nil {
 		return zero, 0, err
 	}
-	v, created, f, err := lookup[T](ctx, r, st, st.mangleKey(key), &c)
+	got, err := readOne[T](ctx, r, st, st.storeKey(key), &c)
 	if err != nil {
 		return zero, 0, fmt.Errorf("region %q: get %q: %w", r.name, key, err)
 	}
-	if f != fresh {
+	if got.f != fresh {
 		r.stats.misses.Add(1)
 		return zero, 0, fmt.Errorf("region %q: get %q: %w", r.name, key, ErrNotFound)
 	}
 	r.stats.hits.Add(1)
-	return v, created, nil
+	return got.v, got.created, nil
 }
 
 // Set stores v under key, with the region's expiration or the one given
@@ -63,12 +62,7 @@ func Set[T any](ctx context.Context, r *Region, key string, v T, opts ...CallOpt
 	if err != nil {
 		return err
 	}
-	b, err := encodeValue(r.codec, v, time.Now())
-	if err != nil {
-		return fmt.Errorf("region %q: set %q: %w", r.name, key, err)
-	}
-	if err := st.driver.Set(ctx, st.mangleKey(key), b, st.ttl(&c)); err != nil {
-		r.stats.driverErrors.Add(1)
+	if err := writeOne(ctx, r, st, st.storeKey(key), v, &c); err != nil {
 		return fmt.Errorf("region %q: set %q: %w", r.name, key, err)
 	}
 	return nil
@@ -86,16 +80,13 @@ func GetMulti[T any](ctx context.Context, r *Region, keys []string, opts ...Call
 	if len(ks.orig) == 0 {
 		return out, nil
 	}
-	raw, err := st.driver.GetMulti(ctx, ks.mangled)
+	got, err := readMany[T](ctx, r, st, ks.mangled, &c)
 	if err != nil {
-		r.stats.driverErrors.Add(1)
 		return nil, fmt.Errorf("region %q: get multi: %w", r.name, err)
 	}
-	now := wallNanos()
-	for i, mk := range ks.mangled {
-		v, _, f := judgeBytes[T](ctx, r, st, raw[mk], &c, now)
-		if f == fresh {
-			out[ks.orig[i]] = v
+	for i, g := range got {
+		if g.f == fresh {
+			out[ks.orig[i]] = g.v
 			r.stats.hits.Add(1)
 		} else {
 			r.stats.misses.Add(1)
@@ -115,20 +106,14 @@ func SetMulti[T any](ctx context.Context, r *Region, values map[string]T, opts .
 	if len(values) == 0 {
 		return nil
 	}
-	now := time.Now()
-	items := make(map[string][]byte, len(values))
+	items := make([]keyed[T], 0, len(values))
 	for k, v := range values {
 		if err := r.checkKey(k); err != nil {
 			return err
 		}
-		b, err := encodeValue(r.codec, v, now)
-		if err != nil {
-			return fmt.Errorf("region %q: set multi %q: %w", r.name, k, err)
-		}
-		items[st.mangleKey(k)] = b
+		items = append(items, keyed[T]{key: k, mk: st.storeKey(k), v: v})
 	}
-	if err := st.driver.SetMulti(ctx, items, st.ttl(&c)); err != nil {
-		r.stats.driverErrors.Add(1)
+	if err := writeMany(ctx, r, st, items, &c); err != nil {
 		return fmt.Errorf("region %q: set multi: %w", r.name, err)
 	}
 	return nil
@@ -182,45 +167,7 @@ func (r *Region) mangleAll(st *state, keys []string) (keySet, error) {
 		}
 		seen[k] = true
 		ks.orig = append(ks.orig, k)
-		ks.mangled = append(ks.mangled, st.mangleKey(k))
+		ks.mangled = append(ks.mangled, st.storeKey(k))
 	}
 	return ks, nil
-}
-
-// lookup reads and classifies one key. A driver error is returned; absent
-// or undecodable values are `missing` with a nil error.
-func lookup[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (T, int64, freshness, error) {
-	b, err := st.driver.Get(ctx, mk)
-	if err != nil {
-		var zero T
-		if errors.Is(err, ErrNotFound) {
-			return zero, 0, missing, nil
-		}
-		r.stats.driverErrors.Add(1)
-		return zero, 0, missing, err
-	}
-	v, created, f := judgeBytes[T](ctx, r, st, b, c, wallNanos())
-	return v, created, f, nil
-}
-
-// judgeBytes parses, classifies and decodes stored bytes (nil = absent).
-func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64) (T, int64, freshness) {
-	var zero T
-	if b == nil {
-		return zero, 0, missing
-	}
-	e, ok := parseEnvelope(b)
-	if !ok {
-		return zero, 0, missing
-	}
-	f := r.judge(ctx, st, e, c, now)
-	if f == missing {
-		return zero, 0, missing
-	}
-	v, err := decodeValue[T](r.codec, e)
-	if err != nil {
-		r.logger.Debug("region: stored value does not decode; treated as a miss", "region", r.name, "err", err)
-		return zero, 0, missing
-	}
-	return v, e.created, f
 }

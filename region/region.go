@@ -48,8 +48,10 @@ type state struct {
 	inval      Invalidation
 	invalNanos func(context.Context) (hard, soft int64, err error) // inval's state, fast
 	locker     Locker
+	cas        CASDriver // nil: compare-and-set under the key's mutex
 	lockFree   bool
-	mangle     func(string) string // nil: identity
+	mangle     func(string) string // the caller's key mangler; nil: none
+	limiter    KeyLimiter          // nil: the driver holds any key
 	driverName string
 }
 
@@ -216,27 +218,17 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 		st.stale = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
 	st.locker, _ = capability[Locker](d)
+	st.cas, _ = capability[CASDriver](d)
 	if lf, ok := capability[LockFree](d); ok && lf.LockFree() {
 		st.lockFree = true
 	}
-	switch {
-	case r.mangler != nil:
-		st.mangle = r.mangler
-	default:
-		if kl, ok := capability[KeyLimiter](d); ok {
-			st.mangle = func(k string) string {
-				if kl.ValidKey(k) {
-					return k
-				}
-				return MangleKey(k)
-			}
-		}
-	}
+	st.mangle = r.mangler
+	st.limiter, _ = capability[KeyLimiter](d)
 	strategy := cfg.Invalidation
 	if strategy == nil {
 		strategy = LocalInvalidation
 	}
-	st.inval = strategy(r.name, d, st.mangleKey)
+	st.inval = strategy(r.name, d, st.ownKey)
 	st.invalNanos = stateNanosOf(st.inval)
 	old := r.state.Swap(st)
 	if old != nil {
@@ -264,13 +256,6 @@ func closeDriver(d Driver) {
 	if c, ok := capability[io.Closer](d); ok {
 		_ = c.Close()
 	}
-}
-
-func (st *state) mangleKey(k string) string {
-	if st.mangle == nil {
-		return k
-	}
-	return st.mangle(k)
 }
 
 // Close waits for async regenerations in flight, then closes the driver
@@ -392,7 +377,7 @@ func (r *Region) Mutex(key string) Mutex {
 	if err != nil {
 		return errMutex{err}
 	}
-	return r.mutexFor(st, st.mangleKey(key))
+	return r.mutexFor(st, st.storeKey(key))
 }
 
 func (r *Region) mutexFor(st *state, mk string) Mutex {
@@ -403,7 +388,7 @@ func (r *Region) mutexFor(st *state, mk string) Mutex {
 	if st.locker == nil {
 		return local
 	}
-	return &layeredMutex{local: local, remote: st.locker.Mutex(mk)}
+	return &layeredMutex{local: local, remote: st.locker.Mutex(st.lockKey(mk))}
 }
 
 type errMutex struct{ err error }
@@ -422,12 +407,12 @@ func (r *Region) KeyIsLocked(ctx context.Context, key string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	mk := st.mangleKey(key)
+	mk := st.storeKey(key)
 	if r.locks.locked(mk) {
 		return true, nil
 	}
 	if st.locker != nil {
-		if q, ok := st.locker.Mutex(mk).(interface {
+		if q, ok := st.locker.Mutex(st.lockKey(mk)).(interface {
 			Locked(context.Context) (bool, error)
 		}); ok {
 			return q.Locked(ctx)
@@ -445,7 +430,7 @@ func (r *Region) Delete(ctx context.Context, key string) error {
 	if err := r.checkKey(key); err != nil {
 		return err
 	}
-	if err := st.driver.Delete(ctx, st.mangleKey(key)); err != nil {
+	if err := st.driver.Delete(ctx, st.storeKey(key)); err != nil {
 		r.stats.driverErrors.Add(1)
 		return fmt.Errorf("region %q: delete %q: %w", r.name, key, err)
 	}
@@ -466,7 +451,7 @@ func (r *Region) DeleteMulti(ctx context.Context, keys []string) error {
 		if err := r.checkKey(k); err != nil {
 			return err
 		}
-		mks[i] = st.mangleKey(k)
+		mks[i] = st.storeKey(k)
 	}
 	if err := st.driver.DeleteMulti(ctx, mks); err != nil {
 		r.stats.driverErrors.Add(1)

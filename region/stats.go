@@ -27,13 +27,20 @@ type Stats struct {
 	LockWaitTime time.Duration
 	// DriverErrors counts errors returned by the driver.
 	DriverErrors uint64
+	// LockErrors counts the failures of the lock service (taking or
+	// releasing a distributed lock), which DriverErrors counts too.
+	LockErrors uint64
+	// Conflicts counts compare-and-set writes (CompareAndSet, Update, the
+	// dogpile session backend's saves) refused because the stored value
+	// had changed since it was read.
+	Conflicts uint64
 }
 
 type stats struct {
 	hits, misses, staleServed            atomic.Uint64
 	creatorRuns, creatorErrors           atomic.Uint64
 	creatorNanos, lockWaits, lockWaitNan atomic.Uint64
-	driverErrors                         atomic.Uint64
+	driverErrors, lockErrors, conflicts  atomic.Uint64
 }
 
 // Stats returns a snapshot of the region's counters.
@@ -49,5 +56,7 @@ func (r *Region) Stats() Stats {
 		LockWaits:     s.lockWaits.Load(),
 		LockWaitTime:  time.Duration(s.lockWaitNan.Load()),
 		DriverErrors:  s.driverErrors.Load(),
+		LockErrors:    s.lockErrors.Load(),
+		Conflicts:     s.conflicts.Load(),
 	}
 }

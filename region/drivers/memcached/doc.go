@@ -56,8 +56,8 @@
 // other keys with its mangler, and it also rewrites them itself (see
 // Driver.StoreKey): "~gs:h:", a readable head of the key and its SHA-256.
 // So no key is ever refused, and a key is never silently shortened into
-// another key's name. Keys starting with "~gs:" are reserved for the
-// driver's own items and are rewritten the same way.
+// another key's name. Keys starting with "~gs:" are the region's own
+// (locks, hashed keys): a region hashes caller keys that start with it.
 //
 // # Expiry
 //

@@ -12,9 +12,9 @@ const (
 	maxKeyLen = 250
 
 	// reservedPrefix starts every key the driver makes itself (hashed keys
-	// and lock keys). Caller keys that start with it are hashed too, so a
-	// caller can never name (and so read or overwrite) a hashed key or a
-	// lock of another key.
+	// and the lock keys of DistributedMutex). It is the region's reserved
+	// namespace too: a region hashes caller keys that start with it, so
+	// no caller of a region can name a hashed key or a lock.
 	reservedPrefix = "~gs:"
 
 	hashedPrefix     = reservedPrefix + "h:"     // hashed keys
@@ -27,11 +27,9 @@ const (
 )
 
 // ValidKey reports whether memcached can hold key unchanged: 1 to 250
-// bytes, no spaces or control characters, and not starting with the
-// driver's reserved prefix "~gs:". It implements region.KeyLimiter, so a
-// region whose key mangler is not set explicitly rewrites the keys this
-// rejects. The driver also rewrites any such key itself (see StoreKey), so
-// no key is ever refused at run time.
+// bytes, no spaces or control characters. It implements region.KeyLimiter,
+// so a region rewrites the keys this rejects. The driver also rewrites any
+// such key itself (see StoreKey), so no key is ever refused at run time.
 func (d *Driver) ValidKey(key string) bool { return validKey(key) }
 
 // StoreKey returns the key the driver uses in memcached for key: key
@@ -46,7 +44,7 @@ func (d *Driver) ValidKey(key string) bool { return validKey(key) }
 func (d *Driver) StoreKey(key string) string { return storeKey(key) }
 
 func validKey(key string) bool {
-	if len(key) == 0 || len(key) > maxKeyLen || strings.HasPrefix(key, reservedPrefix) {
+	if len(key) == 0 || len(key) > maxKeyLen {
 		return false
 	}
 	for i := 0; i < len(key); i++ {

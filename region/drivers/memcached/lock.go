@@ -29,8 +29,12 @@ var _ region.Locker = (*LockingDriver)(nil)
 // closing either closes both.
 func (d *Driver) Locking() *LockingDriver { return &LockingDriver{d} }
 
-// Mutex implements region.Locker with DistributedMutex.
-func (l *LockingDriver) Mutex(key string) region.Mutex { return l.DistributedMutex(key) }
+// Mutex implements region.Locker: a Mutex whose lock item is key itself
+// (the region names its lock keys, in its reserved namespace), rewritten as
+// StoreKey rewrites any key memcached cannot hold.
+func (l *LockingDriver) Mutex(key string) region.Mutex {
+	return &Mutex{d: l.Driver, key: storeKey(key)}
+}
 
 // DistributedMutex returns a new, unlocked lock on key, shared through
 // memcached with every client of the same servers. It does not touch the

@@ -125,6 +125,7 @@ type Driver struct {
 	cfg       Config
 	shardMax  int // bytes one shard may hold; 0 = unbounded
 	closeOnce sync.Once
+	writes    writeLocks // serializes writes of a key with CompareAndSet
 }
 
 // New builds a driver from cfg (zero fields take their defaults). The
@@ -260,6 +261,14 @@ func (d *Driver) Set(_ context.Context, key string, value []byte, _ time.Duratio
 const entryOverhead = 8 + 8 + 2 + 5
 
 func (d *Driver) set(c *bigcache.BigCache, key string, value []byte) error {
+	mu := d.writes.of(key)
+	mu.Lock()
+	defer mu.Unlock()
+	return d.setLocked(c, key, value)
+}
+
+// setLocked is set with the key's write lock held.
+func (d *Driver) setLocked(c *bigcache.BigCache, key string, value []byte) error {
 	if len(key) > math.MaxUint16 {
 		return fmt.Errorf("%w: memory driver: key of %d bytes is longer than the %d bytes bigcache can hold",
 			region.ErrInvalidArgument, len(key), math.MaxUint16)
@@ -305,11 +314,14 @@ func (d *Driver) Delete(_ context.Context, key string) error {
 	if c == nil {
 		return ErrClosed
 	}
-	return del(c, key)
+	return d.del(c, key)
 }
 
-func del(c *bigcache.BigCache, key string) error {
+func (d *Driver) del(c *bigcache.BigCache, key string) error {
+	mu := d.writes.of(key)
+	mu.Lock()
 	err := c.Delete(key)
+	mu.Unlock()
 	if err == nil || errors.Is(err, bigcache.ErrEntryNotFound) {
 		return nil
 	}
@@ -323,7 +335,7 @@ func (d *Driver) DeleteMulti(_ context.Context, keys []string) error {
 		return ErrClosed
 	}
 	for _, k := range keys {
-		if err := del(c, k); err != nil {
+		if err := d.del(c, k); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,7 @@ package null
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gosess/gosess/region"
@@ -93,3 +94,20 @@ func (Mutex) Lock(context.Context) error { return nil }
 
 // Unlock returns nil.
 func (Mutex) Unlock(context.Context) error { return nil }
+
+var _ region.CASDriver = Driver{}
+
+// GetCAS always returns region.ErrNotFound.
+func (Driver) GetCAS(context.Context, string) ([]byte, region.CASToken, error) {
+	return nil, "", region.ErrNotFound
+}
+
+// CompareAndSet with the empty token (add) succeeds and stores nothing, as
+// Set does; with any other token it returns region.ErrConflict, since
+// nothing is ever stored to compare with.
+func (Driver) CompareAndSet(_ context.Context, key string, token region.CASToken, _ []byte, _ time.Duration) error {
+	if token != "" {
+		return fmt.Errorf("null driver: key %q: %w (nothing is stored)", key, region.ErrConflict)
+	}
+	return nil
+}

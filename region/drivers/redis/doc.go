@@ -33,7 +33,9 @@
 //     0 stores the item without expiry.
 //   - Delete is DEL; DeleteMulti is one DEL (one per slot on a cluster).
 //   - With distributed_lock, the driver is a region.Locker: a lock is
-//     SET _lock:key token NX PX lock_timeout with a random token, released
+//     SET key_prefix + lockkey token NX PX lock_timeout with a random token,
+//     where lockkey is the region's name for the lock ("~gs:lock:" + key,
+//     in a namespace no caller key reaches), released
 //     by a Lua script that deletes the key only if it still holds the token,
 //     so a holder whose lock expired cannot release the next holder's lock.
 //     A holder that dies leaves a lock that expires after lock_timeout.
@@ -98,8 +100,9 @@
 //	lock_sleep             duration  first wait between lock attempts; grows by half
 //	                                 per attempt up to 10 × lock_sleep, with jitter.
 //	                                 At least 1ms. Default 10ms.
-//	lock_prefix            string    lock key = key_prefix + lock_prefix + key.
-//	                                 Default "_lock:".
+//	lock_prefix            string    lock key of NewMutex(key) used directly:
+//	                                 key_prefix + lock_prefix + key. Default
+//	                                 "_lock:". A region names its own lock keys.
 //
 // The same settings are fields of Config for New, which builds a driver
 // directly; RegionDriver then hands a region the driver with or without the

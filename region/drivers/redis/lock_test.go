@@ -37,10 +37,11 @@ func TestLockExclusiveAcrossDrivers(t *testing.T) {
 	if ok, err := l2.Mutex("other").TryLock(ctx); !ok || err != nil {
 		t.Fatalf("TryLock of another key = %v, %v; want true", ok, err)
 	}
-	// The lock key is key_prefix + lock_prefix + key, with lock_timeout as PX.
+	// The region names lock keys (region.Locker's contract): the lock
+	// lives under key_prefix + key, with lock_timeout as PX.
 	raw := rawClient(t, s.Addr, 0)
-	if ttl := raw.PTTL(ctx, "app:_lock:k").Val(); ttl <= 6*time.Second || ttl > 7*time.Second {
-		t.Errorf("PTTL(app:_lock:k) = %v; want about 7s", ttl)
+	if ttl := raw.PTTL(ctx, "app:k").Val(); ttl <= 6*time.Second || ttl > 7*time.Second {
+		t.Errorf("PTTL(app:k) = %v; want about 7s", ttl)
 	}
 	if _, err := m1.TryLock(ctx); err == nil {
 		t.Error("TryLock on a mutex that holds the lock: want an error")
@@ -54,7 +55,7 @@ func TestLockExclusiveAcrossDrivers(t *testing.T) {
 	if err := m1.Unlock(ctx); err == nil {
 		t.Error("second Unlock: want an error")
 	}
-	if n := raw.Exists(ctx, "app:_lock:k").Val(); n != 0 {
+	if n := raw.Exists(ctx, "app:k").Val(); n != 0 {
 		t.Error("lock key left after Unlock")
 	}
 }

@@ -150,8 +150,9 @@ type Config struct {
 	// 100ms).
 	LockSleep time.Duration
 
-	// LockPrefix is put in front of a key (after KeyPrefix) to name its
-	// lock key. Default DefaultLockPrefix ("_lock:").
+	// LockPrefix is put in front of a key (after KeyPrefix) to name the
+	// lock key of NewMutex(key). Default DefaultLockPrefix ("_lock:").
+	// Regions name their lock keys themselves (see LockingDriver.Mutex).
 	LockPrefix string
 }
 
@@ -184,8 +185,13 @@ type LockingDriver struct {
 	*Driver
 }
 
-// Mutex returns the distributed mutex of key (see NewMutex).
-func (l LockingDriver) Mutex(key string) region.Mutex { return l.NewMutex(key) }
+// Mutex implements region.Locker: the distributed mutex (as NewMutex's)
+// whose lock lives under KeyPrefix + key. The region names its lock keys
+// itself, in its reserved namespace ("~gs:lock:" + the store key), so
+// LockPrefix does not apply; it names the lock keys of NewMutex.
+func (l LockingDriver) Mutex(key string) region.Mutex {
+	return &mutex{d: l.Driver, key: l.prefix + key}
+}
 
 var (
 	_ region.Driver = (*Driver)(nil)

@@ -1,0 +1,225 @@
+package region
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// This file is the region's only way to the stored values: every operation
+// (Get, Set, the multi versions, the dogpile lock flow, compare-and-set)
+// reads and writes values through the functions below, so that how a value
+// becomes what the driver keeps (the envelope and the codec today) is
+// decided in one place.
+//
+//	readOne / readMany          one or many keys, classified (fresh, stale, missing)
+//	writeOne / writeMany        values created now, with the call's TTL
+//	readVersioned / writeIf     compare-and-set: a read that names the version
+//	                            it saw, and a write that happens only if that
+//	                            version is still the one stored
+
+// read is what a read found under one key.
+type read[T any] struct {
+	v       T
+	created int64 // Unix nanoseconds; 0 when f == missing
+	f       freshness
+}
+
+// keyed is a value to write under the store key mk (key is the caller's
+// key, for messages).
+type keyed[T any] struct {
+	key, mk string
+	v       T
+}
+
+// readOne reads and classifies the value under the store key mk. An absent
+// or undecodable value is `missing` with a nil error; a driver failure is
+// returned (and counted).
+func readOne[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (read[T], error) {
+	b, err := st.driver.Get(ctx, mk)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return read[T]{}, nil
+		}
+		r.stats.driverErrors.Add(1)
+		return read[T]{}, err
+	}
+	return judgeBytes[T](ctx, r, st, b, c, wallNanos()), nil
+}
+
+// readMany reads the store keys mks (distinct) with one driver call (Get
+// for a single key) and returns what it found under each, in the order of
+// mks.
+func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c *callConfig) ([]read[T], error) {
+	out := make([]read[T], len(mks))
+	if len(mks) == 1 {
+		var err error
+		out[0], err = readOne[T](ctx, r, st, mks[0], c)
+		return out, err
+	}
+	raw, err := st.driver.GetMulti(ctx, mks)
+	if err != nil {
+		r.stats.driverErrors.Add(1)
+		return out, err
+	}
+	now := wallNanos()
+	for i, mk := range mks {
+		out[i] = judgeBytes[T](ctx, r, st, raw[mk], c, now)
+	}
+	return out, nil
+}
+
+// writeOne stores v, created now, under mk with the call's TTL. A value
+// the codec cannot encode is ErrEncode (nothing stored); a driver failure
+// is returned (and counted).
+func writeOne[T any](ctx context.Context, r *Region, st *state, mk string, v T, c *callConfig) error {
+	b, err := encodeValue(r.codec, v, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := st.driver.Set(ctx, mk, b, st.ttl(c)); err != nil {
+		r.stats.driverErrors.Add(1)
+		return err
+	}
+	return nil
+}
+
+// writeMany stores every item, created now, with the call's TTL, in one
+// driver call (Set for a single item). Every value is encoded before
+// anything is stored, so a value the codec cannot encode stores nothing.
+func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T], c *callConfig) error {
+	if len(items) == 1 {
+		if err := writeOne(ctx, r, st, items[0].mk, items[0].v, c); err != nil {
+			return fmt.Errorf("%q: %w", items[0].key, err)
+		}
+		return nil
+	}
+	stamp := time.Now()
+	raw := make(map[string][]byte, len(items))
+	for _, it := range items {
+		b, err := encodeValue(r.codec, it.v, stamp)
+		if err != nil {
+			return fmt.Errorf("%q: %w", it.key, err)
+		}
+		raw[it.mk] = b
+	}
+	if err := st.driver.SetMulti(ctx, raw, st.ttl(c)); err != nil {
+		r.stats.driverErrors.Add(1)
+		return err
+	}
+	return nil
+}
+
+// readVersioned reads mk as readOne does and also returns the version of
+// what is stored: the driver's token when it implements CASDriver, else a
+// digest of the stored bytes. The version names the stored item even when
+// the read classifies it as missing (expired past use, invalidated,
+// undecodable), so that writeIf can replace it; the zero Version means
+// nothing is stored.
+func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (read[T], Version, error) {
+	var (
+		b   []byte
+		tok CASToken
+		err error
+	)
+	if st.cas != nil {
+		b, tok, err = st.cas.GetCAS(ctx, mk)
+	} else {
+		b, err = st.driver.Get(ctx, mk)
+		if err == nil {
+			tok = digestToken(b)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return read[T]{}, Version{}, nil
+		}
+		r.stats.driverErrors.Add(1)
+		return read[T]{}, Version{}, err
+	}
+	return judgeBytes[T](ctx, r, st, b, c, wallNanos()), Version{token: tok}, nil
+}
+
+// writeIf stores v, created now, under mk only if what is stored is still
+// the version ver (nothing stored, for the zero Version). It returns
+// ErrConflict (wrapped) when it is not, and stores nothing. Drivers that
+// implement CASDriver do the check in the store; for the others the check
+// and the write happen under the key's dogpile mutex (see Atomicity).
+func writeIf[T any](ctx context.Context, r *Region, st *state, mk string, ver Version, v T, c *callConfig) error {
+	b, err := encodeValue(r.codec, v, time.Now())
+	if err != nil {
+		return err
+	}
+	if st.cas == nil {
+		err = r.compareAndSetLocked(ctx, st, mk, ver.token, b, st.ttl(c))
+	} else if err = st.cas.CompareAndSet(ctx, mk, ver.token, b, st.ttl(c)); err != nil && !errors.Is(err, ErrConflict) {
+		r.stats.driverErrors.Add(1)
+	}
+	if errors.Is(err, ErrConflict) {
+		r.stats.conflicts.Add(1)
+	}
+	return err
+}
+
+// compareAndSetLocked is compare-and-set for drivers without CASDriver: the
+// check and the write happen under the key's mutex, which is the driver's
+// distributed lock when it has one (so the guarantee then holds across
+// processes) and the in-process one otherwise.
+func (r *Region) compareAndSetLocked(ctx context.Context, st *state, mk string, tok CASToken, b []byte, ttl time.Duration) error {
+	mu := r.mutexFor(st, mk)
+	if err := r.lockWait(ctx, mu); err != nil {
+		if ctx.Err() == nil {
+			r.lockFailed(err)
+		}
+		return err
+	}
+	defer r.release(ctx, mu)
+	cur, err := st.driver.Get(ctx, mk)
+	var curTok CASToken
+	switch {
+	case err == nil:
+		curTok = digestToken(cur)
+	case !errors.Is(err, ErrNotFound):
+		r.stats.driverErrors.Add(1)
+		return err
+	}
+	if curTok != tok {
+		return fmt.Errorf("%w (compared under the key's lock)", ErrConflict)
+	}
+	if err := st.driver.Set(ctx, mk, b, ttl); err != nil {
+		r.stats.driverErrors.Add(1)
+		return err
+	}
+	return nil
+}
+
+// digestToken is the version of stored bytes for drivers without
+// CASDriver: their SHA-256, so that any change to the bytes (each write
+// stamps a new creation time) changes the version.
+func digestToken(b []byte) CASToken {
+	sum := sha256.Sum256(b)
+	return CASToken(sum[:])
+}
+
+// judgeBytes parses, classifies and decodes stored bytes (nil = absent).
+func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64) read[T] {
+	if b == nil {
+		return read[T]{}
+	}
+	e, ok := parseEnvelope(b)
+	if !ok {
+		return read[T]{}
+	}
+	f := r.judge(ctx, st, e, c, now)
+	if f == missing {
+		return read[T]{}
+	}
+	v, err := decodeValue[T](r.codec, e)
+	if err != nil {
+		r.logger.Debug("region: stored value does not decode; treated as a miss", "region", r.name, "err", err)
+		return read[T]{}
+	}
+	return read[T]{v: v, created: e.created, f: f}
+}
