@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/base64"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -55,15 +56,10 @@ func secretSetting(name string) bool {
 	return name == "signature_key" || name == "encryption_key"
 }
 
-// Err returns the recorded errors joined, or nil.
+// Err returns every recorded error, joined with errors.Join (one per
+// line), or nil. Each wraps ErrInvalidSetting.
 func (a *Args) Err() error {
-	switch len(a.errs) {
-	case 0:
-		return nil
-	case 1:
-		return a.errs[0]
-	}
-	return fmt.Errorf("%w (and %d more: %v)", a.errs[0], len(a.errs)-1, a.errs[1:])
+	return errors.Join(a.errs...)
 }
 
 // Has reports whether name was given (a nil value counts as not given),

@@ -156,12 +156,20 @@ func PeekExpiry(header []byte) (time.Time, error) {
 // PeekExpiry needs.
 const RecordHeaderSize = recordHeader
 
-// ValidID reports whether id has the form of a session id: 1 to 256
-// characters of the unpadded base64url alphabet (A-Z a-z 0-9 - _). Ids the
-// Maker makes always do; backends that build paths or keys from ids rely
-// on it.
+// MaxIDLength is the longest session id ValidID accepts: 171 characters,
+// the unpadded base64url form of 128 random bytes, the largest
+// session_id_length. Every backend stores such ids: the file backend's
+// file name (id + ".session", 179 bytes) fits the 255-byte NAME_MAX of
+// Linux file systems, and a dogpile key ("session:" + id) the 250 bytes
+// of a memcached key.
+const MaxIDLength = 171
+
+// ValidID reports whether id has the form of a session id: 1 to
+// MaxIDLength characters of the unpadded base64url alphabet (A-Z a-z 0-9
+// - _). Ids the Maker makes always do; backends that build paths or keys
+// from ids rely on it.
 func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > 256 {
+	if len(id) == 0 || len(id) > MaxIDLength {
 		return false
 	}
 	for i := 0; i < len(id); i++ {

@@ -150,7 +150,7 @@ func TestRecordFormat(t *testing.T) {
 func TestValidID(t *testing.T) {
 	for id, want := range map[string]bool{
 		"abcDEF012-_": true, "": false, "../etc/passwd": false, "a/b": false, "a.b": false, "a b": false,
-		strings.Repeat("a", 256): true, strings.Repeat("a", 257): false, "é": false,
+		strings.Repeat("a", session.MaxIDLength): true, strings.Repeat("a", session.MaxIDLength+1): false, "é": false,
 	} {
 		if session.ValidID(id) != want {
 			t.Errorf("ValidID(%q) != %v", id, want)

@@ -38,8 +38,9 @@ var (
 	// stored and the Session keeps its data.
 	ErrUnsupportedValue = errors.New("session: value cannot be encoded")
 
-	// ErrInternalKey is returned by Set for a key that starts with "_":
-	// such keys are reserved for the session's own bookkeeping.
+	// ErrInternalKey is returned by Save (and Session.Err) after Set was
+	// given a key that starts with "_": such keys are reserved for the
+	// session's own bookkeeping, and the Set stored nothing.
 	ErrInternalKey = errors.New("session: keys starting with _ are internal")
 
 	// ErrKeyNotFound is returned by GetAs when the key is not set.

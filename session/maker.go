@@ -86,31 +86,77 @@ func NewMaker(opts ...MakerOption) *Maker {
 // Errors wrap ErrInvalidSetting and name the setting: an unknown key, a
 // bad value, a key shorter than 32 bytes, a missing or unknown backend
 // (also ErrUnknownBackend), a secret file that cannot be read or created
-// or has permissions wider than 0600 (cookie.ErrSecretFilePerm).
+// or has permissions wider than 0600 (cookie.ErrSecretFilePerm). Every
+// problem found is reported at once, joined with errors.Join (one per
+// line), so that a map with several mistakes is fixed in one round.
+//
+// A backend that keeps sessions in the cookie (CookieCarrier: the cookie
+// backend) cannot revoke them, so when the settings give no max_age its
+// sessions get DefaultCookieCarrierMaxAge instead of 0.
 func (m *Maker) Configure(settings Settings) error {
 	m.configMu.Lock()
 	defer m.configMu.Unlock()
 	if m.state.Load() != nil {
 		return ErrAlreadyConfigured
 	}
+	var errs []error
 	a := NewArgs("", settings)
 	mc, encSet := readMakerConfig(a)
 	cfg := readConfig(a, DefaultConfig())
 	if mc.Backend == "" {
 		a.Fail(KeyBackend, "required (registered backends: %s)", strings.Join(Backends(), ", "))
 	}
-	if err := a.Err(); err != nil {
-		return err
-	}
-	factory, err := lookupBackend(mc.Backend)
-	if err != nil {
-		return err
+	errs = append(errs, a.Err())
+	var factory BackendFactory
+	if mc.Backend != "" {
+		var err error
+		factory, err = lookupBackend(mc.Backend)
+		errs = append(errs, err)
 	}
 	if encSet && !mc.EnableEncryption && len(cfg.EncryptionKeys) > 0 {
-		return fmt.Errorf("%w: %s=false contradicts the %s given", ErrInvalidSetting, KeyEnableEncryption, KeyEncryptionKey)
+		errs = append(errs, fmt.Errorf("%w: %s=false contradicts the %s given", ErrInvalidSetting, KeyEnableEncryption, KeyEncryptionKey))
 	}
 	st := &makerState{mc: mc, backendName: mc.Backend, deriveEnc: mc.EnableEncryption && len(cfg.EncryptionKeys) == 0}
-	if len(cfg.SignatureKeys) == 0 {
+
+	// The backend is built even when settings are already known to be
+	// wrong, so that its own mistakes and the unknown keys (which only
+	// the backend's reads tell apart) are reported in the same round.
+	var b Backend
+	if factory != nil {
+		ba := NewArgs(mc.Backend, settings)
+		var err error
+		b, err = factory(BackendConfig{
+			Name: mc.Backend, Args: ba, Config: cfg, Encrypted: len(cfg.EncryptionKeys) > 0 || st.deriveEnc,
+			Logger: m.logger, Now: m.now,
+		})
+		if err == nil {
+			err = ba.Err()
+		}
+		if err == nil && b == nil {
+			err = fmt.Errorf("factory returned no backend")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("session: backend %q: %w", mc.Backend, err))
+		}
+		errs = append(errs, unknownSettings(settings, a, ba, mc.Backend))
+	}
+	if _, carrier := b.(CookieCarrier); carrier && !a.Has(KeyMaxAge) {
+		cfg.MaxAge = DefaultCookieCarrierMaxAge
+	}
+	// The cookie attributes and keys are checked now; without a
+	// signature_key, with a stand-in key, so that the secret file is read
+	// (or created) only by a Configure that succeeds.
+	sigGiven := len(cfg.SignatureKeys) > 0
+	probe := cfg
+	if !sigGiven {
+		probe.SignatureKeys = [][]byte{make([]byte, cookie.MinKeySize)}
+	}
+	rt, err := newRuntime(probe, st.deriveEnc, m.now())
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if !sigGiven {
 		key, created, err := cookie.LoadOrCreateSecret(mc.SecretFile)
 		if err != nil {
 			return fmt.Errorf("%w: %s %q (used because no %s is given): %w", ErrInvalidSetting, KeySecretFile, mc.SecretFile, KeySignatureKey, err)
@@ -120,33 +166,23 @@ func (m *Maker) Configure(settings Settings) error {
 				"path", mc.SecretFile)
 		}
 		cfg.SignatureKeys = [][]byte{key}
+		if rt, err = newRuntime(cfg, st.deriveEnc, m.now()); err != nil {
+			return err
+		}
 	}
-	if st.rt, err = newRuntime(cfg, st.deriveEnc, m.now()); err != nil {
-		return err
-	}
-
-	ba := NewArgs(mc.Backend, settings)
-	b, err := factory(BackendConfig{
-		Name: mc.Backend, Args: ba, Config: cfg, Encrypted: st.rt.codec.Encrypted(),
-		Logger: m.logger, Now: m.now,
-	})
-	if err == nil {
-		err = ba.Err()
-	}
-	if err == nil && b == nil {
-		err = fmt.Errorf("factory returned no backend")
-	}
-	if err != nil {
-		return fmt.Errorf("session: backend %q: %w", mc.Backend, err)
-	}
-	if err := unknownSettings(settings, a, ba, mc.Backend); err != nil {
-		return err
-	}
+	st.rt = rt
 	st.backend = b
 	st.carrier, _ = b.(CookieCarrier)
 	m.state.Store(st)
 	return nil
 }
+
+// DefaultCookieCarrierMaxAge is the max_age of sessions kept in the
+// cookie (the cookie backend) when the settings give none: such a cookie
+// cannot be revoked on the server, so it must not stay valid forever.
+// Give max_age explicitly to change it (0 makes them browser-session
+// cookies that the server never expires).
+const DefaultCookieCarrierMaxAge = 24 * time.Hour
 
 // unknownSettings reports the keys neither a (maker and general) nor ba
 // (the backend) asked for.
@@ -177,24 +213,27 @@ func unknownSettings(settings Settings, a, ba *Args, backend string) error {
 }
 
 // newRuntime builds the cookie codec and attributes for cfg and checks
-// that they can form a cookie.
+// that they can form a cookie. Every problem is reported (errors.Join).
 func newRuntime(cfg Config, deriveEnc bool, now time.Time) (*runtime, error) {
+	var errs []error
 	sign, err := cookie.NewKeyring(cfg.SignatureKeys...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeySignatureKey, err)
+		errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeySignatureKey, err))
 	}
 	var enc *cookie.Keyring
 	switch {
 	case len(cfg.EncryptionKeys) > 0:
 		if enc, err = cookie.NewKeyring(cfg.EncryptionKeys...); err != nil {
-			return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyEncryptionKey, err)
+			errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyEncryptionKey, err))
 		}
 	case deriveEnc:
 		enc = sign // the codec derives separate sub-keys for each purpose
 	}
-	codec, err := cookie.NewCodec(cookie.CodecOptions{SignKeys: sign, EncryptKeys: enc, Cipher: cfg.Cipher})
-	if err != nil {
-		return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyCipher, err)
+	var codec *cookie.Codec
+	if len(errs) == 0 {
+		if codec, err = cookie.NewCodec(cookie.CodecOptions{SignKeys: sign, EncryptKeys: enc, Cipher: cfg.Cipher}); err != nil {
+			errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyCipher, err))
+		}
 	}
 	if cfg.Codec == nil {
 		cfg.Codec = BinaryCodec{}
@@ -204,7 +243,10 @@ func newRuntime(cfg Config, deriveEnc bool, now time.Time) (*runtime, error) {
 		HTTPOnly: cfg.HTTPOnly, SameSite: cfg.SameSite, Partitioned: cfg.Partitioned,
 	}}
 	if _, err := rt.opts.Cookie("x", now); err != nil {
-		return nil, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err)
+		errs = append(errs, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return rt, nil
 }
@@ -319,15 +361,13 @@ func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
 	}
 	a := NewArgs("", overrides)
 	cfg := readConfig(a, st.rt.cfg)
-	if err := a.Err(); err != nil {
-		return nil, nil, err
-	}
+	errs := []error{a.Err()}
 	if u := a.Unused(); len(u) > 0 {
-		return nil, nil, fmt.Errorf("%w: setting %q cannot be overridden per call (only general settings can: %s)",
-			ErrInvalidSetting, strings.Join(u, `", "`), strings.Join(generalKeys, ", "))
+		errs = append(errs, fmt.Errorf("%w: setting %q cannot be overridden per call (only general settings can: %s)",
+			ErrInvalidSetting, strings.Join(u, `", "`), strings.Join(generalKeys, ", ")))
 	}
 	rt, err := newRuntime(cfg, st.deriveEnc, m.now())
-	if err != nil {
+	if err := errors.Join(append(errs, err)...); err != nil {
 		return nil, nil, err
 	}
 	return st, rt, nil

@@ -510,3 +510,84 @@ func init() {
 		return &collideOnce{Backend: &mapBackend{m: map[string]session.Record{}}}, nil
 	})
 }
+
+// A settings map with several mistakes reports them all in one round:
+// general settings, backend settings, unknown keys and cookie attributes.
+func TestMakerReportsEveryProblemAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name     string
+		settings session.Settings
+		want     []string
+	}{
+		{"value and unknown key", session.Settings{"backend": "dogpile", "region": memoryRegion(t),
+			"signature_key": sigKey, "max_age": "soon", "colour": "blue"},
+			[]string{`"max_age"`, `"colour"`}},
+		{"unknown backend and bad value", session.Settings{"backend": "dogpil", "signature_key": sigKey,
+			"httponly": "maybe"}, []string{`"dogpil"`, `"httponly"`}},
+		{"backend setting and general setting", session.Settings{"backend": "dogpile", "region": "app",
+			"signature_key": sigKey, "lifetime": "-5m"}, []string{`"region"`, `"lifetime"`}},
+		{"short key and cookie attributes", session.Settings{"backend": "dogpile", "region": memoryRegion(t),
+			"signature_key": "short", "samesite": "none", "touch_interval": "x"},
+			[]string{"signature_key", "SameSite=None", `"touch_interval"`}},
+		{"no key given: secret file untouched", session.Settings{"backend": "dogpile", "region": memoryRegion(t),
+			"secret_file": filepath.Join(dir, "secret"), "max_age": "soon", "domian": "example.com"},
+			[]string{`"max_age"`, `"domian"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := session.NewMaker(session.WithLogger(discard)).Configure(tc.settings)
+			if !errors.Is(err, session.ErrInvalidSetting) {
+				t.Fatalf("err = %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %s:\n%v", w, err)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed Configure created the secret file: %v", err)
+	}
+	// Per-call overrides too.
+	m := newMaker(t, localBackends[0], nil)
+	_, err := m.NewWith(ctx, session.Settings{"max_age": "soon", "backend": "file"})
+	if err == nil || !strings.Contains(err.Error(), `"max_age"`) || !strings.Contains(err.Error(), `"backend"`) {
+		t.Errorf("NewWith: %v", err)
+	}
+}
+
+// The cookie backend cannot revoke a cookie, so its sessions get a finite
+// max_age unless the settings say otherwise; other backends keep 0.
+func TestCookieBackendDefaultMaxAge(t *testing.T) {
+	clk := newClock()
+	m := session.NewMaker(session.WithLogger(discard), session.WithClock(clk.Now))
+	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey, "encryption_key": encKey}); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Config().MaxAge; got != session.DefaultCookieCarrierMaxAge || got <= 0 {
+		t.Fatalf("cookie backend max_age = %v, want %v", got, session.DefaultCookieCarrierMaxAge)
+	}
+	s, c := saveNew(t, m, "user", "ann")
+	if want := int(session.DefaultCookieCarrierMaxAge / time.Second); s == nil || !strings.Contains(c, fmt.Sprintf("Max-Age=%d", want)) {
+		t.Errorf("cookie %s, want Max-Age=%d", c, want)
+	}
+	// A copy of the cookie kept after logout stops working at max_age.
+	clk.Advance(session.DefaultCookieCarrierMaxAge + time.Second)
+	if back := load(t, m, c); !back.IsNew() {
+		t.Error("a cookie older than the default max_age still loads")
+	}
+	// Explicit settings win, 0 included.
+	for _, v := range []any{0, "1h"} {
+		m := session.NewMaker(session.WithLogger(discard))
+		if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey, "max_age": v}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := m.Config().MaxAge, map[any]time.Duration{0: 0, "1h": time.Hour}[v]; got != want {
+			t.Errorf("max_age %v: got %v", v, got)
+		}
+	}
+	if got := newMaker(t, localBackends[0], nil).Config().MaxAge; got != 0 {
+		t.Errorf("dogpile backend default max_age = %v", got)
+	}
+}

@@ -8,21 +8,35 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 type ctxKey struct{}
 
+// ctxEntry is what a context carries: the session, and whether a handler
+// asked for it (the response then depends on it, see Middleware).
+type ctxEntry struct {
+	s    *Session
+	used atomic.Bool
+}
+
 // NewContext returns a copy of ctx carrying s; FromContext retrieves it.
 // Middleware does this for every request.
 func NewContext(ctx context.Context, s *Session) context.Context {
-	return context.WithValue(ctx, ctxKey{}, s)
+	return context.WithValue(ctx, ctxKey{}, &ctxEntry{s: s})
 }
 
 // FromContext returns the session that Middleware loaded for the request
-// whose context is ctx, or nil when there is none.
+// whose context is ctx, or nil when there is none. Behind Middleware,
+// calling it marks the response as depending on the session
+// (Cache-Control: private).
 func FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(ctxKey{}).(*Session)
-	return s
+	e, _ := ctx.Value(ctxKey{}).(*ctxEntry)
+	if e == nil {
+		return nil
+	}
+	e.used.Store(true)
+	return e.s
 }
 
 // Middleware loads the request's session before next runs (available to
@@ -39,7 +53,20 @@ func FromContext(ctx context.Context) *Session {
 // set, and the last recorded access older than Config.TouchInterval).
 // A handler that calls Save itself has its cookie sent unless the session
 // changed again. Abort stops the middleware from saving or sending a
-// cookie. Every response gets "Vary: Cookie".
+// cookie.
+//
+// Caching headers: every response gets "Vary: Cookie". Unless the handler
+// set a Cache-Control header of its own, a response that sets a cookie
+// gets "Cache-Control: no-store" (no cache may keep a Set-Cookie), and a
+// response whose handler used the session (called FromContext) gets
+// "Cache-Control: private", so that shared caches never store one
+// user's page. Responses of handlers that never asked for the session
+// are left alone (static files stay cacheable).
+//
+// Cross-site request forgery: put http.CrossOriginProtection in front of
+// the middleware (csrf.Handler(maker.Middleware(mux)) with csrf :=
+// http.NewCrossOriginProtection()), so that a refused request never loads
+// or saves a session.
 //
 // When loading fails (the backend is down) the handler is not called and
 // the client gets 500. When saving fails (backend down, ErrConflict, a
@@ -72,17 +99,19 @@ func (m *Maker) Middleware(next http.Handler) http.Handler {
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}
-		sw := &responseWriter{w: w, s: s, ctx: r.Context()}
-		next.ServeHTTP(sw, r.WithContext(NewContext(r.Context(), s)))
+		entry := &ctxEntry{s: s}
+		sw := &responseWriter{w: w, s: s, ctx: r.Context(), entry: entry}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, entry)))
 		sw.commit()
 	})
 }
 
 // responseWriter saves the session before the response starts.
 type responseWriter struct {
-	w   http.ResponseWriter
-	s   *Session
-	ctx context.Context
+	w     http.ResponseWriter
+	s     *Session
+	ctx   context.Context
+	entry *ctxEntry // entry.used: the handler asked for the session
 
 	once   sync.Once
 	failed bool // the save failed: a 500 was sent, the handler's output is dropped
@@ -93,6 +122,7 @@ func (rw *responseWriter) commit() {
 	rw.once.Do(func() {
 		h := rw.w.Header()
 		h.Add("Vary", "Cookie")
+		handlerCaching := h.Get("Cache-Control") != ""
 		c, err := rw.s.forResponse(rw.ctx)
 		if err != nil {
 			rw.failed = true
@@ -108,7 +138,13 @@ func (rw *responseWriter) commit() {
 		}
 		if c != nil {
 			h.Add("Set-Cookie", c.String())
-			h.Add("Cache-Control", `no-cache="Set-Cookie"`)
+		}
+		switch {
+		case handlerCaching:
+		case c != nil:
+			h.Set("Cache-Control", "no-store")
+		case rw.entry.used.Load():
+			h.Set("Cache-Control", "private")
 		}
 	})
 }
@@ -122,7 +158,7 @@ func (s *Session) forResponse(ctx context.Context) (*http.Cookie, error) {
 	switch {
 	case s.aborted:
 		return nil, nil
-	case s.modified:
+	case s.modified, s.keyErr != nil: // save reports a Set with a reserved key
 		return s.save(ctx)
 	case s.invalidated:
 		if s.hadCookie {

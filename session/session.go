@@ -17,8 +17,8 @@ import (
 )
 
 // Names of the internal values kept with every session's data. Keys that
-// start with "_" are reserved: Set refuses them and Keys, Len, Get and All
-// do not show them.
+// start with "_" are reserved: Set refuses them (see Set) and Keys, Len,
+// Get and All do not show them.
 const (
 	internalCreated = "_creation"
 	internalAccess  = "_access"
@@ -52,11 +52,12 @@ type Session struct {
 	isNew       bool
 	modified    bool
 	invalidated bool   // Invalidate was called and nothing saved since
-	rotated     bool   // the id changed (Refresh, Invalidate) since the last cookie
+	rotated     bool   // the id changed (Renew, Invalidate) since the last cookie
 	aborted     bool   // Abort was called
 	loadedValue string // the cookie value the session was loaded from
 	hadCookie   bool   // the input carried a session cookie (valid or not)
 	saved       *http.Cookie
+	keyErr      error // a Set with a reserved key: Save fails with it
 }
 
 func newID(n int) string {
@@ -68,7 +69,7 @@ func newID(n int) string {
 func internal(key string) bool { return strings.HasPrefix(key, "_") }
 
 // ID returns the session id. A new session has an id from the start; it
-// changes with Refresh and Invalidate (and, for a new session, in the
+// changes with Renew and Invalidate (and, for a new session, in the
 // astronomically unlikely case that Save finds it taken).
 func (s *Session) ID() string {
 	s.mu.Lock()
@@ -101,7 +102,7 @@ func (s *Session) LastAccess() time.Time {
 }
 
 // Modified reports whether the values (or flashes, or the id through
-// Refresh) changed since the session was loaded or last saved.
+// Renew) changed since the session was loaded or last saved.
 func (s *Session) Modified() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -144,19 +145,36 @@ func GetAs[T any](s *Session, key string) (T, error) {
 	return t, nil
 }
 
-// Set stores v under key and marks the session modified. Keys that start
-// with "_" are internal and fail with ErrInternalKey. Whether v can be
-// encoded is checked at Save (a value the codec cannot encode fails Save
-// with ErrUnsupportedValue and nothing is lost).
-func (s *Session) Set(key string, v any) error {
-	if internal(key) {
-		return fmt.Errorf("%w: %q", ErrInternalKey, key)
-	}
+// Set stores v under key and marks the session modified. Whether v can
+// be encoded is checked at Save (a value the codec cannot encode fails
+// Save with ErrUnsupportedValue and nothing is lost).
+//
+// Keys that start with "_" are reserved for the session's own
+// bookkeeping. Set with such a key stores nothing, and every later Save
+// of this Session fails with ErrInternalKey naming the key (behind the
+// middleware: a 500 and a logged error), so the mistake cannot go
+// unnoticed; Err reports it at once. Set has no error result because
+// that mistake is its only failure.
+func (s *Session) Set(key string, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if internal(key) {
+		if s.keyErr == nil {
+			s.keyErr = fmt.Errorf("%w: Set(%q)", ErrInternalKey, key)
+		}
+		return
+	}
 	s.data[key] = v
 	s.modified = true
-	return nil
+}
+
+// Err reports a Set with a reserved key ("_..."), which stored nothing and
+// makes Save fail with the same error (wrapping ErrInternalKey); nil when
+// there was none.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keyErr
 }
 
 // Delete removes key; the session is modified only if key was set.
@@ -270,6 +288,10 @@ func (s *Session) Save(ctx context.Context) (*http.Cookie, error) {
 
 // save stores the session (s.mu held) and counts the outcome.
 func (s *Session) save(ctx context.Context) (*http.Cookie, error) {
+	if s.keyErr != nil {
+		s.m.stats.saved(s.keyErr)
+		return nil, fmt.Errorf("session: save: %w", s.keyErr)
+	}
 	c, err := s.saveUncounted(ctx)
 	s.m.stats.saved(err)
 	return c, err
@@ -358,7 +380,7 @@ func (s *Session) store(ctx context.Context, rec Record, now, expires time.Time,
 // middleware will not save the session. It returns the cookie that keeps
 // the client where it was: the cookie of the last Save of this Session if
 // there was one, else the cookie the session was loaded from, or, for a
-// session that was new (or whose id changed through Refresh or
+// session that was new (or whose id changed through Renew or
 // Invalidate), an expired cookie that removes any cookie the client holds.
 func (s *Session) Abort() *http.Cookie {
 	s.mu.Lock()
@@ -399,13 +421,13 @@ func (s *Session) Invalidate(ctx context.Context) error {
 	return nil
 }
 
-// Refresh gives the session a new id and keeps its values, as after a
-// login (the defence against session fixation): the record under the old
-// id is deleted at once, so the cookie from before never loads the
-// session again, and the session is marked modified so that it is saved
-// under the new id. With the cookie backend the old cookie cannot be
-// revoked (it stays valid until it expires).
-func (s *Session) Refresh(ctx context.Context) error {
+// Renew gives the session a new id and keeps its values, as after a
+// login (the defence against session fixation; scs calls it RenewToken):
+// the record under the old id is deleted at once, so the cookie from
+// before never loads the session again, and the session is marked
+// modified so that it is saved under the new id. With the cookie backend
+// the old cookie cannot be revoked (it stays valid until it expires).
+func (s *Session) Renew(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.dropStored(ctx); err != nil {
@@ -414,6 +436,13 @@ func (s *Session) Refresh(ctx context.Context) error {
 	s.modified = true
 	return nil
 }
+
+// Refresh is Renew under its former name, kept so that existing code
+// builds. It renews the session id; it has nothing to do with the
+// refresh_on_access setting.
+//
+// Deprecated: use Renew.
+func (s *Session) Refresh(ctx context.Context) error { return s.Renew(ctx) }
 
 // dropStored deletes the stored record and moves the session to a new id.
 func (s *Session) dropStored(ctx context.Context) error {

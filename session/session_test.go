@@ -110,9 +110,11 @@ func TestSessionMapInterface(t *testing.T) {
 		if v, ok := s2.Get("kéy4"); ok || v != nil {
 			t.Error("Get of an absent key")
 		}
-		// Internal keys: refused by Set, hidden from Get, Keys and Len.
-		if err := s2.Set("_internal", 1); !errors.Is(err, session.ErrInternalKey) {
-			t.Errorf("Set(_internal) = %v", err)
+		// Internal keys: refused by Set (see TestReservedKeys), hidden
+		// from Get, Keys and Len.
+		s2.Set("_internal", 1)
+		if err := s2.Err(); !errors.Is(err, session.ErrInternalKey) {
+			t.Errorf("Set(_internal): Err = %v", err)
 		}
 		for _, k := range []string{"_creation", "_access", "_flash"} {
 			if s2.Has(k) {
@@ -237,27 +239,32 @@ func TestSessionDeleteOther(t *testing.T) {
 	})
 }
 
-// Port of test_session.test_refresh: new id, same data and times, old id
-// gone; plus: the cookie from before the refresh never loads again.
-func TestSessionRefresh(t *testing.T) {
+// Port of test_session.test_refresh (PySess's name; here Renew): new id,
+// same data and times, old id gone; plus: the cookie from before the
+// renewal never loads again, and Refresh is the same call.
+func TestSessionRenew(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		_, oldCookie := saveNew(t, m, "kéy", "valué")
 		s := load(t, m, oldCookie)
 		oldID, created, access := s.ID(), s.Created(), s.LastAccess()
-		if err := s.Refresh(ctx); err != nil {
+		if err := s.Renew(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if s.ID() == oldID || !s.Created().Equal(created) || !s.LastAccess().Equal(access) ||
 			mustGet(t, s, "kéy") != "valué" || !s.Modified() {
-			t.Fatalf("after Refresh: id %q, modified %v", s.ID(), s.Modified())
+			t.Fatalf("after Renew: id %q, modified %v", s.ID(), s.Modified())
 		}
 		c, err := s.Save(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if back := load(t, m, c.String()); back.ID() != s.ID() || mustGet(t, back, "kéy") != "valué" {
-			t.Error("refreshed session does not load")
+			t.Error("renewed session does not load")
+		}
+		id := s.ID()
+		if err := s.Refresh(ctx); err != nil || s.ID() == id || mustGet(t, s, "kéy") != "valué" {
+			t.Errorf("Refresh, the alias of Renew: %v, id kept: %v", err, s.ID() == id)
 		}
 		if !bc.serverSide {
 			return // documented: a cookie session cannot be revoked
@@ -266,7 +273,7 @@ func TestSessionRefresh(t *testing.T) {
 			t.Errorf("old id still exists: %v %v", ok, err)
 		}
 		if old := load(t, m, oldCookie); !old.IsNew() || old.Has("kéy") {
-			t.Error("the cookie from before Refresh loads the session")
+			t.Error("the cookie from before Renew loads the session")
 		}
 	})
 }
@@ -526,7 +533,7 @@ func TestCookieTooLarge(t *testing.T) {
 	var _ http.Cookie = *c
 }
 
-func TestSessionAbortAfterSaveAndRefresh(t *testing.T) {
+func TestSessionAbortAfterSaveAndRenew(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		s, _ := saveNew(t, m, "k", "v")
@@ -534,11 +541,11 @@ func TestSessionAbortAfterSaveAndRefresh(t *testing.T) {
 		if ac := s.Abort(); load(t, m, ac.String()).ID() != s.ID() {
 			t.Error("Abort after Save does not return the saved session's cookie")
 		}
-		if err := s.Refresh(ctx); err != nil {
+		if err := s.Renew(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if ac := s.Abort(); ac.MaxAge >= 0 {
-			t.Errorf("Abort after Refresh: %s", ac)
+			t.Errorf("Abort after Renew: %s", ac)
 		}
 	})
 }

@@ -1,8 +1,9 @@
 // Package sessiontest checks that a session.Backend keeps the contract
 // documented on session.Backend: misses, the version check of Save
 // (add-if-absent, conflicts, no resurrection), Delete, Exists, ownership
-// of byte slices, and atomicity of concurrent saves. Backend packages
-// (this module's and third-party ones) run it from their tests.
+// of byte slices, ids of session.MaxIDLength characters, and atomicity of
+// concurrent saves. Backend packages (this module's and third-party ones)
+// run it from their tests.
 package sessiontest
 
 import (
@@ -10,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,6 +141,24 @@ func Backend(t *testing.T, b session.Backend) {
 		wg.Wait()
 		if wins != 1 || conflicts != writers-1 {
 			t.Errorf("%d writers expecting the same version: %d won, %d conflicted; want exactly one winner", writers, wins, conflicts)
+		}
+	})
+
+	t.Run("longest id", func(t *testing.T) {
+		// The longest id ValidID accepts must be storable: a file name, a
+		// cache key.
+		id := newID() + "-"
+		id += strings.Repeat("x", session.MaxIDLength-len(id))
+		if !session.ValidID(id) {
+			t.Fatalf("test id of %d characters is not valid", len(id))
+		}
+		mustSave(t, id, session.Record{Version: 1, Data: []byte("long")}, 0)
+		got, err := b.Load(ctx, id)
+		if err != nil || string(got.Data) != "long" {
+			t.Errorf("Load of a %d-character id = %q, %v", len(id), got.Data, err)
+		}
+		if err := b.Delete(ctx, id); err != nil {
+			t.Errorf("Delete of a %d-character id: %v", len(id), err)
 		}
 	})
 
