@@ -13,6 +13,7 @@
 //	stale_window = "5m"          # default: equal to expiration
 //	invalidation = "local"       # "local" (default) or "shared"
 //	invalidation_refresh = "1s"  # shared only; default 1s
+//	ping_on_configure = false    # true: Build fails when the store does not answer
 //	[regions.app.arguments]      # the driver's arguments (see its package docs)
 //	shards = 64
 //
@@ -32,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +42,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/gosess/gosess/internal/convert"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
@@ -64,12 +67,14 @@ type Region struct {
 	StaleWindow         time.Duration
 	Invalidation        string // "local" or "shared"
 	InvalidationRefresh time.Duration
+	PingOnConfigure     bool // check at Build that the store answers
 	Arguments           map[string]any
 }
 
 // Config returns the region.Config of the section.
 func (r Region) Config() region.Config {
-	cfg := region.Config{Expiration: r.Expiration, StaleWindow: r.StaleWindow, Arguments: r.Arguments}
+	cfg := region.Config{Expiration: r.Expiration, StaleWindow: r.StaleWindow, Arguments: r.Arguments,
+		PingOnConfigure: r.PingOnConfigure}
 	if r.Invalidation == "shared" {
 		cfg.Invalidation = region.SharedInvalidation(r.InvalidationRefresh)
 	}
@@ -199,10 +204,16 @@ func (p *parser) region(key string, sec map[string]any) Region {
 				p.fail(full, `want "local" or "shared", got %s`, describe(v))
 			}
 			r.Invalidation, _ = v.(string)
+		case "ping_on_configure":
+			b, ok := v.(bool)
+			if !ok {
+				p.fail(full, "want true or false, got %s", describe(v))
+			}
+			r.PingOnConfigure = b
 		case "arguments":
 			r.Arguments = p.table(full, v)
 		default:
-			p.fail(full, "unknown key (known: driver, expiration, stale_window, invalidation, invalidation_refresh, arguments)")
+			p.fail(full, "unknown key (known: driver, expiration, stale_window, invalidation, invalidation_refresh, ping_on_configure, arguments)")
 		}
 	}
 	if _, ok := sec["driver"]; !ok {
@@ -228,30 +239,21 @@ func (p *parser) maker(key string, sec map[string]any) Maker {
 }
 
 func (p *parser) duration(key string, v any) time.Duration {
+	// The conversions shared with driver arguments and session settings:
+	// seconds as a number or numeric string, or a Go duration string, and
+	// a value beyond time.Duration's 292 years refused, not wrapped.
 	var d time.Duration
-	var err error
-	switch x := v.(type) {
-	case int64:
-		d = time.Duration(x) * time.Second
-	case float64:
-		d = time.Duration(x * float64(time.Second))
-	case string:
-		d, err = time.ParseDuration(x)
-		if err != nil {
-			if c, set := region.CoerceString(x); set {
-				switch n := c.(type) {
-				case int:
-					d, err = time.Duration(n)*time.Second, nil
-				case float64:
-					d, err = time.Duration(n*float64(time.Second)), nil
-				}
-			}
-		}
-	default:
-		err = errors.New("wrong type")
+	ok := false
+	switch v.(type) {
+	case int64, float64, string:
+		d, ok = convert.Duration(v)
 	}
-	if err != nil {
-		p.fail(key, `want seconds or a Go duration such as "5m", got %s`, describe(v))
+	if !ok {
+		if _, numeric := convert.Float(v); numeric {
+			p.fail(key, "%s seconds is longer than the longest duration (%.0f seconds, about 292 years)", describe(v), maxSeconds)
+		} else {
+			p.fail(key, `want seconds or a Go duration such as "5m", got %s`, describe(v))
+		}
 		return 0
 	}
 	if d < 0 {
@@ -260,6 +262,9 @@ func (p *parser) duration(key string, v any) time.Duration {
 	}
 	return d
 }
+
+// maxSeconds is the longest duration, in seconds, that time.Duration holds.
+const maxSeconds = float64(math.MaxInt64) / float64(time.Second)
 
 func describe(v any) string {
 	switch x := v.(type) {
@@ -280,6 +285,9 @@ type Options struct {
 	// RegionOptions are given to region.New for every region (a logger,
 	// a codec, ...).
 	RegionOptions []region.Option
+	// MakerOptions are given to session.NewMaker for every maker (a
+	// logger, so that the session layer logs where the program does).
+	MakerOptions []session.MakerOption
 }
 
 // Set is what Build made: the regions and makers of a file, by name.
@@ -312,7 +320,7 @@ func (f *File) Build(opts Options) (*Set, error) {
 		if sec.Region != "" {
 			settings["region"] = s.Regions[sec.Region]
 		}
-		m := session.NewMaker()
+		m := session.NewMaker(opts.MakerOptions...)
 		if err := m.Configure(settings); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("%s: sessions.%s: %w", where, name, err)

@@ -42,6 +42,14 @@ type Config struct {
 	// SharedInvalidation stores it in the driver so that every process
 	// sharing the store sees it.
 	Invalidation InvalidationStrategy
+
+	// PingOnConfigure makes Configure and ConfigureDriver check that the
+	// store answers (see (*Region).Ping), within PingTimeout, before the
+	// driver is installed: an unreachable server is then an error at
+	// start-up instead of at the first request, and the region is left
+	// as it was (Configure closes the driver it built). Default false:
+	// building a driver never contacts its server.
+	PingOnConfigure bool
 }
 
 // Option configures a Region at New.
@@ -76,12 +84,15 @@ func WithAsyncRunner(run func(task func())) Option {
 }
 
 // WithLogger sets the logger for driver errors served as misses, creator
-// panics and invalidation refresh failures. Default: a logger that
-// discards everything.
+// panics and invalidation refresh failures. Drivers are given it too
+// (DriverInfo.Logger): the file driver logs through it, and the redis
+// driver routes go-redis's own log lines to it. Default: a logger that
+// discards everything (drivers then use their own default).
 func WithLogger(l *slog.Logger) Option {
 	return func(r *Region) {
 		if l != nil {
 			r.logger = l
+			r.driverLogger = l
 		}
 	}
 }
@@ -107,8 +118,17 @@ type callConfig struct {
 }
 
 // WithExpiration overrides the region's expiration for this call: reads
-// judge freshness with d, writes pass a TTL derived from d to the driver.
-// d == 0 means never expire; negative d is an error.
+// judge freshness with d, and writes pass the driver a TTL of
+//
+//	TTL = d + stale window
+//
+// where the stale window is Config.StaleWindow, or the region's
+// Expiration when StaleWindow is 0, or d itself when the region has no
+// expiration. The value stays in the store that long so that it can be
+// served stale while one caller regenerates it. For example, on a region
+// with Expiration 5m and no StaleWindow, WithExpiration(10*time.Second)
+// stores with a TTL of 5m10s (redis PTTL about 310000 ms). d == 0 means
+// never expire (no TTL); negative d is an error.
 func WithExpiration(d time.Duration) CallOption {
 	return func(c *callConfig) { c.expiration, c.hasExpiration = d, true }
 }

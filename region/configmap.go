@@ -25,6 +25,7 @@ import (
 //	invalidation          "local" (default) or "shared" (see SharedInvalidation)
 //	invalidation_refresh  seconds or a Go duration; default 1s (shared only)
 //	replace_existing      "true" to allow reconfiguring
+//	ping_on_configure     "true" to check that the store answers (Config.PingOnConfigure)
 //
 // Argument values are coerced as dogpile's coerce_string_conf does: whole
 // numbers become int, decimals float64, "true"/"false" bool, "None" leaves
@@ -93,14 +94,18 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 				bad(key, "%v", err)
 			}
 			refresh = d
-		case key == "replace_existing":
+		case key == "replace_existing" || key == "ping_on_configure":
 			b, ok := convert.Bool(val)
 			if !ok {
 				bad(key, "want true or false, got %q", val)
 			}
-			cfg.ReplaceExisting = b
+			if key == "replace_existing" {
+				cfg.ReplaceExisting = b
+			} else {
+				cfg.PingOnConfigure = b
+			}
 		default:
-			bad(key, "unknown key (known: backend, expiration_time, stale_window, arguments.*, wrap, invalidation, invalidation_refresh, replace_existing)")
+			bad(key, "unknown key (known: backend, expiration_time, stale_window, arguments.*, wrap, invalidation, invalidation_refresh, replace_existing, ping_on_configure)")
 		}
 	}
 	if driver == "" && len(errs) == 0 {

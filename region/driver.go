@@ -2,6 +2,7 @@ package region
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -157,4 +158,8 @@ type DriverInfo struct {
 	// StaleWindow is the region's effective stale window (0 when
 	// Expiration is 0): the region's TTLs are Expiration + StaleWindow.
 	StaleWindow time.Duration
+	// Logger is the logger the region was given with WithLogger, for the
+	// driver's own messages; nil when none was given (the driver picks
+	// its default).
+	Logger *slog.Logger
 }

@@ -27,6 +27,7 @@ type Region struct {
 	codec          Codec
 	async          func(task func())
 	logger         *slog.Logger
+	driverLogger   *slog.Logger // the WithLogger logger, nil without one
 	errorsAsMisses bool
 
 	locks *keyLocks
@@ -144,7 +145,7 @@ func (r *Region) Configure(driver string, cfg Config) error {
 		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
 	}
 	args := NewArguments(driver, cfg.Arguments)
-	info := DriverInfo{Region: r.name, Expiration: cfg.Expiration}
+	info := DriverInfo{Region: r.name, Expiration: cfg.Expiration, Logger: r.driverLogger}
 	if cfg.Expiration > 0 {
 		info.StaleWindow = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
@@ -160,6 +161,10 @@ func (r *Region) Configure(driver string, cfg Config) error {
 	}
 	if d == nil {
 		return fmt.Errorf("region %q: driver %q factory returned no driver", r.name, driver)
+	}
+	if err := r.checkReachable(d, cfg, driver); err != nil {
+		closeDriver(d)
+		return err
 	}
 	r.install(d, cfg, driver)
 	return nil
@@ -183,6 +188,9 @@ func (r *Region) ConfigureDriver(d Driver, cfg Config) error {
 	defer r.configMu.Unlock()
 	if r.state.Load() != nil && !cfg.ReplaceExisting {
 		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
+	}
+	if err := r.checkReachable(d, cfg, ""); err != nil {
+		return err
 	}
 	r.install(d, cfg, "")
 	return nil

@@ -26,7 +26,10 @@ import (
 type Backend interface {
 	// Load returns the record stored under id. An id that has no record
 	// (never saved, deleted, evicted, past its TTL) returns ErrNotFound,
-	// matched with errors.Is; any other error means the store failed.
+	// matched with errors.Is; so does a stored record that cannot be
+	// decoded (a truncated file), with an error that also wraps
+	// ErrBadRecord (the Maker then starts a new session and logs why).
+	// Any other error means the store failed.
 	Load(ctx context.Context, id string) (Record, error)
 
 	// Save stores rec under id, provided the version of the record

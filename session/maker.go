@@ -431,7 +431,13 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 			return nil, rejection{RejectPayload, "cookie holds no valid session id"}, nil
 		}
 		rec, err = st.backend.Load(ctx, id)
-		if errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound) && errors.Is(err, ErrBadRecord):
+			// A corrupt record (a truncated file): gone for good, and not
+			// the client's doing, so it is said louder than a miss.
+			m.logger.WarnContext(ctx, "session: stored session is corrupt; starting a new session", "error", err)
+			return nil, rejection{RejectUndecodable, "corrupt stored session: " + err.Error()}, nil
+		case errors.Is(err, ErrNotFound):
 			return nil, rejection{RejectUnknownID, "no stored session for the cookie's id (expired, deleted or never saved)"}, nil
 		}
 		if err != nil {

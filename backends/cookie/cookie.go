@@ -18,12 +18,26 @@
 // Limits, inherent to keeping sessions on the client:
 //   - A cookie holds at most 4096 bytes: Save fails (cookie.ErrTooLarge)
 //     when the encoded session does not fit.
-//   - Sessions cannot be revoked: after Refresh or Invalidate, a copy of
-//     the old cookie stays valid until it expires (the server-side expiry
-//     of max_age and lifetime still applies to it). Use a server-side
-//     backend where logout must end the session everywhere.
+//   - Sessions cannot be revoked one by one: after Renew or Invalidate
+//     (logout), a copy of the old cookie stays valid until it expires.
+//     The server still enforces max_age and lifetime from the times inside
+//     the cookie, which is why this backend's max_age defaults to
+//     session.DefaultCookieCarrierMaxAge (24 hours) instead of 0 (never):
+//     a stolen cookie stops working a day after its last use at most. Give
+//     max_age (and lifetime, an absolute cap) explicitly to choose.
 //   - Concurrent writers are not detected: the cookie the browser keeps
 //     last wins.
+//
+// How to revoke anyway:
+//   - everyone at once: rotate the keys. Configure a new signature_key
+//     (and encryption_key) without the old one; every cookie signed with
+//     the old keys loads as a new session.
+//   - one user: keep a small server-side record, such as the time of the
+//     user's last logout, store the login time in the session, and
+//     refuse (Invalidate) sessions that logged in before it. That record
+//     is a server-side store after all: where logout must end the session
+//     everywhere, use a server-side backend (dogpile, file) instead.
+//   - limit the damage: a short max_age and a lifetime.
 package cookie
 
 import (

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gosess/gosess/backends/cookie"
 	"github.com/gosess/gosess/session"
@@ -58,5 +60,47 @@ func TestUnknownSetting(t *testing.T) {
 		"encryption_key": bytes.Repeat([]byte("e"), 32), "region": "x"})
 	if !errors.Is(err, session.ErrInvalidSetting) {
 		t.Errorf("%v", err)
+	}
+}
+
+// Ids up to session.MaxIDLength go through the cookie; longer ones are
+// refused, as by every backend.
+func TestLongestID(t *testing.T) {
+	var b cookie.Backend
+	long := strings.Repeat("a", session.MaxIDLength)
+	p, _ := b.Seal(long, session.Record{Data: []byte("d")})
+	if id, _, err := b.Open(p); err != nil || id != long {
+		t.Errorf("%d-character id: %v", len(long), err)
+	}
+	p, _ = b.Seal(long+"a", session.Record{Data: []byte("d")})
+	if _, _, err := b.Open(p); !errors.Is(err, cookie.ErrBadPayload) {
+		t.Errorf("%d-character id: %v", len(long)+1, err)
+	}
+}
+
+// The backend's sessions expire (a finite default max_age), and rotating
+// the keys revokes every cookie at once, as the package doc says.
+func TestDefaultMaxAgeAndRevocationByKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	key1, key2, enc := bytes.Repeat([]byte("1"), 32), bytes.Repeat([]byte("2"), 32), bytes.Repeat([]byte("e"), 32)
+	m := session.NewMaker()
+	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": key1, "encryption_key": enc}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Config().MaxAge != session.DefaultCookieCarrierMaxAge || m.Config().MaxAge == 0 {
+		t.Errorf("max_age %v", m.Config().MaxAge)
+	}
+	s, _ := m.New(ctx)
+	s.Set("user", "ann")
+	c, err := s.Save(ctx)
+	if err != nil || c.MaxAge != int(session.DefaultCookieCarrierMaxAge/time.Second) {
+		t.Fatalf("cookie %v, %v", c, err)
+	}
+	rotated := session.NewMaker()
+	if err := rotated.Configure(session.Settings{"backend": "cookie", "signature_key": key2, "encryption_key": enc}); err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := rotated.Load(ctx, c.String()); !back.IsNew() {
+		t.Error("a cookie signed with a removed key still loads")
 	}
 }

@@ -97,7 +97,7 @@ type Options struct {
 }
 
 // Backend keeps sessions in files. It implements session.Backend,
-// session.Cleaner and session.Lister.
+// session.Cleaner, session.Lister and session.Pinger.
 type Backend struct {
 	dir    string
 	now    func() time.Time
@@ -155,7 +155,10 @@ func trunc(s string) string {
 }
 
 // Load implements session.Backend. A file whose record has expired is
-// reported as ErrNotFound (Cleanup removes it).
+// reported as ErrNotFound (Cleanup removes it); so is a file that does not
+// hold a record (truncated or damaged on disk), with an error that also
+// wraps session.ErrBadRecord and names the file: the Maker starts a new
+// session and logs why, and Cleanup removes the file.
 func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
 	var rec session.Record
 	p, err := b.path(id)
@@ -170,7 +173,7 @@ func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
 		return rec, fmt.Errorf("file session backend: %w", err)
 	}
 	if err := rec.UnmarshalBinary(raw); err != nil {
-		return rec, fmt.Errorf("file session backend: %s: %w", p, err)
+		return rec, fmt.Errorf("%w: file session backend: %s: %w", session.ErrNotFound, p, err)
 	}
 	if rec.ExpiredAt(b.now()) {
 		return rec, session.ErrNotFound
@@ -255,6 +258,24 @@ func (b *Backend) Delete(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// Ping implements session.Pinger: it creates and removes a temporary file
+// in the directory, which fails when the directory is gone, read-only or
+// not writable by this process.
+func (b *Backend) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(b.dir, tempPrefix+"ping-*")
+	if err != nil {
+		return fmt.Errorf("file session backend: %w", err)
+	}
+	f.Close()
+	if err := os.Remove(f.Name()); err != nil {
+		return fmt.Errorf("file session backend: %w", err)
+	}
+	return nil
 }
 
 // Exists implements session.Backend (an expired file does not count).
@@ -361,20 +382,21 @@ func (b *Backend) removeStaleTemp(name string) {
 	}
 }
 
-// removeIfExpired removes the file of id when its record has expired,
+// removeIfExpired removes the file of id when its record has expired or
+// the file holds no record (it is corrupt: it loads as no session),
 // judging it again under the id's lock (a concurrent Save may have just
 // renewed it).
 func (b *Backend) removeIfExpired(ctx context.Context, id string, now time.Time) (bool, error) {
 	p := filepath.Join(b.dir, id+fileSuffix)
-	if exp, err := peekExpiry(p); err != nil || exp.IsZero() || exp.After(now) {
-		return false, nil // unreadable (gone meanwhile), never expires, or alive
+	if !removable(p, now) {
+		return false, nil
 	}
 	unlock, err := b.lock(ctx, id)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	if exp, err := peekExpiry(p); err != nil || exp.IsZero() || exp.After(now) {
+	if !removable(p, now) {
 		return false, nil
 	}
 	if err := os.Remove(p); err != nil {
@@ -384,6 +406,20 @@ func (b *Backend) removeIfExpired(ctx context.Context, id string, now time.Time)
 		return false, fmt.Errorf("file session backend: %w", err)
 	}
 	return true, nil
+}
+
+// removable reports whether the session file p has expired at now or is
+// too damaged to hold a record. A file that cannot be opened (gone
+// meanwhile) or never expires is not removable.
+func removable(p string, now time.Time) bool {
+	exp, err := peekExpiry(p)
+	switch {
+	case errors.Is(err, session.ErrBadRecord), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case err != nil:
+		return false
+	}
+	return !exp.IsZero() && !exp.After(now)
 }
 
 func peekExpiry(p string) (time.Time, error) {

@@ -92,7 +92,7 @@ func Duration(v any) (time.Duration, bool) {
 }
 
 func seconds(f float64) (time.Duration, bool) {
-	if math.IsNaN(f) || math.Abs(f) > float64(math.MaxInt64)/float64(time.Second) {
+	if math.IsNaN(f) || math.Abs(f) >= float64(math.MaxInt64)/float64(time.Second) {
 		return 0, false
 	}
 	return time.Duration(f * float64(time.Second)), true

@@ -37,7 +37,8 @@
 //	dir_mode          default 0700. Permission of directories created.
 //	sync              default true. fsync each new file before renaming it
 //	                  into place, and its directory after.
-//	logger            default slog.Default(). A *slog.Logger for background
+//	logger            default: the region's logger (region.WithLogger), else
+//	                  slog.Default(). A *slog.Logger for background
 //	                  cleanup failures (warn) and corrupt files (debug).
 //
 // An unknown argument is an error, as with every driver.

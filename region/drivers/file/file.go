@@ -123,8 +123,9 @@ func init() {
 }
 
 // factory builds a Driver from region driver arguments.
-func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
 	var c Config
+	c.Logger = info.Logger // the region's, unless the "logger" argument says otherwise
 	c.Dir = args.String("dir", "")
 	if args.Has("cleanup_interval") {
 		if c.CleanupInterval = args.Duration("cleanup_interval", DefaultCleanupInterval); c.CleanupInterval == 0 {

@@ -1,10 +1,12 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"slices"
 	"strconv"
@@ -154,6 +156,13 @@ type Config struct {
 	// lock key of NewMutex(key). Default DefaultLockPrefix ("_lock:").
 	// Regions name their lock keys themselves (see LockingDriver.Mutex).
 	LockPrefix string
+
+	// Logger receives go-redis's own log lines (connection pool failures,
+	// sentinel failovers) while the driver is open, instead of package
+	// log on standard error: see log.go's note on go-redis's process-wide
+	// logger. Default: the region's logger (region.WithLogger) for drivers
+	// built by Configure, else slog.Default().
+	Logger *slog.Logger
 }
 
 // Driver is a region.Driver on redis: GET/MGET/SET PX/DEL on one server, a
@@ -224,14 +233,15 @@ func New(cfg Config) (*Driver, error) {
 	d.lockSleep = max(d.lockSleep, time.Millisecond)
 	if cfg.Client != nil {
 		d.client, d.mode = cfg.Client, "client"
-		return d, nil
+	} else {
+		var err error
+		d.client, d.mode, err = cfg.newClient()
+		if err != nil {
+			return nil, err
+		}
+		d.owned = true
 	}
-	var err error
-	d.client, d.mode, err = cfg.newClient()
-	if err != nil {
-		return nil, err
-	}
-	d.owned = true
+	goredisLog.add(d, cmp.Or(cfg.Logger, slog.Default()))
 	return d, nil
 }
 
@@ -432,6 +442,7 @@ func (d *Driver) Client() goredis.UniversalClient { return d.client }
 // Config.Client is left open. Close is idempotent; later operations fail.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
+		goredisLog.remove(d)
 		if d.owned {
 			d.closeErr = d.client.Close()
 		}
@@ -608,11 +619,12 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 }
 
 // factory builds the driver from region arguments (see the package doc).
-func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
 	cfg := configFromArguments(args)
 	if err := args.Err(); err != nil {
 		return nil, err
 	}
+	cfg.Logger = info.Logger
 	d, err := New(cfg)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,25 @@
+package memcached
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gosess/gosess/region"
+)
+
+var _ region.Pinger = (*Driver)(nil)
+
+// Ping implements region.Pinger: every server must answer a version
+// command within Timeout (gomemcache takes no context; ctx is checked
+// before the round trips start).
+func (d *Driver) Ping(ctx context.Context) error {
+	done, err := d.begin(ctx, "ping")
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := d.client.Ping(); err != nil {
+		return fmt.Errorf("memcached: ping %v: %w", d.cfg.Servers, err)
+	}
+	return nil
+}
