@@ -29,6 +29,7 @@ type Region struct {
 	logger         *slog.Logger
 	driverLogger   *slog.Logger // the WithLogger logger, nil without one
 	errorsAsMisses bool
+	prefixStats    *prefixCounters // WithPrefixStats; nil: no counting
 
 	locks *keyLocks
 	stats stats
@@ -220,6 +221,9 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	actual := d
 	for i := len(cfg.Wrap) - 1; i >= 0; i-- {
 		d = cfg.Wrap[i](d)
+	}
+	if r.prefixStats != nil {
+		d = countingDriver{next: d, c: r.prefixStats}
 	}
 	st := &state{driver: d, actual: actual, expiration: cfg.Expiration, driverName: name}
 	if cfg.Expiration > 0 {
