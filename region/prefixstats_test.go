@@ -63,22 +63,34 @@ func TestPrefixStats(t *testing.T) {
 	}
 }
 
-// limitedDriver is a mapDriver with a TTLLimiter capability.
-type limitedDriver struct{ *mapDriver }
+// ttlLimitedDriver is a mapDriver with a TTLLimiter capability.
+type ttlLimitedDriver struct{ *mapDriver }
 
-func (limitedDriver) MaxTTL() time.Duration { return time.Hour }
+func (ttlLimitedDriver) MaxTTL() time.Duration { return time.Hour }
 
-// Capabilities are still found through the counting proxy.
+// Capabilities are still found through the counting proxy: a key limiter
+// still mangles, a TTL limit is still seen.
 func TestPrefixStatsKeepsCapabilities(t *testing.T) {
 	r := region.New("caps", region.WithPrefixStats("x:"))
 	defer r.Close()
-	if err := r.ConfigureDriver(limitedDriver{newMapDriver()}, region.Config{}); err != nil {
+	if err := r.ConfigureDriver(ttlLimitedDriver{newMapDriver()}, region.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	if r.MaxTTL() != time.Hour {
 		t.Errorf("MaxTTL through the proxy = %v", r.MaxTTL())
 	}
-	if _, ok := r.ActualDriver().(limitedDriver); !ok {
-		t.Errorf("ActualDriver = %T", r.ActualDriver())
+	d := newMapDriver()
+	m := region.New("mangled", region.WithPrefixStats("x:"))
+	defer m.Close()
+	if err := m.ConfigureDriver(limitedDriver{d}, region.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := region.Set(context.Background(), m, "x:a-key-longer-than-16-bytes", 1); err != nil {
+		t.Fatal(err)
+	}
+	for k := range d.items {
+		if len(k) > 16 {
+			t.Errorf("key %q reached a KeyLimiter driver unmangled", k)
+		}
 	}
 }
