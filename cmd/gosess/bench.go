@@ -95,21 +95,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	// Cold stampede: every worker asks for one missing key at once.
-	before := r.Stats().CreatorRuns
 	cold := prefix + "cold"
-	var wg sync.WaitGroup
-	for range *workers * 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			region.GetOrCreate(ctx, r, cold, func(context.Context) ([]byte, error) {
-				time.Sleep(50 * time.Millisecond)
-				return value, nil
-			})
-		}()
+	run, err := stampede(ctx, r, cold, false, *workers*16, 50*time.Millisecond, time.Minute)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	fmt.Fprintf(stdout, "cold stampede: %d callers, creator ran %d time(s)\n", *workers*16, r.Stats().CreatorRuns-before)
+	if run.Failed > 0 {
+		return fmt.Errorf("cold stampede: %d of %d calls failed: %s", run.Failed, run.Callers, run.FirstError)
+	}
+	fmt.Fprintf(stdout, "cold stampede: %d callers, creator ran %d time(s), %d waited for the lock\n", run.Callers, run.Created, run.Waited)
 	ks := make([]string, 0, keys+1)
 	for i := range keys {
 		ks = append(ks, prefix+strconv.Itoa(i))

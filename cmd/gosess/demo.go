@@ -2,52 +2,58 @@ package main
 
 import (
 	"context"
-	"embed"
 	"errors"
+	"flag"
 	"fmt"
-	"html/template"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/gosess/gosess/metrics"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
-
 // demoApp is the demo web app: sessions and cached app data in one region.
+// Its pages are in demo_pages.go, the stampede buttons in stampede.go, the
+// operator's endpoints (/healthz, /metrics) in demo_ops.go.
 type demoApp struct {
-	region     *region.Region
-	maker      *session.Maker
-	log        *slog.Logger
+	region *region.Region
+	maker  *session.Maker
+	log    *slog.Logger
+	now    func() time.Time
+
 	reportCost time.Duration // how long building the report takes
 	reportTTL  time.Duration // how long a report stays fresh
-	now        func() time.Time
+
+	stampede stampedeSettings
+
+	// sessionPrefix is the key prefix of the sessions in the region, for
+	// the figures panel (region.WithPrefixStats).
+	sessionPrefix string
+	// makerName labels the session metrics (the -maker flag).
+	makerName string
 }
 
-// report is the "expensive" app data cached with GetOrCreate.
-type report struct {
-	GeneratedAt time.Time
-	Took        time.Duration
-	Lines       []string
+// demoFlags are the demo's own flags (the region and maker come from
+// setup's flags). New features add a field here and a line in register.
+type demoFlags struct {
+	addr  string
+	check bool
+}
+
+func (f *demoFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port)")
+	fs.BoolVar(&f.check, "check", true, "check at start-up that the region's store and the sessions' backend answer; exit with an error if not")
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "demo [-addr HOST:PORT] [-config FILE] [-driver NAME -arg k=v ...]", stderr)
+	fs := newFlags("demo", "demo [-addr HOST:PORT] [-config FILE] [-driver NAME -arg k=v ...] [-v]", stderr)
 	var s setup
 	s.register(fs)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	var df demoFlags
+	df.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -55,29 +61,22 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: demo takes no arguments, got %q", errUsage, fs.Args())
 	}
 	log := s.logger(stderr)
-	if _, set := s.args["life_window"]; s.configFile == "" && s.driver == "memory" && !set {
-		// The memory driver keeps items for its life window at most; the
-		// demo's sessions live 30 minutes, so keep items an hour.
-		s.args["life_window"] = "1h"
-	}
-	e, err := s.open(log)
+	app, closeApp, err := openDemo(&s, log)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	if e.maker == nil {
-		if e.maker, err = defaultMaker(e.region, log); err != nil {
-			return err
+	defer closeApp()
+	if df.check {
+		if err := app.checkAtStartup(ctx); err != nil {
+			return fmt.Errorf("demo: start-up check failed: %w (start anyway with -check=false)", err)
 		}
-		log.Info("demo: sessions use the dogpile backend on the region, with a key made for this run")
 	}
-	app := &demoApp{region: e.region, maker: e.maker, log: log, reportCost: 400 * time.Millisecond, reportTTL: 30 * time.Second, now: time.Now}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", df.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: app.handler(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "gosess demo: http://%s/ (region %q on driver %q; Ctrl-C to stop)\n", ln.Addr(), e.region.Name(), driverLabel(e.region))
+	fmt.Fprintf(stdout, "gosess demo: http://%s/ (region %q on driver %q; Ctrl-C to stop)\n", ln.Addr(), app.region.Name(), driverLabel(app.region))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -92,6 +91,41 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 }
 
+// openDemo builds the demo app from the shared flags: the region (and
+// maker) of -config or of -driver/-arg, every layer logging through log.
+func openDemo(s *setup, log *slog.Logger) (*demoApp, func(), error) {
+	if _, set := s.args["life_window"]; s.configFile == "" && s.driver == "memory" && !set {
+		// The memory driver keeps items for its life window at most; the
+		// demo's sessions live 30 minutes, so keep items an hour.
+		s.args["life_window"] = "1h"
+	}
+	prefix := s.sessionKeyPrefix()
+	e, err := s.open(log, region.WithPrefixStats(prefix))
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.maker == nil {
+		if e.maker, err = defaultMaker(e.region, log); err != nil {
+			e.Close()
+			return nil, nil, err
+		}
+		log.Info("demo: sessions use the dogpile backend on the region, with a key made for this run")
+	}
+	app := newDemoApp(e.region, e.maker, log)
+	app.sessionPrefix, app.makerName = prefix, s.makerName
+	return app, func() { e.Close() }, nil
+}
+
+// newDemoApp returns the app with its default settings.
+func newDemoApp(r *region.Region, m *session.Maker, log *slog.Logger) *demoApp {
+	return &demoApp{
+		region: r, maker: m, log: log, now: time.Now,
+		reportCost: 400 * time.Millisecond, reportTTL: 30 * time.Second,
+		stampede:      defaultStampede,
+		sessionPrefix: "session:",
+	}
+}
+
 func driverLabel(r *region.Region) string {
 	if n := r.DriverName(); n != "" {
 		return n
@@ -99,123 +133,32 @@ func driverLabel(r *region.Region) string {
 	return "custom"
 }
 
-// handler returns the app's routes behind the session middleware;
-// /metrics and /healthz are outside it (no session for scrapers).
+// handler returns the app's routes behind cross-origin protection and the
+// session middleware; /metrics and /healthz are outside both (no session
+// for scrapers and probes, and GET needs no CSRF defence).
+//
+// The order matters: http.CrossOriginProtection comes first, so that a
+// cross-site POST is refused with 403 before any session is loaded or
+// saved (no cookie, no store traffic).
 func (a *demoApp) handler() http.Handler {
 	app := http.NewServeMux()
-	app.HandleFunc("GET /{$}", a.home)
-	app.HandleFunc("POST /login", a.login)
-	app.HandleFunc("POST /logout", a.logout)
-	app.HandleFunc("POST /count", a.count)
-	app.HandleFunc("GET /report", a.report)
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.Regions(a.region), metrics.Sessions("web", a.maker))
+	a.routes(app)
+	csrf := http.NewCrossOriginProtection()
 	root := http.NewServeMux()
-	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	root.Handle("/", a.maker.Middleware(app))
+	a.opsRoutes(root)
+	root.Handle("/", csrf.Handler(a.maker.Middleware(app)))
 	return root
 }
 
-type homePage struct {
-	User      string
-	Count     int
-	Flashes   []string
-	SessionID string
-	Created   time.Time
-	Driver    string
-	Region    string
-}
-
-func (a *demoApp) home(w http.ResponseWriter, r *http.Request) {
-	s := session.FromContext(r.Context())
-	p := homePage{Driver: driverLabel(a.region), Region: a.region.Name(), Created: s.Created()}
-	p.User, _ = session.GetAs[string](s, "user")
-	p.Count, _ = session.GetAs[int](s, "count")
-	for _, f := range s.Flashes() {
-		p.Flashes = append(p.Flashes, fmt.Sprint(f))
-	}
-	if id := s.ID(); len(id) > 8 {
-		p.SessionID = id[:8] + "…"
-	}
-	a.render(w, "home.html", p)
-}
-
-func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
-	s := session.FromContext(r.Context())
-	name := strings.TrimSpace(r.FormValue("name"))
-	if name == "" || len(name) > 64 {
-		s.AddFlash("Please give a name of 1 to 64 characters.")
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	// A new session id at login defeats session fixation; the data stays.
-	if err := s.Refresh(r.Context()); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	s.Set("user", name)
-	s.AddFlash("Welcome, " + name + ".")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (a *demoApp) logout(w http.ResponseWriter, r *http.Request) {
-	s := session.FromContext(r.Context())
-	if err := s.Invalidate(r.Context()); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	s.AddFlash("You are logged out.")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (a *demoApp) count(w http.ResponseWriter, r *http.Request) {
-	s := session.FromContext(r.Context())
-	n, _ := session.GetAs[int](s, "count")
-	s.Set("count", n+1)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-type reportPage struct {
-	Report report
-	Cached bool
-	Age    time.Duration
-	TTL    time.Duration
-	Driver string
-}
-
-// report serves data that is slow to build, cached in the same region as
-// the sessions with GetOrCreate: concurrent requests for a cold or stale
-// report run the builder once.
-func (a *demoApp) report(w http.ResponseWriter, r *http.Request) {
-	built := false
-	rep, err := region.GetOrCreate(r.Context(), a.region, "demo:report", func(ctx context.Context) (report, error) {
-		built = true
-		start := a.now()
-		select {
-		case <-time.After(a.reportCost):
-		case <-ctx.Done():
-			return report{}, ctx.Err()
-		}
-		return report{
-			GeneratedAt: a.now(),
-			Took:        a.now().Sub(start).Round(time.Millisecond),
-			Lines:       []string{"visitors today: 1,024", "orders: 97", "p99 latency: 41 ms"},
-		}, nil
-	}, region.WithExpiration(a.reportTTL))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.render(w, "report.html", reportPage{Report: rep, Cached: !built, Age: a.now().Sub(rep.GeneratedAt).Round(time.Second), TTL: a.reportTTL, Driver: driverLabel(a.region)})
-}
-
-func (a *demoApp) render(w http.ResponseWriter, name string, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
-		a.log.Error("demo: render", "page", name, "err", err)
-	}
+// routes registers the pages behind the session middleware.
+func (a *demoApp) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", a.home)
+	mux.HandleFunc("POST /login", a.login)
+	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("POST /count", a.count)
+	mux.HandleFunc("GET /report", a.report)
+	mux.HandleFunc("POST /stampede/{kind}", a.runStampede)
+	mux.HandleFunc("GET /stampede/{id}", a.showStampede)
 }
 
 func (a *demoApp) fail(w http.ResponseWriter, r *http.Request, err error) {

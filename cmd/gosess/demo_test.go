@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,7 @@ import (
 func newDemo(t *testing.T) (*httptest.Server, *demoApp) {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	r := region.New("app")
+	r := region.New("app", region.WithPrefixStats("session:"))
 	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute, Arguments: map[string]any{"life_window": "1h"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,10 @@ func newDemo(t *testing.T) (*httptest.Server, *demoApp) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &demoApp{region: r, maker: m, log: log, reportCost: 50 * time.Millisecond, reportTTL: time.Minute, now: time.Now}
+	app := newDemoApp(r, m, log)
+	app.reportCost = 50 * time.Millisecond
+	app.reportTTL = time.Minute
+	app.stampede = stampedeSettings{callers: 100, cost: 150 * time.Millisecond, expiration: 100 * time.Millisecond}
 	srv := httptest.NewServer(app.handler())
 	t.Cleanup(srv.Close)
 	return srv, app
@@ -38,10 +42,12 @@ func client(t *testing.T) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &http.Client{Jar: jar}
+	c := &http.Client{Jar: jar}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
 }
 
-// pages reads responses for a test: pages{t}.body(c.Get(url)).
+// reader reads responses for a test: reader{t}.body(c.Get(url)).
 type reader struct{ t *testing.T }
 
 func (p reader) body(resp *http.Response, err error) string {
@@ -90,10 +96,9 @@ func TestDemoLoginCounterLogout(t *testing.T) {
 		t.Fatalf("after logout: %s", page)
 	}
 	// The cookie from before logout no longer loads the session.
-	stale := &http.Client{}
 	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
 	req.AddCookie(&http.Cookie{Name: "session", Value: before})
-	if page := (reader{t}).body(stale.Do(req)); strings.Contains(page, "Ann") {
+	if page := (reader{t}).body(http.DefaultClient.Do(req)); strings.Contains(page, "Ann") {
 		t.Fatal("old cookie still logs in")
 	}
 }
@@ -102,11 +107,7 @@ func TestDemoReportIsCachedInTheSessionRegion(t *testing.T) {
 	srv, app := newDemo(t)
 	var wg sync.WaitGroup
 	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			(reader{t}).body(client(t).Get(srv.URL + "/report"))
-		}()
+		wg.Go(func() { (reader{t}).body(client(t).Get(srv.URL + "/report")) })
 	}
 	wg.Wait()
 	if runs := app.region.Stats().CreatorRuns; runs != 1 {
@@ -117,15 +118,186 @@ func TestDemoReportIsCachedInTheSessionRegion(t *testing.T) {
 	}
 }
 
-func TestDemoMetrics(t *testing.T) {
+// Cross-origin POSTs are refused before the session is touched;
+// same-origin ones (and clients that send neither header, such as curl)
+// go through.
+func TestDemoCrossOriginProtection(t *testing.T) {
+	srv, app := newDemo(t)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, headers map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader("name=Mallory"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	cross := map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+	for _, path := range []string{"/login", "/count", "/logout", "/stampede/cold"} {
+		resp := post(path, cross)
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("cross-origin POST %s: %d, Set-Cookie %q", path, resp.StatusCode, resp.Header.Get("Set-Cookie"))
+		}
+	}
+	if st := app.maker.Stats(); st.New != 0 || st.Saves != 0 {
+		t.Errorf("refused requests touched sessions: %+v", st)
+	}
+	if resp := post("/login", map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-origin POST with Origin only: %d", resp.StatusCode)
+	}
+	for name, h := range map[string]map[string]string{
+		"same-origin":   {"Origin": srv.URL, "Sec-Fetch-Site": "same-origin"},
+		"Origin only":   {"Origin": srv.URL},
+		"no header":     nil,
+		"user-typed":    {"Sec-Fetch-Site": "none"},
+		"same-origin 2": {"Sec-Fetch-Site": "same-origin"},
+	} {
+		resp := post("/login", h)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Set-Cookie") == "" {
+			t.Errorf("%s POST /login: %d, Set-Cookie %q", name, resp.StatusCode, resp.Header.Get("Set-Cookie"))
+		}
+	}
+}
+
+// Pages that depend on the session are never stored by shared caches.
+func TestDemoCachingHeaders(t *testing.T) {
+	srv, _ := newDemo(t)
+	c := client(t)
+	noRedirect := *c
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noRedirect.PostForm(srv.URL+"/login", url.Values{"name": {"Ann"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Set-Cookie") == "" || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Vary") != "Cookie" {
+		t.Errorf("login response: %v", resp.Header)
+	}
+	// The first page after the login shows (and so removes) the welcome
+	// flash: the session changed, the response sets a cookie. The next
+	// one only reads the session.
+	for i, want := range []string{"no-store", "private"} {
+		resp, err = c.Get(srv.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if (resp.Header.Get("Set-Cookie") != "") != (i == 0) || resp.Header.Get("Cache-Control") != want || resp.Header.Get("Vary") != "Cookie" {
+			t.Errorf("logged-in page %d: %v", i+1, resp.Header)
+		}
+	}
+	resp, err = c.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("/healthz: %v", resp.Header)
+	}
+}
+
+// No <form> inside a <p> (the parser would close the paragraph), and
+// "(not saved yet)" shows until the session is stored.
+func TestDemoHTML(t *testing.T) {
+	srv, _ := newDemo(t)
+	c := client(t)
+	first := (reader{t}).body(c.Get(srv.URL + "/"))
+	if !strings.Contains(first, "not saved yet") {
+		t.Error(`"not saved yet" missing on a first visit`)
+	}
+	logged := (reader{t}).body(c.PostForm(srv.URL+"/login", url.Values{"name": {"Ann"}}))
+	if strings.Contains(logged, "not saved yet") {
+		t.Error(`"not saved yet" on a saved session`)
+	}
+	paragraph := regexp.MustCompile(`(?s)<p[ >].*?</p>`)
+	for name, page := range map[string]string{"first visit": first, "logged in": logged} {
+		for _, p := range paragraph.FindAllString(page, -1) {
+			if strings.Contains(p, "<form") || strings.Contains(p, "<section") {
+				t.Errorf("%s: block inside a paragraph: %s", name, p)
+			}
+		}
+	}
+}
+
+func TestDemoStampedes(t *testing.T) {
+	srv, app := newDemo(t)
+	c := client(t)
+	cold := (reader{t}).body(c.PostForm(srv.URL+"/stampede/cold", nil))
+	if !strings.Contains(cold, `<b id="creator-runs">1</b>`) || !strings.Contains(cold, `<b id="waited">99</b>`) {
+		t.Errorf("cold stampede: %s", cold)
+	}
+	if n := strings.Count(cold, "<rect "); n != 100 || strings.Count(cold, `<rect class="created"`) != 1 {
+		t.Errorf("cold chart: %d bars", n)
+	}
+	stale := (reader{t}).body(c.PostForm(srv.URL+"/stampede/stale", nil))
+	if !strings.Contains(stale, `<b id="creator-runs">1</b>`) || !strings.Contains(stale, `<b id="served-stale">99</b>`) {
+		t.Errorf("stale stampede: %s", stale)
+	}
+	if strings.Count(stale, `<rect class="stale"`) != 99 {
+		t.Error("stale chart")
+	}
+	if st := app.region.Stats(); st.CreatorRuns != 2 || st.LockWaits < 99 || st.StaleServed < 99 {
+		t.Errorf("region stats %+v", st)
+	}
+	resp, err := c.Get(srv.URL + "/stampede/nosuch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown run: %d", resp.StatusCode)
+	}
+}
+
+// The panel splits the region's figures between sessions and app data:
+// session traffic does not show as app hits or misses.
+func TestDemoFiguresPanel(t *testing.T) {
+	srv, app := newDemo(t)
+	c := client(t)
+	(reader{t}).body(c.PostForm(srv.URL+"/login", url.Values{"name": {"Ann"}}))
+	for range 3 {
+		(reader{t}).body(c.PostForm(srv.URL+"/count", nil))
+	}
+	f := app.figures()
+	if !f.SessionsInRegion || f.Sessions.Hits == 0 || f.App.Hits != 0 || f.App.Misses != 0 || f.App.CreatorRuns != 0 {
+		t.Errorf("after session traffic only: %+v", f)
+	}
+	page := (reader{t}).body(c.Get(srv.URL + "/report"))
+	f = app.figures()
+	if f.App.Misses != 1 || f.App.CreatorRuns != 1 || f.Sessions.Hits == 0 {
+		t.Errorf("after the report: %+v", f)
+	}
+	if !strings.Contains(page, `<td id="app-creator-runs">1</td>`) || !regexp.MustCompile(`<td id="session-hits">[1-9]`).MatchString(page) {
+		t.Errorf("panel: %s", page)
+	}
+	total := app.region.Stats()
+	if f.App.Hits+f.Sessions.Hits != total.Hits || f.App.Misses+f.Sessions.Misses != total.Misses {
+		t.Errorf("split %+v does not add up to %+v", f, total)
+	}
+}
+
+func TestDemoMetricsAndHealth(t *testing.T) {
 	srv, _ := newDemo(t)
 	(reader{t}).body(client(t).Get(srv.URL + "/report"))
 	m := (reader{t}).body(http.Get(srv.URL + "/metrics"))
-	if !strings.Contains(m, `gosess_region_creator_duration_seconds_count{driver="memory",region="app"} 1`) ||
-		!strings.Contains(m, `gosess_session_new_total{maker="web"}`) {
-		t.Fatal(m)
+	for _, want := range []string{
+		`gosess_region_creator_duration_seconds_count{driver="memory",region="app"} 1`,
+		`gosess_session_new_total{maker="web"}`,
+		"go_goroutines ", "go_memstats_heap_alloc_bytes ", "process_resident_memory_bytes ", "process_open_fds ",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
-	if got := (reader{t}).body(http.Get(srv.URL + "/healthz")); got != "ok\n" {
-		t.Fatal(got)
+	h := (reader{t}).body(http.Get(srv.URL + "/healthz"))
+	if !strings.HasPrefix(h, "ok\n") || !strings.Contains(h, "region app (driver memory): ok") || !strings.Contains(h, "sessions web (backend dogpile): ok") {
+		t.Errorf("/healthz: %q", h)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	_ "github.com/gosess/gosess/all"
+	"github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/config"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
@@ -84,7 +85,10 @@ func (e *env) Close() error {
 }
 
 // open builds the region (and the maker, if the config file has one).
-func (s *setup) open(log *slog.Logger) (*env, error) {
+// Every layer logs through log: the regions and their drivers, and the
+// makers. opts are added to the region options.
+func (s *setup) open(log *slog.Logger, opts ...region.Option) (*env, error) {
+	regionOpts := append([]region.Option{region.WithLogger(log)}, opts...)
 	if s.configFile != "" {
 		if len(s.args) > 0 {
 			return nil, fmt.Errorf("%w: -arg applies only without -config", errUsage)
@@ -93,7 +97,7 @@ func (s *setup) open(log *slog.Logger) (*env, error) {
 		if err != nil {
 			return nil, err
 		}
-		set, err := f.Build(config.Options{RegionOptions: []region.Option{region.WithLogger(log)}})
+		set, err := f.Build(config.Options{RegionOptions: regionOpts, MakerOptions: []session.MakerOption{session.WithLogger(log)}})
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +109,7 @@ func (s *setup) open(log *slog.Logger) (*env, error) {
 		}
 		return &env{region: r, maker: set.Makers[s.makerName], set: set}, nil
 	}
-	r := region.New(s.regionName, region.WithLogger(log))
+	r := region.New(s.regionName, regionOpts...)
 	cfg := region.Config{Expiration: s.expiration}
 	if len(s.args) > 0 {
 		cfg.Arguments = map[string]any{}
@@ -122,6 +126,20 @@ func (s *setup) open(log *slog.Logger) (*env, error) {
 		return nil, err
 	}
 	return &env{region: r}, nil
+}
+
+// sessionKeyPrefix returns the key prefix of the sessions the demo's
+// maker stores in the region: the key_prefix of the config file's maker,
+// or the dogpile backend's default.
+func (s *setup) sessionKeyPrefix() string {
+	if s.configFile != "" {
+		if f, err := config.Load(s.configFile); err == nil {
+			if p, ok := f.Sessions[s.makerName].Settings["key_prefix"].(string); ok && p != "" {
+				return p
+			}
+		}
+	}
+	return dogpile.DefaultKeyPrefix
 }
 
 // defaultMaker builds the demo's maker when the config file has none: the
