@@ -234,7 +234,9 @@ func newChart(run *stampedeRun) chart {
 	}
 	ch := chart{Width: len(calls) * (chartBarWidth + chartGap), Height: chartHeight + chartTop, Top: chartTop,
 		MaxLabel: fmt.Sprintf("%.0f ms", ms(scale))}
-	y := func(d time.Duration) int { return chartTop + chartHeight - int(float64(chartHeight)*float64(d)/float64(scale)) }
+	y := func(d time.Duration) int {
+		return chartTop + chartHeight - int(float64(chartHeight)*float64(d)/float64(scale))
+	}
 	ch.CostY, ch.CostLabel = y(run.Cost), fmt.Sprintf("creator: %.0f ms", ms(run.Cost))
 	var others []time.Duration
 	for i, c := range calls {
