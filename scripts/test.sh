@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs memcached and redis-server when they
-# are missing (Debian packages), then go vet and go test -race on the main
-# module and on the bench module. Tests start their own servers on free
-# loopback ports. Extra arguments are passed to go test (e.g. -run Redis).
+# Runs the whole test suite: installs memcached, redis-server and chromium
+# when they are missing (Debian packages), then go vet and go test -race on
+# the main module, the bench module and the e2e module (the demo driven by
+# a headless chromium). Tests start their own servers on free loopback
+# ports. Extra arguments are passed to go test (e.g. -run Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v memcached >/dev/null 2>&1 || need+=(memcached)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need[*]}" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "missing ${need[*]}: install them (apt-get install -y memcached redis-server); tests that need them will skip unless CI=true" >&2
+    echo "missing ${need[*]}: install them (apt-get install -y ${need[*]}); tests that need them will skip unless CI=true" >&2
   fi
 fi
 
@@ -25,6 +27,8 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 20m "$@" ./...
-if [ -f bench/go.mod ]; then
-  (cd bench && go vet ./... && go test -race -count=1 -timeout 20m "$@" ./...)
-fi
+for mod in bench e2e; do
+  if [ -f "$mod/go.mod" ]; then
+    (cd "$mod" && go vet ./... && go test -race -count=1 -timeout 20m "$@" ./...)
+  fi
+done
