@@ -184,3 +184,41 @@ func ExampleCompareAndSet() {
 	// true
 	// <nil>
 }
+
+// Building a region never contacts its server; Ping does, for a start-up
+// check or a health endpoint, and PingOnConfigure makes Configure itself
+// fail when the store does not answer.
+func ExampleRegion_Ping() {
+	r := region.New("app")
+	defer r.Close()
+	if err := r.Configure("memory", region.Config{Expiration: time.Minute, PingOnConfigure: true}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	fmt.Println(r.Ping(ctx))
+	// Output: <nil>
+}
+
+// Sessions and app data can share a region and still be told apart:
+// WithPrefixStats counts the driver traffic of each key prefix.
+func ExampleWithPrefixStats() {
+	r := region.New("app", region.WithPrefixStats("session:"))
+	defer r.Close()
+	if err := r.Configure("memory", region.Config{Expiration: time.Minute}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	_ = region.Set(ctx, r, "session:abc", []byte("a session record"))
+	_, _ = region.Get[[]byte](ctx, r, "session:abc")
+	_, _ = region.Get[[]byte](ctx, r, "session:gone")
+	_, _ = region.GetOrCreate(ctx, r, "report", func(context.Context) (string, error) { return "42", nil })
+	for _, p := range r.PrefixStats() {
+		fmt.Printf("%q: %d reads, %d found, %d writes\n", p.Prefix, p.Reads, p.Found, p.Writes)
+	}
+	// Output:
+	// "session:": 2 reads, 1 found, 1 writes
+	// "": 2 reads, 0 found, 1 writes
+}

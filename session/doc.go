@@ -8,19 +8,40 @@
 //
 // The usage guide of PySess, in Go:
 //
-//	maker := session.NewMaker()
 //	r := region.New("app")
-//	r.Configure("memory", region.Config{Expiration: 5 * time.Minute})
-//	maker.Configure(session.Settings{"backend": "dogpile", "domain": "example.com",
+//	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
+//		return err
+//	}
+//	maker := session.NewMaker()
+//	err := maker.Configure(session.Settings{"backend": "dogpile", "domain": "example.com",
 //		"region": r, "signature_key": key})
-//	s, _ := maker.New(ctx)
+//	if err != nil {
+//		return err // every mistake in the settings, one per line
+//	}
+//	s, err := maker.New(ctx)
+//	if err != nil {
+//		return err
+//	}
 //	s.Set("some_key", "some value")
-//	c, _ := s.Save(ctx)                     // a *http.Cookie, not a string
-//	prev, _ := maker.Load(ctx, c.String())
-//	v, _ := prev.Get("some_key")            // "some value"
+//	c, err := s.Save(ctx) // a *http.Cookie, not a string
+//	if err != nil {
+//		return err
+//	}
+//	prev, err := maker.Load(ctx, c.String()) // a bad cookie is a new session, not an error
+//	if err != nil {
+//		return err // the backend failed
+//	}
+//	v, ok := prev.Get("some_key") // "some value", true
 //
 // In a server, put maker.Middleware in front of the handlers and use
-// FromContext(r.Context()) in them; the middleware loads and saves.
+// FromContext(r.Context()) in them; the middleware loads and saves. Put
+// http.CrossOriginProtection in front of the middleware against
+// cross-site request forgery:
+//
+//	handler := http.NewCrossOriginProtection().Handler(maker.Middleware(mux))
+//
+// At login, call s.Renew(ctx): a new session id, the same values (the
+// defence against session fixation; Refresh is its former name).
 //
 // # Why it is built this way
 //
@@ -54,7 +75,9 @@
 // stays an int (JSON would have made it a float64). A value the codec
 // cannot encode fails Save with ErrUnsupportedValue; nothing is stored and
 // nothing is lost. Keys starting with "_" are internal (creation and
-// access times, flash messages) and hidden, as in PySess.
+// access times, flash messages) and hidden, as in PySess; Set refuses
+// them by storing nothing and failing the next Save with ErrInternalKey
+// (Session.Err reports it at once), so Set itself returns nothing.
 //
 // # Expiry
 //
@@ -92,8 +115,8 @@
 //	domain             ""            cookie Domain; empty = host-only cookie
 //	path               "/"           cookie Path
 //	name               "session"     cookie name
-//	max_age            0             idle expiry (server and cookie); 0 = browser-session
-//	                                 cookie, no idle expiry on the server
+//	max_age            0 (cookie     idle expiry (server and cookie); 0 = browser-session
+//	                   backend: 24h) cookie, no idle expiry on the server
 //	refresh_on_access  true          max_age counts from the last access (else creation)
 //	lifetime           0             absolute cap on a session's age; 0 = none
 //	touch_interval     1m            middleware records an access at most this often
@@ -124,5 +147,29 @@
 // race: the first Save wins and the second returns ErrConflict (reload,
 // apply the change again, save). A save that only records an access never
 // fails that way. The cookie backend cannot detect this (the browser keeps
-// the last cookie), nor revoke old cookies after Refresh or Invalidate.
+// the last cookie), nor revoke old cookies after Renew or Invalidate:
+// that is why its max_age defaults to DefaultCookieCarrierMaxAge (24
+// hours) instead of 0. To revoke cookie sessions, rotate the signing key
+// (all of them at once) or keep a server-side record per user (see
+// package backends/cookie).
+//
+// # Errors and settings
+//
+// Configure reports every problem of a settings map at once, joined with
+// errors.Join (one per line), each wrapping ErrInvalidSetting.
+//
+// # Caching and cross-site requests
+//
+// The middleware adds "Vary: Cookie" to every response, and, unless the
+// handler set Cache-Control itself, "Cache-Control: no-store" to a
+// response that sets a cookie and "Cache-Control: private" to one whose
+// handler used the session, so shared caches never keep one user's page.
+// It does not check where requests come from: put Go's
+// http.CrossOriginProtection in front of it (see Maker.Middleware).
+//
+// # Health
+//
+// Maker.Ping checks that the backend answers (the dogpile backend pings
+// its region's cache server), for a start-up check or a /healthz
+// endpoint.
 package session

@@ -7,7 +7,7 @@
 //
 //	import _ "github.com/gosess/gosess/backends/cookie"
 //
-//	maker.Configure(session.Settings{"backend": "cookie", "encryption_key": encKey, ...})
+//	err := maker.Configure(session.Settings{"backend": "cookie", "encryption_key": encKey, ...})
 //
 // The backend has no settings of its own. The cookie is always signed
 // (HMAC-SHA256, so the client cannot change it) and encrypted with an AEAD

@@ -9,7 +9,7 @@
 //
 //	import _ "github.com/gosess/gosess/backends/dogpile"
 //
-//	maker.Configure(session.Settings{"backend": "dogpile", "region": r, ...})
+//	err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, ...})
 //
 // Settings of this backend:
 //

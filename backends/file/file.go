@@ -6,7 +6,7 @@
 //
 //	import _ "github.com/gosess/gosess/backends/file"
 //
-//	maker.Configure(session.Settings{"backend": "file", "dir": "/var/lib/app/sessions", ...})
+//	err := maker.Configure(session.Settings{"backend": "file", "dir": "/var/lib/app/sessions", ...})
 //
 // Settings of this backend:
 //
