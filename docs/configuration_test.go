@@ -75,6 +75,29 @@ func Example_settingsTypo() {
 	// session: invalid setting: unknown setting "domian"
 }
 
+// Every problem of a settings map is reported at once.
+func Example_settingsAllErrors() {
+	r := region.New("app")
+	_ = r.Configure("memory", region.Config{})
+	defer r.Close()
+	key, _ := cookie.GenerateKey()
+
+	maker := session.NewMaker()
+	err := maker.Configure(session.Settings{
+		"backend":       "dogpile",
+		"region":        r,
+		"signature_key": key,
+		"max_age":       "soon",
+		"colour":        "blue",
+	})
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Println(strings.SplitN(line, " (maker settings", 2)[0])
+	}
+	// Output:
+	// session: invalid setting: setting "max_age": cannot use "soon" (string) as a duration ("300" seconds, "5m", or a time.Duration)
+	// session: invalid setting: unknown setting "colour"
+}
+
 // General settings can be overridden for one session.
 func Example_settingsPerCall() {
 	ctx := context.Background()

@@ -200,7 +200,7 @@ func TestSessionFixation(t *testing.T) {
 		s := session.FromContext(req.Context())
 		// New id, same values: the id the client had before the login,
 		// which someone else may know, no longer names this session.
-		if err := s.Refresh(req.Context()); err != nil {
+		if err := s.Renew(req.Context()); err != nil {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
@@ -284,6 +284,67 @@ func TestSessionFixation(t *testing.T) {
 
 func checkPassword(user, password string) bool { return user == "ann" && password == "secret" }
 
+// TestCrossOriginProtection runs the CSRF defence of security.md: a form
+// on another site cannot post to the application, same-origin forms can.
+func TestCrossOriginProtection(t *testing.T) {
+	r := newRegion()
+	defer r.Close()
+	key, _ := cookie.GenerateKey()
+	maker := session.NewMaker()
+	if err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, req *http.Request) {
+		s := session.FromContext(req.Context())
+		s.Set("last_transfer", req.FormValue("amount"))
+		fmt.Fprintln(w, "done")
+	})
+
+	csrf := http.NewCrossOriginProtection()
+	// Other origins allowed to post here, if any:
+	// err := csrf.AddTrustedOrigin("https://admin.example.com")
+	handler := csrf.Handler(maker.Middleware(mux))
+
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	post := func(headers map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/transfer", strings.NewReader("amount=100"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, h := range []map[string]string{
+		{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+		{"Origin": "https://evil.example"},
+		{"Sec-Fetch-Site": "same-site"}, // a sibling subdomain is same-site, not same-origin
+	} {
+		if resp := post(h); resp.StatusCode != http.StatusForbidden || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%v: %d, Set-Cookie %q", h, resp.StatusCode, resp.Header.Get("Set-Cookie"))
+		}
+	}
+	if st := maker.Stats(); st.New != 0 {
+		t.Errorf("refused requests loaded %d sessions", st.New)
+	}
+	for _, h := range []map[string]string{
+		{"Origin": srv.URL, "Sec-Fetch-Site": "same-origin"},
+		{"Origin": srv.URL},
+		nil, // not a browser: no ambient cookies to abuse
+	} {
+		if resp := post(h); resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%v: %d, Cache-Control %q", h, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+}
+
 // Cookie attributes for production.
 func Example_productionCookie() {
 	ctx := context.Background()
@@ -352,6 +413,42 @@ func TestSecretFiles(t *testing.T) {
 	if _, err := cookie.WriteSecret(path, false); err == nil {
 		t.Fatal("WriteSecret replaced an existing file without force")
 	}
+}
+
+// The cookie backend's sessions expire by default, and rotating the keys
+// revokes all of them.
+func Example_cookieBackendRevocation() {
+	ctx := context.Background()
+	oldKey, _ := cookie.GenerateKey()
+	newKey, _ := cookie.GenerateKey()
+	encKey, _ := cookie.GenerateKey()
+	maker := session.NewMaker()
+	err := maker.Configure(session.Settings{"backend": "cookie", "signature_key": oldKey, "encryption_key": encKey})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("max_age by default:", maker.Config().MaxAge)
+	s, _ := maker.New(ctx)
+	s.Set("user", "ann")
+	stolen, err := s.Save(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Revoke every cookie session at once: a new key, without the old one.
+	rotated := session.NewMaker()
+	err = rotated.Configure(session.Settings{"backend": "cookie", "signature_key": newKey, "encryption_key": encKey})
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err = rotated.Load(ctx, stolen.String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("the stolen cookie after the rotation loads a new session:", s.IsNew())
+	// Output:
+	// max_age by default: 24h0m0s
+	// the stolen cookie after the rotation loads a new session: true
 }
 
 // The cookie backend cannot revoke a cookie, and cannot hold more than a
