@@ -27,7 +27,10 @@ func Example_middleware() {
 		log.Fatal(err)
 	}
 	defer r.Close()
-	key, _ := cookie.GenerateKey()
+	key, err := cookie.GenerateKey()
+	if err != nil {
+		log.Fatal(err)
+	}
 	maker := session.NewMaker()
 	err = maker.Configure(session.Settings{
 		"backend":       "dogpile",
@@ -61,7 +64,10 @@ func Example_middleware() {
 
 	srv := httptest.NewServer(handler)
 	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	client := &http.Client{Jar: jar}
 	defer client.CloseIdleConnections()
 	for _, path := range []string{"/", "/", "/report", "/"} {
@@ -69,8 +75,11 @@ func Example_middleware() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Printf("%s %s", resp.Header.Get("Vary"), body)
 	}
 	// Output:
