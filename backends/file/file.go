@@ -47,6 +47,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosess/gosess/internal/dirprobe"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/session"
 )
@@ -264,15 +265,7 @@ func (b *Backend) Delete(ctx context.Context, id string) error {
 // in the directory, which fails when the directory is gone, read-only or
 // not writable by this process.
 func (b *Backend) Ping(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(b.dir, tempPrefix+"ping-*")
-	if err != nil {
-		return fmt.Errorf("file session backend: %w", err)
-	}
-	f.Close()
-	if err := os.Remove(f.Name()); err != nil {
+	if err := dirprobe.Writable(ctx, b.dir, tempPrefix+"ping-*"); err != nil {
 		return fmt.Errorf("file session backend: %w", err)
 	}
 	return nil

@@ -9,35 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/internal/testserver"
 )
 
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // openDemoArgs builds the demo app from command-line flags, as cmdDemo
 // does, logging to the returned buffer.
-func openDemoArgs(t *testing.T, args ...string) (*demoApp, *syncBuffer) {
+func openDemoArgs(t *testing.T, args ...string) (*demoApp, *testlog.Buffer) {
 	t.Helper()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	fs := newFlags("demo", "demo", &logs)
 	var s setup
 	s.register(fs)

@@ -3,8 +3,8 @@ package file
 import (
 	"context"
 	"fmt"
-	"os"
 
+	"github.com/gosess/gosess/internal/dirprobe"
 	"github.com/gosess/gosess/region"
 )
 
@@ -15,15 +15,7 @@ var _ region.Pinger = (*Driver)(nil)
 // look), which fails when the directory is gone, read-only or not
 // writable by this process.
 func (d *Driver) Ping(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("file driver: ping: %w", err)
-	}
-	f, err := os.CreateTemp(d.dir, ".ping-*")
-	if err != nil {
-		return fmt.Errorf("file driver: ping: %w", err)
-	}
-	f.Close()
-	if err := os.Remove(f.Name()); err != nil {
+	if err := dirprobe.Writable(ctx, d.dir, ".ping-*"); err != nil {
 		return fmt.Errorf("file driver: ping: %w", err)
 	}
 	return nil

@@ -1,38 +1,18 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 )
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of go-redis's
-// background goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // closedAddr returns a loopback address nothing listens on.
 func closedAddr(t *testing.T) string {
@@ -88,8 +68,8 @@ func TestPingOnConfigureUnreachable(t *testing.T) {
 // go-redis's own log lines (here: the connection pool failing to dial) go
 // to the region's slog logger, not to package log on standard error.
 func TestGoRedisLogsThroughSlog(t *testing.T) {
-	var buf syncBuffer
-	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	var buf testlog.Buffer
+	logger := buf.Logger(slog.LevelInfo)
 	r := region.New("app", region.WithLogger(logger))
 	if err := r.Configure("redis", region.Config{Arguments: map[string]any{
 		"url": "redis://" + closedAddr(t), "dial_timeout": "100ms", "max_retries": -1}}); err != nil {
