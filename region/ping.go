@@ -19,9 +19,9 @@ type Pinger interface {
 // PingTimeout bounds the check of Config.PingOnConfigure.
 const PingTimeout = 5 * time.Second
 
-// pingKey is read by Ping for drivers that are not Pingers: a miss is an
-// answer too.
-const pingKey = "_gosess:ping"
+// pingKey is read by Ping for drivers that are not Pingers (a miss is an
+// answer too): one of the region's own keys, which no caller key names.
+const pingKey = ownPrefix + "ping"
 
 // Ping checks that the region's store answers, for start-up checks and
 // health endpoints. A driver that implements Pinger is asked (memcached,
