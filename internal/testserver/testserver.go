@@ -196,3 +196,20 @@ func FreePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Pause stops the server process with SIGSTOP: it keeps its connections
+// and its port but answers nothing, as a hung server does. Resume (or
+// Kill) ends the pause; Kill works on a paused server too.
+func (s *Server) Pause() error { return s.signal(syscall.SIGSTOP) }
+
+// Resume continues a server stopped by Pause (SIGCONT).
+func (s *Server) Resume() error { return s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return fmt.Errorf("%s on %s is not running", s.name, s.Addr)
+	}
+	return s.cmd.Process.Signal(sig)
+}

@@ -82,7 +82,9 @@ func RunDriver(t *testing.T, newDriver func(t *testing.T) region.Driver) {
 // missing keys, per-item TTL, that returned and given slices are not
 // shared with the store, that argument maps and slices are not modified,
 // binary, empty and large values, concurrent use, and the region.Locker
-// contract when the driver implements it.
+// and region.CASDriver contracts when the driver implements them (see
+// RunLockerPair and RunCASPair for the same checks with two clients of
+// one store).
 //
 // newDriver must return a driver that is usable at once; it may share a
 // store with earlier drivers (each subtest uses keys of its own). When the
@@ -130,6 +132,7 @@ func RunDriverWith(t *testing.T, opts DriverOptions, newDriver func(t *testing.T
 	run("ConcurrentDistinctKeys", testConcurrentDistinct)
 	run("ConcurrentSameKey", testConcurrentSame)
 	run("Locker", testLocker)
+	run("CAS", testCAS)
 }
 
 var prefixSeq atomic.Uint64

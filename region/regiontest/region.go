@@ -67,7 +67,11 @@ func RunRegion(t *testing.T, driver string, args map[string]any) {
 // shared through the driver), the async creation runner, the should-cache
 // predicate, value metadata, configuration (also from a flat string map)
 // and its errors (twice, replace, unknown driver, unknown argument,
-// unconfigured), key mangling, proxies and memoization.
+// unconfigured), key mangling, proxies and memoization; and, beyond
+// dogpile, compare-and-set (GetForUpdate, CompareAndSet, and Update from
+// many goroutines losing no increment) and that app keys equal to a key's
+// lock key (the region's "~gs:lock:" key, the redis driver's former
+// "_lock:" key, dogpile.cache's "_lock" key) never block GetOrCreate.
 //
 // Each subtest configures its own regions, with a region name and keys of
 // its own, and closes them when it ends; args is never modified.
@@ -134,6 +138,11 @@ func RunRegionWith(t *testing.T, opts RegionOptions, driver string, args map[str
 	run("KeyMangler", testKeyMangler)
 	run("Proxy", testProxy)
 	run("SharedInvalidation", testSharedInvalidation)
+
+	// compare-and-set and the reserved key namespace.
+	run("CompareAndSet", testRegionCompareAndSet)
+	run("UpdateThreaded", testRegionUpdateThreaded)
+	run("LockKeysUnreachable", testLockKeysUnreachable)
 }
 
 type regionHarness struct {

@@ -97,6 +97,21 @@
 // the one at the path, so removal never lets two holders in. flock is local
 // to a host: do not share dir over NFS between hosts.
 //
+// # Compare-and-set
+//
+// Driver implements region.CASDriver, for every process on the host that
+// uses dir. GetCAS reads the entry as Get does (no lock: entries are
+// replaced by rename, so a read sees one whole file) and names it by the
+// SHA-256 of the entry file. CompareAndSet takes the key's write lock (a
+// flock on a file of its own under dir/locks, distinct from the key's
+// dogpile lock), reads the entry again, and writes the new value as Set
+// does only if the token still names it. Set and Delete take the same
+// write lock, so no write falls between another writer's compare and its
+// rename, and a deleted key is never brought back. A write lock is held
+// for one file write; waiters poll it with a short backoff (50µs growing
+// to 2ms) and honour their context. On a platform without flock(2) the
+// write lock excludes the callers of one Driver only.
+//
 // # Sharing and invalidation
 //
 // Two Driver values (in one process or many) on the same dir see each

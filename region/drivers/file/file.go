@@ -313,7 +313,7 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	v, err := d.get(key)
+	v, _, err := d.get(key)
 	if err != nil {
 		return nil, err
 	}
@@ -323,28 +323,30 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// get returns nil, nil on a miss.
-func (d *Driver) get(key string) ([]byte, error) {
+// get returns the value of key and the whole entry file it was read from
+// (header, key and value; the value is a part of it), or nil, nil, nil on
+// a miss.
+func (d *Driver) get(key string) (value, entry []byte, err error) {
 	_, path := d.entryPath(key)
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return nil, fmt.Errorf("file driver: get: %w", err)
+		return nil, nil, fmt.Errorf("file driver: get: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("file driver: get: %w", err)
+		return nil, nil, fmt.Errorf("file driver: get: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("file driver: get: %s is not a regular file", path)
+		return nil, nil, fmt.Errorf("file driver: get: %s is not a regular file", path)
 	}
 	size := fi.Size()
 	var hb [headerLen]byte
 	if _, err := io.ReadFull(f, hb[:]); err != nil {
-		return nil, d.readErr(path, err)
+		return nil, nil, d.readErr(path, err)
 	}
 	h, ok := decodeHeader(hb[:])
 	if !ok || h.version != formatVersion || h.size() != size {
@@ -352,28 +354,28 @@ func (d *Driver) get(key string) ([]byte, error) {
 		// checked before allocating, so a damaged length never makes us
 		// allocate more than the file holds.
 		d.corrupt(path, "bad header or size")
-		return nil, nil
+		return nil, nil, nil
 	}
 	if h.keyLen != uint64(len(key)) {
-		return nil, nil // another key with the same hash: not ours
+		return nil, nil, nil // another key with the same hash: not ours
 	}
 	if h.expired(d.now().UnixNano()) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	b := make([]byte, size)
 	copy(b, hb[:])
 	if _, err := io.ReadFull(f, b[headerLen:]); err != nil {
-		return nil, d.readErr(path, err)
+		return nil, nil, d.readErr(path, err)
 	}
 	_, k, v, ok := decodeEntry(b)
 	if !ok {
 		d.corrupt(path, "checksum mismatch")
-		return nil, nil
+		return nil, nil, nil
 	}
 	if string(k) != key {
-		return nil, nil // another key with the same hash: not ours
+		return nil, nil, nil // another key with the same hash: not ours
 	}
-	return v, nil
+	return v, b, nil
 }
 
 // readErr turns a short read (a file shorter than its header says; entries
@@ -399,7 +401,7 @@ func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		v, err := d.get(k)
+		v, _, err := d.get(k)
 		if err != nil {
 			return nil, err
 		}
@@ -411,7 +413,9 @@ func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 }
 
 // Set stores value under key with the given ttl (0 = no expiry). The write
-// is atomic: readers in any process see the old value or the new one.
+// is atomic: readers in any process see the old value or the new one. It
+// is made under the key's write lock (see CompareAndSet), so it never
+// falls between another writer's compare and its write.
 func (d *Driver) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	return d.SetMulti(ctx, map[string][]byte{key: value}, ttl)
 }
@@ -426,21 +430,18 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 	if len(items) == 0 {
 		return ctx.Err()
 	}
-	var expiry int64
-	if ttl > 0 {
-		now := d.now().UnixNano()
-		if int64(ttl) > math.MaxInt64-now {
-			expiry = math.MaxInt64
-		} else {
-			expiry = now + int64(ttl)
-		}
-	}
+	expiry := d.expiry(ttl)
 	dirs := make(map[string]bool, len(items))
 	for k, v := range items {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		unlock, err := d.lockWrites(ctx, k)
+		if err != nil {
+			return err
+		}
 		dir, err := d.write(k, v, expiry)
+		unlock()
 		if err != nil {
 			return err
 		}
@@ -454,6 +455,19 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 		}
 	}
 	return nil
+}
+
+// expiry returns the absolute expiry (Unix nanoseconds; 0 = none) of an
+// entry written now with ttl.
+func (d *Driver) expiry(ttl time.Duration) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	now := d.now().UnixNano()
+	if int64(ttl) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
 }
 
 // write puts one entry in place: a temporary file in the entry's own
@@ -535,7 +549,13 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 			return err
 		}
 		dir, path := d.entryPath(k)
-		if err := os.Remove(path); err != nil {
+		unlock, err := d.lockWrites(ctx, k)
+		if err != nil {
+			return err
+		}
+		err = os.Remove(path)
+		unlock()
+		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}

@@ -57,7 +57,10 @@ func init() {
 // WithCloser, if any) and region.KeyLimiter (memcached's key rules for a
 // "memcache" store, every key for the others). It does not implement
 // region.Locker: gocache has no lock primitive, so the region uses its
-// in-process per-key mutex.
+// in-process per-key mutex. Nor does it implement region.CASDriver:
+// gocache's store interface has no conditional write, and the stores keep
+// their clients to themselves, so nothing atomic is within the bridge's
+// reach whatever the store (see Atomicity).
 type Driver struct {
 	s        store.StoreInterface
 	typ      string
@@ -241,6 +244,16 @@ func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error)
 	}
 	return NewDriver(s, opts...)
 }
+
+// Atomicity reports how far compare-and-set and the dogpile lock reach on
+// this driver: always region.AtomicInProcess. gocache's
+// store.StoreInterface offers Get, Set and Delete only, so a region over
+// the bridge compares and sets under its in-process key mutex: writers in
+// one process never lose each other's updates, writers in several
+// processes sharing a memcached or redis store through gocache can. Use
+// the memcached or redis driver for compare-and-set done by the server.
+// (*region.Region).Atomicity reports the same for a region on the bridge.
+func (d *Driver) Atomicity() region.Atomicity { return region.AtomicInProcess }
 
 // Store returns the gocache store under the driver.
 func (d *Driver) Store() store.StoreInterface { return d.s }

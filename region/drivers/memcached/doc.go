@@ -90,6 +90,19 @@
 // by lock_sleep, unlike dogpile's, which grows without limit) and stop when
 // their context is done.
 //
+// # Compare-and-set
+//
+// Driver (and LockingDriver) implements region.CASDriver, so
+// region.CompareAndSet, region.Update and the dogpile session backend's
+// saves are checked by memcached itself, for every process using the
+// servers: GetCAS is one "gets" round trip, which returns the value and the
+// item's CAS id (memcached gives an item a new one at every write);
+// CompareAndSet is one "cas" round trip with that id, or one "add" for a
+// key that was read as absent. A write, delete, eviction or expiry in
+// between makes it fail with an error wrapping region.ErrConflict. A server
+// started with -C (CAS disabled) cannot do this: GetCAS then fails with
+// ErrCASDisabled.
+//
 // # Failures
 //
 // An operation on an unreachable or hung server fails with an error

@@ -47,6 +47,35 @@
 // which go-redis honours); the client reconnects by itself when the server
 // is back, so a driver outlives a server restart.
 //
+// # Compare-and-set
+//
+// Driver (and LockingDriver) implements region.CASDriver, so
+// region.CompareAndSet, region.Update and the dogpile session backend's
+// saves are checked by redis itself, for every client of the server. GetCAS
+// is one GET, and its token the SHA-1 of the bytes read, in hex, computed by
+// the client. CompareAndSet is one round trip: a Lua script (EVALSHA) that
+// reads the key, compares the SHA-1 of what is stored (redis.sha1hex) with
+// the token, or checks that the key is absent for the empty token, and only
+// then SETs it with PX ttl. redis runs a script without interleaving other
+// commands, so the check and the write are atomic. The script touches one
+// key, so a cluster runs it on that key's node. The first call after the
+// server lost its script cache costs one more round trip (NOSCRIPT, then
+// EVAL).
+//
+// Why a script and a digest: WATCH/MULTI/EXEC would need a connection held
+// from the read to the write and three round trips (WATCH and GET,
+// MULTI/SET/EXEC, and the release of the watch); the script is one, after
+// the read that GetCAS already did. A version counter beside the value
+// would change what is stored (a hash, or a second key), which other
+// clients of the key, Python dogpile.cache among them, would then have to
+// know; the digest compares the value itself. A digest rather than the
+// bytes keeps the token at 40 bytes instead of sending the value back a
+// second time. Two versions with identical bytes share a token, which is
+// harmless: the region stamps every write with its creation time, and
+// identical bytes are an identical value. SHA-1's known collisions need
+// someone who chooses both colliding values, which a reader of the key does
+// not get to do.
+//
 // # Arguments
 //
 // Arguments of region.Config.Arguments (or "arguments.*" keys of a flat
