@@ -1,0 +1,214 @@
+package region
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Format is the layout of the values a region keeps in its driver, chosen
+// with Config.Format (flat config: "format"; TOML: format = "dogpile").
+//
+// FormatGosess, the default, is gosess's own compact envelope: a binary
+// header with the creation time in nanoseconds, then []byte and string
+// values as they are and other values through the region's Codec.
+//
+// FormatDogpile is the layout of a Python dogpile.cache (1.1 or later)
+// region made with a serializer, so that Go and Python processes read and
+// write the same values on one memcached or redis server:
+//
+//	{"ct": <creation time, float seconds>, "v": 2}|<payload>
+//
+// The metadata is what Python's json.dumps writes for dogpile's
+// CachedValue metadata; the payload is every value (strings and []byte
+// included) through the region's Codec, so with the default JSONCodec a
+// Python region built with
+//
+//	make_region(serializer=lambda v: json.dumps(v).encode(),
+//	            deserializer=json.loads)
+//
+// reads what Go writes and the other way round. A stored value whose "v"
+// is not 2 (dogpile's value_version), or whose metadata does not parse,
+// is a miss. Under FormatDogpile the region also behaves as dogpile does
+// where the two differ (no driver TTL, call-level expiration arguments,
+// ignore_expiration, the lock keys): see Config.Format.
+type Format string
+
+const (
+	// FormatGosess is gosess's own value envelope. The empty Format means
+	// it too.
+	FormatGosess Format = "gosess"
+	// FormatDogpile is Python dogpile.cache's serialized value layout.
+	FormatDogpile Format = "dogpile"
+)
+
+// String returns the format's name ("gosess" for the empty Format).
+func (f Format) String() string {
+	if f == "" {
+		return string(FormatGosess)
+	}
+	return string(f)
+}
+
+// ParseFormat returns the Format named s ("gosess", "dogpile"; "" is
+// FormatGosess). Any other name is an error wrapping ErrInvalidArgument.
+func ParseFormat(s string) (Format, error) {
+	switch Format(s) {
+	case "", FormatGosess:
+		return FormatGosess, nil
+	case FormatDogpile:
+		return FormatDogpile, nil
+	}
+	return "", fmt.Errorf("%w: unknown format %q (want %q or %q)", ErrInvalidArgument, s, FormatGosess, FormatDogpile)
+}
+
+// DogpileValueVersion is dogpile.cache's value_version, the "v" of every
+// value it stores; values with another version are misses on both sides.
+const DogpileValueVersion = 2
+
+// DogpileLockPrefix is what dogpile.cache puts in front of a (mangled)
+// key to name its distributed lock, on memcached and on redis alike.
+const DogpileLockPrefix = "_lock"
+
+// dogpileMetaHead and dogpileMetaTail frame the creation time in the
+// metadata exactly as Python's json.dumps({"ct": ct, "v": 2}) writes it.
+const (
+	dogpileMetaHead = `{"ct": `
+	dogpileMetaTail = `, "v": 2}|`
+)
+
+// buildDogpile lays out payload as dogpile does, created at Unix
+// nanoseconds created.
+func buildDogpile(created int64, payload []byte) []byte {
+	b := make([]byte, 0, len(dogpileMetaHead)+24+len(dogpileMetaTail)+len(payload))
+	b = append(b, dogpileMetaHead...)
+	b = appendPyFloat(b, nanosToSeconds(created))
+	b = append(b, dogpileMetaTail...)
+	return append(b, payload...)
+}
+
+// encodeDogpile encodes v with c (every type goes through the codec, as
+// every Python value goes through the serializer) in dogpile's layout.
+func encodeDogpile[T any](c Codec, v T, created time.Time) ([]byte, error) {
+	p, err := c.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%T): %w", ErrEncode, v, err)
+	}
+	return buildDogpile(created.UnixNano(), p), nil
+}
+
+// parseDogpile reads dogpile's layout. The payload is for the codec
+// (kindCodec); ok is false for bytes without a "|", metadata that is not
+// a JSON object with a numeric "ct", or a "v" other than 2.
+func parseDogpile(b []byte) (entry, bool) {
+	// The fast path reads the exact text Python's json.dumps writes.
+	if rest, ok := bytes.CutPrefix(b, []byte(dogpileMetaHead)); ok {
+		if i := bytes.Index(rest, []byte(dogpileMetaTail)); i > 0 {
+			if ct, err := strconv.ParseFloat(string(rest[:i]), 64); err == nil && !math.IsNaN(ct) && !math.IsInf(ct, 0) {
+				return entry{kind: kindCodec, created: secondsToNanos(ct), payload: rest[i+len(dogpileMetaTail):]}, true
+			}
+		}
+	}
+	i := bytes.IndexByte(b, '|')
+	if i < 0 {
+		return entry{}, false
+	}
+	var meta struct {
+		CT *float64 `json:"ct"`
+		V  *float64 `json:"v"`
+	}
+	if err := json.Unmarshal(b[:i], &meta); err != nil || meta.CT == nil || meta.V == nil || *meta.V != DogpileValueVersion {
+		return entry{}, false
+	}
+	return entry{kind: kindCodec, created: secondsToNanos(*meta.CT), payload: b[i+1:]}, true
+}
+
+// nanosToSeconds converts Unix nanoseconds to float seconds as Python's
+// time.time() reports them.
+func nanosToSeconds(ns int64) float64 {
+	return float64(ns/1e9) + float64(ns%1e9)/1e9
+}
+
+// secondsToNanos converts float seconds to Unix nanoseconds, rounded to
+// the nearest microsecond (the precision of time.time() that survives a
+// float64 near the present), saturating at the int64 range.
+func secondsToNanos(s float64) int64 {
+	whole, frac := math.Modf(s)
+	if whole >= math.MaxInt64/1e9 {
+		return math.MaxInt64
+	}
+	if whole <= math.MinInt64/1e9 {
+		return math.MinInt64
+	}
+	return int64(whole)*1e9 + int64(math.Round(frac*1e6))*1e3
+}
+
+// appendPyFloat appends f as Python's repr(float) writes it (which is
+// also what json.dumps writes for finite floats): the shortest digits
+// that read back as f, in fixed notation with at least one digit after
+// the point for decimal exponents from -4 to 16, and in exponent notation
+// with a sign and at least two exponent digits otherwise.
+func appendPyFloat(b []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(b, "nan"...)
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	}
+	// Shortest round-trip digits "d.ddde±XX" from strconv, re-laid out.
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	if e[0] == '-' {
+		b = append(b, '-')
+		e = e[1:]
+	}
+	mant, exp, _ := bytes.Cut(e, []byte("e"))
+	x, _ := strconv.Atoi(string(exp))
+	digits := make([]byte, 0, len(mant))
+	for _, c := range mant {
+		if c != '.' {
+			digits = append(digits, c)
+		}
+	}
+	decpt := x + 1 // the point sits after decpt digits
+	if decpt <= -4 || decpt > 16 {
+		b = append(b, digits[0])
+		if len(digits) > 1 {
+			b = append(b, '.')
+			b = append(b, digits[1:]...)
+		}
+		b = append(b, 'e')
+		if x < 0 {
+			b = append(b, '-')
+			x = -x
+		} else {
+			b = append(b, '+')
+		}
+		if x < 10 {
+			b = append(b, '0')
+		}
+		return strconv.AppendInt(b, int64(x), 10)
+	}
+	switch {
+	case decpt <= 0:
+		b = append(b, '0', '.')
+		for range -decpt {
+			b = append(b, '0')
+		}
+		return append(b, digits...)
+	case decpt >= len(digits):
+		b = append(b, digits...)
+		for range decpt - len(digits) {
+			b = append(b, '0')
+		}
+		return append(b, '.', '0')
+	}
+	b = append(b, digits[:decpt]...)
+	b = append(b, '.')
+	return append(b, digits[decpt:]...)
+}
