@@ -14,6 +14,7 @@
 //	invalidation = "local"       # "local" (default) or "shared"
 //	invalidation_refresh = "1s"  # shared only; default 1s
 //	ping_on_configure = false    # true: Build fails when the store does not answer
+//	format = "gosess"            # or "dogpile": Python dogpile.cache's layout and locks
 //	[regions.app.arguments]      # the driver's arguments (see its package docs)
 //	shards = 64
 //
@@ -67,14 +68,15 @@ type Region struct {
 	StaleWindow         time.Duration
 	Invalidation        string // "local" or "shared"
 	InvalidationRefresh time.Duration
-	PingOnConfigure     bool // check at Build that the store answers
+	PingOnConfigure     bool          // check at Build that the store answers
+	Format              region.Format // "" (gosess) or "dogpile"
 	Arguments           map[string]any
 }
 
 // Config returns the region.Config of the section.
 func (r Region) Config() region.Config {
 	cfg := region.Config{Expiration: r.Expiration, StaleWindow: r.StaleWindow, Arguments: r.Arguments,
-		PingOnConfigure: r.PingOnConfigure}
+		PingOnConfigure: r.PingOnConfigure, Format: r.Format}
 	if r.Invalidation == "shared" {
 		cfg.Invalidation = region.SharedInvalidation(r.InvalidationRefresh)
 	}
@@ -210,10 +212,17 @@ func (p *parser) region(key string, sec map[string]any) Region {
 				p.fail(full, "want true or false, got %s", describe(v))
 			}
 			r.PingOnConfigure = b
+		case "format":
+			s, _ := v.(string)
+			f, err := region.ParseFormat(s)
+			if _, ok := v.(string); !ok || err != nil {
+				p.fail(full, `want "gosess" or "dogpile", got %s`, describe(v))
+			}
+			r.Format = f
 		case "arguments":
 			r.Arguments = p.table(full, v)
 		default:
-			p.fail(full, "unknown key (known: driver, expiration, stale_window, invalidation, invalidation_refresh, ping_on_configure, arguments)")
+			p.fail(full, "unknown key (known: driver, expiration, stale_window, invalidation, invalidation_refresh, ping_on_configure, format, arguments)")
 		}
 	}
 	if _, ok := sec["driver"]; !ok {

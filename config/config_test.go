@@ -90,6 +90,19 @@ func TestLoadJSON(t *testing.T) {
 	}
 }
 
+func TestRegionFormat(t *testing.T) {
+	f, err := config.Load(write(t, "gosess.toml", "[regions.py]\ndriver = \"memory\"\nformat = \"dogpile\"\n[regions.go]\ndriver = \"memory\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Regions["py"].Config().Format; got != region.FormatDogpile {
+		t.Fatalf("format %q", got)
+	}
+	if got := f.Regions["go"].Config().Format; got != "" {
+		t.Fatalf("default format %q", got)
+	}
+}
+
 func TestErrorsNameFileKeyAndExpectation(t *testing.T) {
 	for _, tc := range []struct{ name, content, want string }{
 		{"bad.toml", "[regions.app]\ndriver = \"memory\"\nexpiration = \"soon\"\n", `regions.app.expiration: want seconds or a Go duration such as "5m", got "soon"`},
@@ -100,6 +113,7 @@ func TestErrorsNameFileKeyAndExpectation(t *testing.T) {
 		{"bad.toml", "[regions.app\n", "bad.toml"},
 		{"bad.json", `{"regions": {"a": {"driver": "memory", "invalidation": "everywhere"}}}`, `regions.a.invalidation: want "local" or "shared"`},
 		{"bad.yaml", "regions: {}", "unknown extension"},
+		{"bad.toml", "[regions.app]\ndriver = \"memory\"\nformat = \"pickle\"\n", `regions.app.format: want "gosess" or "dogpile", got "pickle"`},
 	} {
 		p := write(t, tc.name, tc.content)
 		_, err := config.Load(p)

@@ -50,6 +50,26 @@ type Config struct {
 	// as it was (Configure closes the driver it built). Default false:
 	// building a driver never contacts its server.
 	PingOnConfigure bool
+
+	// Format is how values are laid out in the driver: FormatGosess (the
+	// default; "" means it too) or FormatDogpile, to share values, locks
+	// and memoized results with Python dogpile.cache regions (JSON
+	// serializer) on one memcached or redis server. Under FormatDogpile
+	// the region also follows dogpile where the two differ:
+	//
+	//   - every value goes through the codec, strings and []byte too;
+	//   - values get no driver TTL (StaleWindow is unused): only the
+	//     driver's own memcached_expire_time / redis_expiration_time
+	//     expire them in the store, as in dogpile;
+	//   - the distributed lock of a key is dogpile's, under "_lock" + the
+	//     store key (memcached add/delete, redis SET NX PX with a token);
+	//   - call-level expirations mean what dogpile's expiration_time
+	//     arguments mean (WithExpiration), IgnoreExpiration also ignores
+	//     hard invalidation, and a soft invalidation without an
+	//     expiration fails the next GetOrCreate rather than Invalidate.
+	//
+	// See docs/dogpile-compat.md. Any other value fails Configure.
+	Format Format
 }
 
 // Option configures a Region at New.

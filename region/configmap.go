@@ -26,6 +26,7 @@ import (
 //	invalidation_refresh  seconds or a Go duration; default 1s (shared only)
 //	replace_existing      "true" to allow reconfiguring
 //	ping_on_configure     "true" to check that the store answers (Config.PingOnConfigure)
+//	format                "gosess" (default) or "dogpile" (see Config.Format)
 //
 // Argument values are coerced as dogpile's coerce_string_conf does: whole
 // numbers become int, decimals float64, "true"/"false" bool, "None" leaves
@@ -94,6 +95,12 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 				bad(key, "%v", err)
 			}
 			refresh = d
+		case key == "format":
+			f, err := ParseFormat(val)
+			if err != nil {
+				bad(key, "want %q or %q, got %q", FormatGosess, FormatDogpile, val)
+			}
+			cfg.Format = f
 		case key == "replace_existing" || key == "ping_on_configure":
 			b, ok := convert.Bool(val)
 			if !ok {
@@ -105,7 +112,7 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 				cfg.PingOnConfigure = b
 			}
 		default:
-			bad(key, "unknown key (known: backend, expiration_time, stale_window, arguments.*, wrap, invalidation, invalidation_refresh, replace_existing, ping_on_configure)")
+			bad(key, "unknown key (known: backend, expiration_time, stale_window, arguments.*, wrap, invalidation, invalidation_refresh, replace_existing, ping_on_configure, format)")
 		}
 	}
 	if driver == "" && len(errs) == 0 {

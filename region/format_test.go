@@ -3,6 +3,7 @@ package region
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -204,4 +205,82 @@ func runPeer(t *testing.T, reg pypeer.Region, steps ...pypeer.Step) []pypeer.Res
 		t.Fatal(err)
 	}
 	return res
+}
+
+type memoArgs struct {
+	Name  string
+	ID    int64
+	Score float64
+	On    bool
+	Opt   *int
+}
+
+type shade int
+
+func (s shade) String() string { return "shade-" + strconv.Itoa(int(s)) }
+
+// TestDogpileMemoKeysMatchPython compares WithDogpileKey's keys with the
+// keys Python's cache_on_arguments computes for the same module, function,
+// namespace and arguments.
+func TestDogpileMemoKeysMatchPython(t *testing.T) {
+	pypeer.Need(t)
+	r := New("memo")
+	seven := 7
+	type tc struct {
+		goKey    string
+		ns       string
+		args     []any
+		function string
+	}
+	var cases []tc
+	add := func(ns, function string, goKey string, args ...any) {
+		cases = append(cases, tc{goKey: goKey, ns: ns, args: args, function: function})
+	}
+	add("", "load_user", Memoize[int, string](r, "", nil).WithDogpileKey("myapp.users", "load_user").Key(42), 42)
+	add("v2", "load_user", Memoize[string, string](r, "v2", nil).WithDogpileKey("myapp.users", "load_user").Key("Zoë b"), "Zoë b")
+	add("", "f", Memoize[float64, string](r, "", nil).WithDogpileKey("m", "f").Key(1.0), 1.0)
+	add("", "f", Memoize[float64, string](r, "", nil).WithDogpileKey("m", "f").Key(1e16), 1e16)
+	add("", "f", Memoize[bool, string](r, "", nil).WithDogpileKey("m", "f").Key(true), true)
+	add("ns", "g", Memoize[memoArgs, string](r, "ns", nil).WithDogpileKey("m.n", "g").Key(memoArgs{"a", -3, 0.25, false, &seven}), "a", -3, 0.25, false, 7)
+	add("ns", "g", Memoize[memoArgs, string](r, "ns", nil).WithDogpileKey("m.n", "g").Key(memoArgs{Name: "x"}), "x", 0, 0.0, false, nil)
+	add("", "multi", MemoizeMulti[uint8, string](r, "", nil).WithDogpileKey("m", "multi").Key(200), 200)
+	var steps []pypeer.Step
+	for _, c := range cases {
+		for i, a := range c.args {
+			if f, ok := a.(float64); ok {
+				c.args[i] = map[string]string{"float": strconv.FormatFloat(f, 'x', -1, 64)}
+			}
+		}
+		steps = append(steps, pypeer.Step{"op": "memo", "module": strings.SplitN(c.goKey, ":", 2)[0], "function": c.function,
+			"namespace": map[bool]any{true: nil, false: c.ns}[c.ns == ""], "args": c.args, "value": 1})
+	}
+	res := runPeer(t, pypeer.Region{Backend: "dogpile.cache.memory"}, steps...)
+	for i, c := range cases {
+		if res[i]["key"] != c.goKey {
+			t.Errorf("Go key %q, Python key %v (%v)", c.goKey, res[i]["key"], res[i])
+		}
+	}
+	if got := Memoize[shade, int](r, "", nil).WithDogpileKey("m", "f").Key(3); got != "m:f|shade-3" {
+		t.Error(got)
+	}
+	type bad struct{ C chan int }
+	m := Memoize(r, "", func(context.Context, bad) (int, error) { return 1, nil }).WithDogpileKey("m", "f")
+	if _, err := m.Call(context.Background(), bad{}); !errors.Is(err, ErrInvalidArgument) || m.Key(bad{}) != "" {
+		t.Fatal(err)
+	}
+	type hidden struct{ a int }
+	if _, err := Memoize(r, "", func(context.Context, hidden) (int, error) { return 1, nil }).WithDogpileKey("m", "f").Get(context.Background(), hidden{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatal(err)
+	}
+}
+
+func TestSHA1MangleKeyMatchesPython(t *testing.T) {
+	pypeer.Need(t)
+	keys := []string{"user:7", "Zoë", strings.Repeat("k", 300), " spaces and\ttabs ", ""}
+	res := runPeer(t, pypeer.Region{Backend: "dogpile.cache.memory"}, pypeer.Step{"op": "mangle", "keys": keys})
+	for i, k := range keys {
+		if got, want := SHA1MangleKey(k), res[0]["mangled"].([]any)[i]; got != want {
+			t.Errorf("%q: Go %s, Python %v", k, got, want)
+		}
+	}
 }

@@ -12,11 +12,13 @@ import (
 // cache_on_arguments). Build it with Memoize; it is safe for concurrent
 // use.
 type Memoized[K comparable, V any] struct {
-	r    *Region
-	ns   string
-	fn   func(context.Context, K) (V, error)
-	key  func(K) string
-	opts []CallOption
+	r      *Region
+	ns     string
+	fn     func(context.Context, K) (V, error)
+	prefix string         // put before key(k)
+	key    func(K) string // the argument part of a key
+	keyErr error          // K cannot be written as the key scheme needs
+	opts   []CallOption
 }
 
 // Memoize caches fn's results in r under keys built from namespace and the
@@ -27,7 +29,7 @@ type Memoized[K comparable, V any] struct {
 // another scheme. opts (WithExpiration, ShouldCache, ...) apply to every
 // call.
 func Memoize[K comparable, V any](r *Region, namespace string, fn func(context.Context, K) (V, error), opts ...CallOption) *Memoized[K, V] {
-	return &Memoized[K, V]{r: r, ns: namespace, fn: fn, key: defaultMemoKey[K], opts: opts}
+	return &Memoized[K, V]{r: r, ns: namespace, fn: fn, prefix: "memo:" + namespace + ":", key: defaultMemoKey[K], opts: opts}
 }
 
 // WithKeyFunc returns a copy of m that builds the argument part of keys
@@ -35,20 +37,70 @@ func Memoize[K comparable, V any](r *Region, namespace string, fn func(context.C
 func (m *Memoized[K, V]) WithKeyFunc(f func(K) string) *Memoized[K, V] {
 	c := *m
 	if f != nil {
-		c.key = f
+		c.key, c.keyErr = f, nil
 	}
 	return &c
 }
 
-// Key returns the region key used for argument k.
-func (m *Memoized[K, V]) Key(k K) string { return "memo:" + m.ns + ":" + m.key(k) }
+// WithDogpileKey returns a copy of m whose keys are the ones Python
+// dogpile.cache's cache_on_arguments gives, with its default key generator
+// (function_key_generator), to the function named function in the module
+// named module (Python's fn.__module__ and fn.__name__), for m's namespace
+// and the same arguments:
+//
+//	module:function|<arguments>             Memoize's namespace "" (Python's None)
+//	module:function|namespace|<arguments>   any other namespace
+//
+// <arguments> is the argument written as Python's str() writes it: strings
+// as they are, whole numbers in decimal, floats as Python's repr (1.0,
+// 1e+16), booleans as True or False, a nil pointer as None (other pointers
+// as the value they point to), a fmt.Stringer with its String method. A
+// struct argument stands for several positional arguments: its fields in
+// order, each written so, joined by one space, as Python joins *args.
+// So a Go function and a Python function decorated with
+// @region.cache_on_arguments(namespace=...) share cached results when both
+// regions use the dogpile format (see FormatDogpile) on one store.
+//
+// When K (or a field of a struct K) is of another kind, or a struct K has
+// unexported fields, every call of the returned Memoized fails with
+// ErrInvalidArgument. dogpile's own key generator also rejects keyword
+// arguments; there are none in Go.
+func (m *Memoized[K, V]) WithDogpileKey(module, function string) *Memoized[K, V] {
+	c := *m
+	c.prefix = module + ":" + function + "|"
+	if m.ns != "" {
+		c.prefix += m.ns + "|"
+	}
+	c.key, c.keyErr = dogpileArgs[K]()
+	return &c
+}
+
+// Key returns the region key used for argument k ("" when m's key scheme
+// cannot write K; see WithDogpileKey).
+func (m *Memoized[K, V]) Key(k K) string {
+	if m.keyErr != nil {
+		return ""
+	}
+	return m.prefix + m.key(k)
+}
+
+// check fails when m cannot call: no function, or no key for K.
+func (m *Memoized[K, V]) check(needFn bool) error {
+	if needFn && m.fn == nil {
+		return fmt.Errorf("region %q: memoize %q: %w: nil function", m.r.name, m.ns, ErrInvalidArgument)
+	}
+	if m.keyErr != nil {
+		return fmt.Errorf("region %q: memoize %q: %w", m.r.name, m.ns, m.keyErr)
+	}
+	return nil
+}
 
 // Call returns the cached result for k, running the function behind the
 // dogpile lock when it is missing or stale (see GetOrCreate).
 func (m *Memoized[K, V]) Call(ctx context.Context, k K) (V, error) {
-	if m.fn == nil {
+	if err := m.check(true); err != nil {
 		var zero V
-		return zero, fmt.Errorf("region %q: memoize %q: %w: nil function", m.r.name, m.ns, ErrInvalidArgument)
+		return zero, err
 	}
 	return GetOrCreate(ctx, m.r, m.Key(k), func(ctx context.Context) (V, error) { return m.fn(ctx, k) }, m.opts...)
 }
@@ -56,25 +108,35 @@ func (m *Memoized[K, V]) Call(ctx context.Context, k K) (V, error) {
 // Get returns the cached result for k without calling the function;
 // ErrNotFound when there is none.
 func (m *Memoized[K, V]) Get(ctx context.Context, k K) (V, error) {
+	if err := m.check(false); err != nil {
+		var zero V
+		return zero, err
+	}
 	return Get[V](ctx, m.r, m.Key(k), m.opts...)
 }
 
 // Set stores v as the result for k.
 func (m *Memoized[K, V]) Set(ctx context.Context, k K, v V) error {
+	if err := m.check(false); err != nil {
+		return err
+	}
 	return Set(ctx, m.r, m.Key(k), v, m.opts...)
 }
 
 // Invalidate removes the cached result for k.
 func (m *Memoized[K, V]) Invalidate(ctx context.Context, k K) error {
+	if err := m.check(false); err != nil {
+		return err
+	}
 	return m.r.Delete(ctx, m.Key(k))
 }
 
 // Refresh calls the function now, stores and returns its result, whatever
 // is cached.
 func (m *Memoized[K, V]) Refresh(ctx context.Context, k K) (V, error) {
-	if m.fn == nil {
+	if err := m.check(true); err != nil {
 		var zero V
-		return zero, fmt.Errorf("region %q: memoize %q: %w: nil function", m.r.name, m.ns, ErrInvalidArgument)
+		return zero, err
 	}
 	v, err := m.fn(ctx, k)
 	if err != nil {
@@ -106,6 +168,15 @@ func (m *MemoizedMulti[K, V]) WithKeyFunc(f func(K) string) *MemoizedMulti[K, V]
 	return &MemoizedMulti[K, V]{one: m.one.WithKeyFunc(f), fn: m.fn}
 }
 
+// WithDogpileKey returns a copy of m whose keys are the ones Python
+// dogpile.cache's cache_multi_on_arguments gives, with its default key
+// generator (function_multi_key_generator), to the function named
+// function in the module named module: one key per argument, written as
+// (*Memoized).WithDogpileKey writes a single argument.
+func (m *MemoizedMulti[K, V]) WithDogpileKey(module, function string) *MemoizedMulti[K, V] {
+	return &MemoizedMulti[K, V]{one: m.one.WithDogpileKey(module, function), fn: m.fn}
+}
+
 // Key returns the region key used for argument k.
 func (m *MemoizedMulti[K, V]) Key(k K) string { return m.one.Key(k) }
 
@@ -124,6 +195,9 @@ func (m *MemoizedMulti[K, V]) keys(args []K) ([]string, map[string]K) {
 func (m *MemoizedMulti[K, V]) Call(ctx context.Context, args []K) (map[K]V, error) {
 	if m.fn == nil {
 		return nil, fmt.Errorf("region %q: memoize multi %q: %w: nil function", m.one.r.name, m.one.ns, ErrInvalidArgument)
+	}
+	if err := m.one.check(false); err != nil {
+		return nil, err
 	}
 	keys, back := m.keys(args)
 	got, err := GetOrCreateMulti(ctx, m.one.r, keys, func(ctx context.Context, missing []string) (map[string]V, error) {
@@ -149,6 +223,9 @@ func (m *MemoizedMulti[K, V]) Call(ctx context.Context, args []K) (map[K]V, erro
 
 // Get returns the cached results for args without calling the function.
 func (m *MemoizedMulti[K, V]) Get(ctx context.Context, args []K) (map[K]V, error) {
+	if err := m.one.check(false); err != nil {
+		return nil, err
+	}
 	keys, back := m.keys(args)
 	got, err := GetMulti[V](ctx, m.one.r, keys, m.one.opts...)
 	if err != nil {
@@ -159,6 +236,9 @@ func (m *MemoizedMulti[K, V]) Get(ctx context.Context, args []K) (map[K]V, error
 
 // Set stores the given results.
 func (m *MemoizedMulti[K, V]) Set(ctx context.Context, values map[K]V) error {
+	if err := m.one.check(false); err != nil {
+		return err
+	}
 	byKey := make(map[string]V, len(values))
 	for a, v := range values {
 		byKey[m.Key(a)] = v
@@ -168,6 +248,9 @@ func (m *MemoizedMulti[K, V]) Set(ctx context.Context, values map[K]V) error {
 
 // Invalidate removes the cached results for args.
 func (m *MemoizedMulti[K, V]) Invalidate(ctx context.Context, args ...K) error {
+	if err := m.one.check(false); err != nil {
+		return err
+	}
 	keys, _ := m.keys(args)
 	return m.one.r.DeleteMulti(ctx, keys)
 }

@@ -197,6 +197,7 @@ func TestConfigureFromConfig(t *testing.T) {
 		{map[string]string{"c.backend": "testmap", "c.wrap": "nosuchproxy"}, "nosuchproxy"},
 		{map[string]string{"c.backend": "testmap", "c.invalidation": "global"}, "invalidation"},
 		{map[string]string{"c.backend": "testmap", "c.expiration_time": "-5"}, "negative"},
+		{map[string]string{"c.backend": "testmap", "c.format": "pickle"}, `c.format: want "gosess" or "dogpile", got "pickle"`},
 	} {
 		err := region.New("x").ConfigureFromConfig(tc.conf, "c.")
 		if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {

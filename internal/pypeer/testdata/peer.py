@@ -30,8 +30,10 @@ A step's failure does not stop the steps after it. Steps:
                                            a function named function in a
                                            module named module, decorated with
                                            cache_on_arguments(namespace), called
-                                           with args: {"value", "key"}
+                                           with args ({"float": hex} for a
+                                           float): {"value", "key", "called"}
     repr         floats (hex strings)      repr() of each float: {"reprs"}
+    mangle       keys                      sha1_mangle_key of each: {"mangled"}
     incr         key                       server-side counter +1: {"n"}
     wait_key     key [, timeout]           poll until key exists on the server
     sleep        seconds
@@ -166,12 +168,19 @@ def run(region, server, step):
         fn = module.__dict__[step["function"]]
         fn.__module__ = step["module"]
         cached = region.cache_on_arguments(namespace=step.get("namespace"))(fn)
-        args = step.get("args", [])
+        # {"float": "<hex>"} is a float even when it is whole (JSON
+        # cannot tell 1.0 from 1).
+        args = [
+            float.fromhex(a["float"]) if isinstance(a, dict) and "float" in a else a
+            for a in step.get("args", [])
+        ]
         value = cached(*args)
         key = region.function_key_generator(step.get("namespace"), fn)(*args)
         return {"value": value, "key": key, "called": len(calls)}
     if op == "repr":
         return {"reprs": [repr(float.fromhex(h)) for h in step["floats"]]}
+    if op == "mangle":
+        return {"mangled": [sha1_mangle_key(k) for k in step["keys"]]}
     if op == "incr":
         return {"n": server.incr(step["key"])}
     if op == "wait_key":
