@@ -1,0 +1,5 @@
+package dogpilepeer
+
+const childEnv = "GOSESS_DOGPILEPEER_CHILD"
+
+func runChild(role string) int { return 2 }
