@@ -135,6 +135,7 @@ type callConfig struct {
 	hasExpiration bool
 	ignore        bool
 	shouldCache   func(any) bool
+	create        bool // a GetOrCreate call (dogpile's get_or_create reads -1 as "never")
 }
 
 // WithExpiration overrides the region's expiration for this call: reads
@@ -149,13 +150,20 @@ type callConfig struct {
 // with Expiration 5m and no StaleWindow, WithExpiration(10*time.Second)
 // stores with a TTL of 5m10s (redis PTTL about 310000 ms). d == 0 means
 // never expire (no TTL); negative d is an error.
+//
+// Under FormatDogpile, d means what dogpile's expiration_time argument
+// means: values older than d are expired, so 0 or any negative d makes
+// Get miss and GetOrCreate regenerate every time, except d ==
+// -time.Second (dogpile's -1), with which GetOrCreate never expires
+// values; writes set no driver TTL.
 func WithExpiration(d time.Duration) CallOption {
 	return func(c *callConfig) { c.expiration, c.hasExpiration = d, true }
 }
 
 // IgnoreExpiration makes a read accept a value however old it is, and
 // soft-invalidated values too (dogpile's ignore_expiration). Values older
-// than a hard invalidation are still misses.
+// than a hard invalidation are still misses, except under FormatDogpile,
+// where, as in dogpile, they are returned too.
 func IgnoreExpiration() CallOption {
 	return func(c *callConfig) { c.ignore = true }
 }

@@ -212,3 +212,53 @@ func appendPyFloat(b []byte, f float64) []byte {
 	b = append(b, '.')
 	return append(b, digits[decpt:]...)
 }
+
+// The rules below are where a region's behaviour depends on its Format.
+// The region's read and write functions call them; nothing else looks at
+// the format.
+
+// encodeFor encodes v, created at created, in st's format.
+func encodeFor[T any](st *state, c Codec, v T, created time.Time) ([]byte, error) {
+	if st.format == FormatDogpile {
+		return encodeDogpile(c, v, created)
+	}
+	return encodeValue(c, v, created)
+}
+
+// parseFor parses stored bytes in st's format; ok is false for bytes that
+// are not a value of that format (a miss).
+func (st *state) parseFor(b []byte) (entry, bool) {
+	if st.format == FormatDogpile {
+		return parseDogpile(b)
+	}
+	return parseEnvelope(b)
+}
+
+// dogpileNever is dogpile's expiration_time=-1: get_or_create's "never
+// expires" (a miss for get, as any negative expiration is).
+const dogpileNever = -time.Second
+
+// dogpileExpiration is the expiration a dogpile-format call judges
+// freshness with, and whether there is one (dogpile's None when not).
+func (st *state) dogpileExpiration(c *callConfig) (time.Duration, bool) {
+	if !c.hasExpiration {
+		return st.expiration, st.expiration > 0
+	}
+	if c.create && c.expiration == dogpileNever {
+		return 0, false
+	}
+	return c.expiration, true
+}
+
+// dogpileExpired reports whether a value of the given age is past the
+// call's expiration, as dogpile judges it: older than the expiration,
+// where an expiration of 0 or less (other than get_or_create's -1)
+// expires everything.
+func (st *state) dogpileExpired(c *callConfig, age int64) bool {
+	exp, has := st.dogpileExpiration(c)
+	return has && (exp <= 0 || age > int64(exp))
+}
+
+// errSoftNeedsExpiration is dogpile's "Non-None expiration time required
+// for soft invalidation", raised by get_or_create.
+var errSoftNeedsExpiration = fmt.Errorf("%w: the region was soft-invalidated and this call has no expiration (dogpile: \"Non-None expiration time required for soft invalidation\")", ErrInvalidArgument)

@@ -55,6 +55,7 @@ type state struct {
 	mangle     func(string) string // the caller's key mangler; nil: none
 	limiter    KeyLimiter          // nil: the driver holds any key
 	driverName string
+	format     Format // FormatGosess or FormatDogpile, never ""
 }
 
 // New returns an unconfigured region called name. The name appears in
@@ -207,6 +208,9 @@ func (r *Region) checkConfig(cfg Config) error {
 	if cfg.StaleWindow < 0 {
 		return fmt.Errorf("region %q: %w: negative StaleWindow %v", r.name, ErrInvalidArgument, cfg.StaleWindow)
 	}
+	if _, err := ParseFormat(string(cfg.Format)); err != nil {
+		return fmt.Errorf("region %q: %w", r.name, err)
+	}
 	for i, p := range cfg.Wrap {
 		if p == nil {
 			return fmt.Errorf("region %q: %w: Wrap[%d] is nil", r.name, ErrInvalidArgument, i)
@@ -226,6 +230,7 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 		d = countingDriver{next: d, c: r.prefixStats}
 	}
 	st := &state{driver: d, actual: actual, expiration: cfg.Expiration, driverName: name}
+	st.format, _ = ParseFormat(string(cfg.Format)) // checked by checkConfig
 	if cfg.Expiration > 0 {
 		st.stale = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}

@@ -119,7 +119,9 @@ func newRaw(kind, addr string) raw {
 
 type redisRaw struct{ c *goredis.Client }
 
-func (r redisRaw) incr(ctx context.Context, key string) (int64, error) { return r.c.Incr(ctx, key).Result() }
+func (r redisRaw) incr(ctx context.Context, key string) (int64, error) {
+	return r.c.Incr(ctx, key).Result()
+}
 func (r redisRaw) set(ctx context.Context, key, value string) error {
 	return r.c.Set(ctx, key, value, 0).Err()
 }
