@@ -75,7 +75,7 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 // the codec cannot encode is ErrEncode (nothing stored); a driver failure
 // is returned (and counted).
 func writeOne[T any](ctx context.Context, r *Region, st *state, mk string, v T, c *callConfig) error {
-	b, err := encodeValue(r.codec, v, time.Now())
+	b, err := encodeFor(st, r.codec, v, time.Now())
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 	stamp := time.Now()
 	raw := make(map[string][]byte, len(items))
 	for _, it := range items {
-		b, err := encodeValue(r.codec, it.v, stamp)
+		b, err := encodeFor(st, r.codec, it.v, stamp)
 		if err != nil {
 			return fmt.Errorf("%q: %w", it.key, err)
 		}
@@ -148,7 +148,7 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 // implement CASDriver do the check in the store; for the others the check
 // and the write happen under the key's dogpile mutex (see Atomicity).
 func writeIf[T any](ctx context.Context, r *Region, st *state, mk string, ver Version, v T, c *callConfig) error {
-	b, err := encodeValue(r.codec, v, time.Now())
+	b, err := encodeFor(st, r.codec, v, time.Now())
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *c
 	if b == nil {
 		return read[T]{}
 	}
-	e, ok := parseEnvelope(b)
+	e, ok := st.parseFor(b)
 	if !ok {
 		return read[T]{}
 	}

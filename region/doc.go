@@ -70,6 +70,19 @@
 // error; stored bytes that no longer decode (another format version, a
 // changed type, corruption) are a miss and get regenerated.
 //
+// # Formats: a peer of Python dogpile.cache
+//
+// By default values are stored in gosess's own compact envelope. With
+// Config.Format set to FormatDogpile a region stores them as Python
+// dogpile.cache (1.1, JSON serializer) does, takes dogpile's own lock
+// protocol under dogpile's lock keys, and reads its expiration arguments
+// as dogpile does, so Go and Python processes share one memcached or
+// redis server during a migration: values written by either side are read
+// by the other, and a cold key runs one creator across both languages.
+// Memoized.WithDogpileKey and SHA1MangleKey give cache_on_arguments' keys
+// and sha1_mangle_key. The region/dogpilepeer tests check all of it
+// against the real library.
+//
 // # Drivers
 //
 // Drivers register by name when their package is imported, as database/sql

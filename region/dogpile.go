@@ -37,6 +37,7 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 	if err != nil {
 		return zero, err
 	}
+	c.create = true
 	mk := st.storeKey(key)
 	got, err := readOne[T](ctx, r, st, mk, &c)
 	if err != nil {
@@ -81,6 +82,7 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 	if err != nil {
 		return nil, err
 	}
+	c.create = true
 	out := make(map[string]T, len(ks.orig))
 	if len(ks.orig) == 0 {
 		return out, nil
@@ -142,6 +144,9 @@ func (s *slot[T]) serve(v T) { s.result, s.done = v, true }
 // released. With an async runner, stale keys are served stale and
 // regenerated in the background, which then releases their locks.
 func dogpile[T any](ctx context.Context, r *Region, st *state, c *callConfig, slots []*slot[T], multi bool, creator func(context.Context, []string) (map[string]T, error)) error {
+	if err := st.dogpileSoftCheck(ctx, c); err != nil {
+		return err
+	}
 	if len(slots) > 1 {
 		slices.SortFunc(slots, func(a, b *slot[T]) int { return cmp.Compare(a.mk, b.mk) })
 	}

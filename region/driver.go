@@ -77,6 +77,20 @@ type Locker interface {
 	Mutex(key string) Mutex
 }
 
+// DogpileLocker is an optional driver capability, beside Locker: Python
+// dogpile.cache's own distributed lock protocol on the driver's store
+// (memcached: add and delete; redis: redis-py's Lock). A region of
+// FormatDogpile whose driver is a Locker takes its locks with
+// DogpileMutex, so that Go and Python processes exclude each other; other
+// regions never call it.
+type DogpileLocker interface {
+	// DogpileMutex returns a new, unlocked mutex whose lock lives under
+	// key, taken and released as dogpile.cache does on this store. The
+	// region chooses key (dogpile's "_lock" + the store key); the driver
+	// uses it as given. It does not touch the store; acquiring does.
+	DogpileMutex(key string) Mutex
+}
+
 // CASDriver is an optional driver capability: compare-and-set done by the
 // store itself, atomic for every process that shares it (memcached gets/cas/
 // add, a redis script, the file driver's flock, an in-process lock for the
@@ -162,4 +176,8 @@ type DriverInfo struct {
 	// driver's own messages; nil when none was given (the driver picks
 	// its default).
 	Logger *slog.Logger
+	// Format is the region's value format (FormatGosess or
+	// FormatDogpile, never ""); a driver may refuse arguments that have
+	// no meaning in it.
+	Format Format
 }

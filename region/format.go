@@ -2,6 +2,7 @@ package region
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -262,3 +263,55 @@ func (st *state) dogpileExpired(c *callConfig, age int64) bool {
 // errSoftNeedsExpiration is dogpile's "Non-None expiration time required
 // for soft invalidation", raised by get_or_create.
 var errSoftNeedsExpiration = fmt.Errorf("%w: the region was soft-invalidated and this call has no expiration (dogpile: \"Non-None expiration time required for soft invalidation\")", ErrInvalidArgument)
+
+// judgeDogpile classifies a value created at created as dogpile does:
+// ignore_expiration returns any value, hard-invalidated ones included;
+// otherwise invalidation, then the call's expiration (dogpileExpired).
+func (st *state) judgeDogpile(c *callConfig, created, hard, soft, now int64) freshness {
+	switch {
+	case c.ignore:
+		return fresh
+	case hard != 0 && created <= hard:
+		return missing
+	case soft != 0 && created <= soft, st.dogpileExpired(c, now-created):
+		return stale
+	}
+	return fresh
+}
+
+// dogpileSoftCheck is dogpile's refusal to regenerate after a soft
+// invalidation when the call has no expiration: under FormatDogpile a
+// GetOrCreate that finds no fresh value then fails (dogpile raises
+// whether the key held a soft-invalidated value or none; it runs the
+// creator first in the second case, gosess does not).
+func (st *state) dogpileSoftCheck(ctx context.Context, c *callConfig) error {
+	if st.format != FormatDogpile {
+		return nil
+	}
+	if _, has := st.dogpileExpiration(c); has {
+		return nil
+	}
+	if _, soft, _ := st.invalNanos(ctx); soft != 0 {
+		return errSoftNeedsExpiration
+	}
+	return nil
+}
+
+// remoteMutex is the driver's distributed mutex guarding the store key mk
+// (st.locker must be set). Under FormatDogpile the lock lives where
+// dogpile puts it, DogpileLockPrefix + mk, and is taken with the driver's
+// DogpileLocker protocol when it has one; otherwise under st.lockKey(mk)
+// with the driver's own protocol.
+func (st *state) remoteMutex(mk string) Mutex {
+	if st.format != FormatDogpile {
+		return st.locker.Mutex(st.lockKey(mk))
+	}
+	lk := DogpileLockPrefix + mk
+	if st.limiter != nil && !st.limiter.ValidKey(lk) {
+		lk = st.lockKey(mk) // a key Python cannot hold either: not shared
+	}
+	if st.dogpileLocker != nil {
+		return st.dogpileLocker.DogpileMutex(lk)
+	}
+	return st.locker.Mutex(lk)
+}

@@ -132,7 +132,7 @@ func (r *Region) prepare(key string, multi bool, opts []CallOption) (*state, cal
 	}
 	var c callConfig
 	if len(opts) > 0 {
-		if c, err = r.callConfig(opts); err != nil {
+		if c, err = r.callConfig(st, opts); err != nil {
 			return nil, c, err
 		}
 	}

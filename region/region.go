@@ -56,6 +56,8 @@ type state struct {
 	limiter    KeyLimiter          // nil: the driver holds any key
 	driverName string
 	format     Format // FormatGosess or FormatDogpile, never ""
+
+	dogpileLocker DogpileLocker // the driver's dogpile lock protocol, under FormatDogpile
 }
 
 // New returns an unconfigured region called name. The name appears in
@@ -148,6 +150,7 @@ func (r *Region) Configure(driver string, cfg Config) error {
 	}
 	args := NewArguments(driver, cfg.Arguments)
 	info := DriverInfo{Region: r.name, Expiration: cfg.Expiration, Logger: r.driverLogger}
+	info.Format, _ = ParseFormat(string(cfg.Format)) // checked by checkConfig
 	if cfg.Expiration > 0 {
 		info.StaleWindow = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
@@ -235,6 +238,7 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 		st.stale = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
 	st.locker, _ = capability[Locker](d)
+	st.dogpileLocker, _ = capability[DogpileLocker](d)
 	st.cas, _ = capability[CASDriver](d)
 	if lf, ok := capability[LockFree](d); ok && lf.LockFree() {
 		st.lockFree = true
@@ -316,14 +320,14 @@ func (r *Region) checkKey(key string) error {
 	return nil
 }
 
-func (r *Region) callConfig(opts []CallOption) (callConfig, error) {
+func (r *Region) callConfig(st *state, opts []CallOption) (callConfig, error) {
 	var c callConfig
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
 		}
 	}
-	if c.hasExpiration && c.expiration < 0 {
+	if c.hasExpiration && c.expiration < 0 && st.format != FormatDogpile {
 		return c, fmt.Errorf("region %q: %w: negative expiration %v", r.name, ErrInvalidArgument, c.expiration)
 	}
 	return c, nil
@@ -341,7 +345,7 @@ func (st *state) expirationFor(c *callConfig) time.Duration {
 // configured one, or the expiration itself when the region has none).
 func (st *state) ttl(c *callConfig) time.Duration {
 	exp := st.expirationFor(c)
-	if exp == 0 {
+	if exp <= 0 || st.format == FormatDogpile {
 		return 0
 	}
 	stale := st.stale
@@ -367,6 +371,9 @@ func (r *Region) judge(ctx context.Context, st *state, e entry, c *callConfig, n
 	if err != nil {
 		r.stats.driverErrors.Add(1)
 		logInvalidationError(r.logger, r.name, err)
+	}
+	if st.format == FormatDogpile {
+		return st.judgeDogpile(c, e.created, hard, soft, now)
 	}
 	if hard != 0 && e.created <= hard {
 		return missing
@@ -405,7 +412,7 @@ func (r *Region) mutexFor(st *state, mk string) Mutex {
 	if st.locker == nil {
 		return local
 	}
-	return &layeredMutex{local: local, remote: st.locker.Mutex(st.lockKey(mk))}
+	return &layeredMutex{local: local, remote: st.remoteMutex(mk)}
 }
 
 type errMutex struct{ err error }
@@ -429,7 +436,7 @@ func (r *Region) KeyIsLocked(ctx context.Context, key string) (bool, error) {
 		return true, nil
 	}
 	if st.locker != nil {
-		if q, ok := st.locker.Mutex(st.lockKey(mk)).(interface {
+		if q, ok := st.remoteMutex(mk).(interface {
 			Locked(context.Context) (bool, error)
 		}); ok {
 			return q.Locked(ctx)
@@ -495,7 +502,7 @@ func (r *Region) InvalidateContext(ctx context.Context, mode Mode) error {
 	switch mode {
 	case Hard:
 	case Soft:
-		if st.expiration == 0 {
+		if st.expiration == 0 && st.format != FormatDogpile {
 			return fmt.Errorf("region %q: %w: soft invalidation needs an expiration (Config.Expiration > 0)", r.name, ErrInvalidArgument)
 		}
 	default:

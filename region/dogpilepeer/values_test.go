@@ -166,3 +166,25 @@ func TestGosessFormatIsNotReadAsAValue(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigErrors: a format gosess does not know, and a redis key_prefix
+// (which would move Go's lock keys away from Python's), fail Configure
+// with the key named.
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		conf map[string]string
+		want string
+	}{
+		{map[string]string{"c.backend": "redis", "c.format": "pickle"}, `c.format: want "gosess" or "dogpile", got "pickle"`},
+		{map[string]string{"c.backend": "redis", "c.format": "dogpile", "c.arguments.key_prefix": "app:"}, "key_prefix"},
+		{map[string]string{"c.backend": "redis", "c.format": "dogpile", "c.arguments.thread_local_lock": "false"}, "thread_local_lock"},
+	} {
+		err := region.New("x").ConfigureFromConfig(tc.conf, "c.")
+		if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an ErrInvalidArgument naming %q", tc.conf, err, tc.want)
+		}
+	}
+	if err := region.New("x").Configure("memory", region.Config{Format: "json"}); !errors.Is(err, region.ErrInvalidArgument) {
+		t.Errorf("Configure with Format json: %v", err)
+	}
+}

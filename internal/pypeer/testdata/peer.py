@@ -34,6 +34,7 @@ A step's failure does not stop the steps after it. Steps:
                                            float): {"value", "key", "called"}
     repr         floats (hex strings)      repr() of each float: {"reprs"}
     mangle       keys                      sha1_mangle_key of each: {"mangled"}
+    locked       key                       region.key_is_locked: {"locked"}
     incr         key                       server-side counter +1: {"n"}
     wait_key     key [, timeout]           poll until key exists on the server
     sleep        seconds
@@ -179,6 +180,8 @@ def run(region, server, step):
         return {"value": value, "key": key, "called": len(calls)}
     if op == "repr":
         return {"reprs": [repr(float.fromhex(h)) for h in step["floats"]]}
+    if op == "locked":
+        return {"locked": region.key_is_locked(step["key"])}
     if op == "mangle":
         return {"mangled": [sha1_mangle_key(k) for k in step["keys"]]}
     if op == "incr":

@@ -90,6 +90,11 @@
 // by lock_sleep, unlike dogpile's, which grows without limit) and stop when
 // their context is done.
 //
+// A region of region.FormatDogpile takes dogpile.cache's own lock instead
+// (DogpileMutex), so that Go and Python processes exclude each other: the
+// item "_lock" + key, added with the value 1 and released with a plain
+// "delete", which does not check who holds it.
+//
 // # Compare-and-set
 //
 // Driver (and LockingDriver) implements region.CASDriver, so

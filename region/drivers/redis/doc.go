@@ -40,7 +40,9 @@
 //     so a holder whose lock expired cannot release the next holder's lock.
 //     A holder that dies leaves a lock that expires after lock_timeout.
 //     Waiters poll with a growing, jittered, bounded sleep and honour their
-//     context's deadline.
+//     context's deadline. This is redis-py's Lock, which dogpile.cache
+//     uses: a region of region.FormatDogpile names the lock as dogpile does
+//     ("_lock" + key), so Go and Python processes exclude each other.
 //
 // Connection failures are errors returned within the configured timeouts
 // (dial_timeout, read_timeout, max_retries, and the context's deadline,
@@ -120,6 +122,7 @@
 // Keys, TTL and locking:
 //
 //	key_prefix             string    prepended to every key (data and lock). Default "".
+//	                                 Refused under region.FormatDogpile (use a key mangler).
 //	redis_expiration_time  duration  TTL of every stored item, replacing the region's
 //	                                 (expiration + stale window). Default: the region's.
 //	distributed_lock       bool      the dogpile lock is taken in redis (the driver is a

@@ -621,6 +621,11 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 // factory builds the driver from region arguments (see the package doc).
 func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
 	cfg := configFromArguments(args)
+	if info.Format == region.FormatDogpile && cfg.KeyPrefix != "" {
+		// dogpile's lock key is "_lock" + the (mangled) key: a prefix the
+		// driver puts in front of both would name a lock Python never takes.
+		args.Fail("key_prefix", "has no dogpile.cache counterpart under format \"dogpile\" (lock keys would differ from Python's); prefix keys with a key mangler on both sides (region.WithKeyMangler, Python's key_mangler)")
+	}
 	if err := args.Err(); err != nil {
 		return nil, err
 	}
