@@ -22,7 +22,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -42,8 +41,6 @@ var peerSource []byte
 var (
 	checkOnce sync.Once
 	checkErr  error
-	scriptMu  sync.Mutex
-	script    string
 )
 
 // Need skips the test (fails it under CI=true) unless Interpreter runs and
@@ -66,26 +63,6 @@ func Need(t testing.TB) {
 		}
 		t.Skip(msg)
 	}
-}
-
-// scriptPath writes the embedded peer program to a temporary file once
-// per process and returns its path.
-func scriptPath() (string, error) {
-	scriptMu.Lock()
-	defer scriptMu.Unlock()
-	if script != "" {
-		return script, nil
-	}
-	dir, err := os.MkdirTemp("", "gosess-pypeer-")
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "peer.py")
-	if err := os.WriteFile(p, peerSource, 0o600); err != nil {
-		return "", err
-	}
-	script = p
-	return p, nil
 }
 
 // Region is the Python region a peer configures: make_region with the
@@ -159,15 +136,12 @@ type Peer struct {
 // Start starts a peer that runs steps; read its results with Next as it
 // goes, then Wait. The process is killed when ctx ends.
 func Start(ctx context.Context, reg Region, steps ...Step) (*Peer, error) {
-	path, err := scriptPath()
-	if err != nil {
-		return nil, fmt.Errorf("pypeer: %w", err)
-	}
 	req, err := json.Marshal(map[string]any{"region": reg, "steps": steps})
 	if err != nil {
 		return nil, fmt.Errorf("pypeer: request: %w", err)
 	}
-	p := &Peer{cmd: exec.CommandContext(ctx, Interpreter, path)}
+	// The program is passed with -c, so that no file is left behind.
+	p := &Peer{cmd: exec.CommandContext(ctx, Interpreter, "-c", string(peerSource))}
 	p.cmd.Stdin = bytes.NewReader(req)
 	p.cmd.Stderr = &p.stderr
 	stdout, err := p.cmd.StdoutPipe()
