@@ -16,38 +16,62 @@ import (
 
 // Backend is where sessions are stored: a small byte-oriented contract
 // that the Maker drives. The Maker does the encoding of values, expiry
-// checks, cookies and id generation; a backend stores records by id and
-// guards them with a version number so that concurrent writers are
-// detected.
+// checks, cookies, id generation and the merge of concurrent changes; a
+// backend stores records by id and makes every write conditional on what
+// the writer read, so that no concurrent write is lost silently.
 //
-// Every method must be safe for concurrent use, also by several processes
-// sharing the same store where the store allows that. Ids given to a
-// backend are non-empty and satisfy ValidID.
+// The condition is carried by the Record itself: Load returns the stored
+// record with what the backend needs to recognise it later (its Version,
+// and an opaque Token of the backend's own), and Save and Delete are given
+// that record back as base, "the record this write is based on". A write
+// whose base is no longer the stored record stores nothing and returns
+// ErrConflict; the Maker then reloads, merges and retries (see
+// Session.Save).
+//
+// Every method must be safe for concurrent use, and the conditions must
+// hold for every writer of the store: several processes sharing it too,
+// where the store allows that (a backend says in its documentation how
+// far its guarantee reaches). Ids given to a backend are non-empty and
+// satisfy ValidID.
 type Backend interface {
-	// Load returns the record stored under id. An id that has no record
-	// (never saved, deleted, evicted, past its TTL) returns ErrNotFound,
-	// matched with errors.Is; so does a stored record that cannot be
-	// decoded (a truncated file), with an error that also wraps
-	// ErrBadRecord (the Maker then starts a new session and logs why).
-	// Any other error means the store failed.
+	// Load returns the record stored under id, with Token set to
+	// whatever the backend needs to recognise this version of the record
+	// in a later Save or Delete (a compare-and-set token; nil when the
+	// Version is enough). An id that has no record (never saved, deleted,
+	// evicted, past its TTL or its Expires) returns ErrNotFound, matched
+	// with errors.Is; so does a stored record that cannot be decoded (a
+	// truncated file), with an error that also wraps ErrBadRecord (the
+	// Maker then starts a new session and logs why). Any other error
+	// means the store failed. The returned record, Data included, belongs
+	// to the caller.
 	Load(ctx context.Context, id string) (Record, error)
 
-	// Save stores rec under id, provided the version of the record
-	// currently stored equals expected, where expected == 0 means "no
-	// record may be stored" (a new id: this is the add-if-absent that
-	// catches id collisions). When a record with another version is
-	// stored, or none is stored while expected > 0 (it was deleted or
-	// evicted meanwhile), Save stores nothing and returns ErrConflict.
-	// The check and the write are atomic with respect to other Save and
-	// Delete calls on the same id (a per-id lock, distributed where the
-	// store allows). ttl > 0 asks the store to evict the record after ttl
-	// (rec.Expires is the same instant on the Maker's clock); ttl == 0
-	// means no expiry. rec.Data must not be kept after Save returns.
-	Save(ctx context.Context, id string, rec Record, expected uint64, ttl time.Duration) error
+	// Save stores rec under id, provided the record stored now is still
+	// base: with base == nil, provided no record is stored under id (a
+	// new id: this add-if-absent catches id collisions); otherwise,
+	// provided the stored record is the one base describes. base is a
+	// record that Load returned for id (compare its Token, or its Version
+	// when the backend uses no tokens), or one that a successful Save
+	// stored (Token nil: compare its Version, which every Save increases;
+	// this costs a read on backends that compare tokens). When the stored
+	// record is another one, or none is stored while base != nil (it was
+	// deleted, renewed, invalidated or evicted meanwhile: a save after a
+	// delete must not bring the record back), Save stores nothing and
+	// returns an error wrapping ErrConflict. The check and the write are
+	// one atomic step with respect to every other Save and Delete of id.
+	// ttl > 0 asks the store to evict the record after ttl (rec.Expires
+	// is the same instant on the Maker's clock); ttl == 0 means no expiry.
+	// rec.Token is ignored; rec.Data must not be kept after Save returns.
+	Save(ctx context.Context, id string, rec Record, base *Record, ttl time.Duration) error
 
-	// Delete removes the record stored under id. Deleting an absent id is
-	// not an error.
-	Delete(ctx context.Context, id string) error
+	// Delete removes the record stored under id. With base == nil it
+	// removes whatever is stored, and deleting an absent id is not an
+	// error. With base != nil it removes the record only if it is still
+	// base (compared as in Save), and returns an error wrapping
+	// ErrConflict, removing nothing, when another record is stored or none
+	// is. Either way a Save based on the removed record afterwards is a
+	// conflict.
+	Delete(ctx context.Context, id string, base *Record) error
 
 	// Exists reports whether a record is stored under id.
 	Exists(ctx context.Context, id string) (bool, error)
@@ -84,8 +108,10 @@ type CookieCarrier interface {
 
 // Record is one stored session as a backend sees it.
 type Record struct {
-	// Version increases each time the session's data is saved; it is what
-	// Save compares with its expected argument. A new record has version 1.
+	// Version increases with every Save of the record: a new record has
+	// version 1, and each save stores its base's version plus one. Stored
+	// with the record, it is what backends without tokens (files) compare
+	// a write's base with.
 	Version uint64
 	// Expires is when the session expires on the server (the Maker's
 	// clock); the zero time means never. Backends without TTLs (files)
@@ -93,6 +119,12 @@ type Record struct {
 	Expires time.Time
 	// Data is the session's values encoded by the session Codec.
 	Data []byte
+	// Token is set by Load: the backend's own name for the stored version
+	// it read (the dogpile backend's region.Version, for one
+	// compare-and-set round trip), opaque to everyone else and never
+	// stored. nil when the backend compares versions, and in records the
+	// Maker built itself.
+	Token any
 }
 
 const (
@@ -248,25 +280,25 @@ func lookupBackend(name string) (BackendFactory, error) {
 	return f, nil
 }
 
-// CheckVersion applies Save's version rule for backends: given what Load
-// returned for the id (under the id's lock), it returns nil when the
-// stored record may be replaced by a save expecting version expected,
+// CheckBase applies the condition of Save and Delete for backends that
+// compare versions: given what Load returned for the id (read in the same
+// atomic step as the write, e.g. under the id's lock), it returns nil when
+// a write based on base may replace (or remove) the stored record,
 // ErrConflict (wrapped, with the versions) when it may not, and loadErr
-// itself when the store failed.
-func CheckVersion(cur Record, loadErr error, expected uint64) error {
+// itself when the store failed. base == nil means "nothing may be stored".
+func CheckBase(cur Record, loadErr error, base *Record) error {
 	switch {
 	case errors.Is(loadErr, ErrNotFound):
-		if expected != 0 {
-			return fmt.Errorf("%w (expected version %d, none stored)", ErrConflict, expected)
+		if base != nil {
+			return fmt.Errorf("%w (based on version %d, none stored)", ErrConflict, base.Version)
 		}
 		return nil
 	case loadErr != nil:
 		return loadErr
-	case cur.Version != expected:
-		if expected == 0 {
-			return fmt.Errorf("%w (the id is taken)", ErrConflict)
-		}
-		return fmt.Errorf("%w (expected version %d, stored %d)", ErrConflict, expected, cur.Version)
+	case base == nil:
+		return fmt.Errorf("%w (the id is taken)", ErrConflict)
+	case cur.Version != base.Version:
+		return fmt.Errorf("%w (based on version %d, stored %d)", ErrConflict, base.Version, cur.Version)
 	}
 	return nil
 }

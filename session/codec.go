@@ -19,7 +19,8 @@ type Codec interface {
 	// an error wrapping ErrUnsupportedValue that names the key.
 	Marshal(values map[string]any) ([]byte, error)
 	// Unmarshal decodes what Marshal produced. It must not panic on any
-	// input.
+	// input, and the values it returns must not share memory with data
+	// (a session keeps the bytes it loaded, to merge against them).
 	Unmarshal(data []byte) (map[string]any, error)
 }
 

@@ -26,12 +26,19 @@ var (
 	// session (never saved, deleted, or evicted).
 	ErrNotFound = errors.New("session: not found")
 
-	// ErrConflict is returned by Save when the stored session changed
-	// since it was loaded (another request saved, refreshed or
-	// invalidated it); the changes of this Session were not stored.
-	// Backends return it from Save when the stored version is not the
-	// expected one.
+	// ErrConflict is returned by Save (in a *ConflictError) when another
+	// request stored the session since it was loaded and the two cannot
+	// be merged: both changed the same key, or the other deleted,
+	// renewed or invalidated the session; the changes of this Session
+	// were not stored. Backends return it from Save and Delete when the
+	// stored record is not the write's base.
 	ErrConflict = errors.New("session: conflict: the stored session changed since it was loaded")
+
+	// ErrLock is wrapped by backend errors that come from a lock service
+	// rather than the store's data (the file backend's lock files: a
+	// flock or open that fails), so that the Maker can count them apart
+	// (Stats.LockErrors).
+	ErrLock = errors.New("session: the backend's lock failed")
 
 	// ErrUnsupportedValue is returned by Save (wrapping the codec's error)
 	// when a value cannot be encoded by the session's codec. Nothing is

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -201,5 +202,28 @@ func (d *ttlDriver) Set(ctx context.Context, key string, value []byte, ttl time.
 	d.rec.mu.Unlock()
 	return d.Driver.Set(ctx, key, value, ttl)
 }
+
+// GetCAS and CompareAndSet pass the memory driver's compare-and-set
+// through, so that the session saves (compare-and-set writes) are seen.
+func (d *ttlDriver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+	cas, ok := d.Driver.(region.CASDriver)
+	if !ok {
+		return nil, "", errNoCAS
+	}
+	return cas.GetCAS(ctx, key)
+}
+
+func (d *ttlDriver) CompareAndSet(ctx context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+	d.rec.mu.Lock()
+	d.rec.ttls = append(d.rec.ttls, ttl)
+	d.rec.mu.Unlock()
+	cas, ok := d.Driver.(region.CASDriver)
+	if !ok {
+		return errNoCAS
+	}
+	return cas.CompareAndSet(ctx, key, token, value, ttl)
+}
+
+var errNoCAS = errors.New("ttlDriver: the wrapped driver has no compare-and-set")
 
 func (d *ttlDriver) Unwrap() region.Driver { return d.Driver }

@@ -52,12 +52,14 @@ func memoryRegion(t testing.TB) *region.Region {
 	return r
 }
 
+// redisRegion and memcachedRegion use the drivers' default arguments:
+// what holds for sessions must hold without distributed_lock.
 func redisRegion(t testing.TB) *region.Region {
 	t.Helper()
 	srv := testserver.Redis(t)
 	r := region.New("test-redis")
 	if err := r.Configure("redis", region.Config{Expiration: time.Hour, Arguments: map[string]any{
-		"url": "redis://" + srv.Addr, "distributed_lock": true}}); err != nil {
+		"url": "redis://" + srv.Addr}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
@@ -69,7 +71,7 @@ func memcachedRegion(t testing.TB) *region.Region {
 	srv := testserver.Memcached(t)
 	r := region.New("test-memcached")
 	if err := r.Configure("memcached", region.Config{Expiration: time.Hour, Arguments: map[string]any{
-		"url": srv.Addr, "distributed_lock": true}}); err != nil {
+		"url": srv.Addr}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
@@ -111,6 +113,17 @@ func forEachBackendWithServers(t *testing.T, f func(t *testing.T, bc backendCase
 	for _, bc := range serverBackends {
 		t.Run(bc.name, func(t *testing.T) { f(t, bc) })
 	}
+}
+
+// forEachStore runs f for the backends that keep sessions on the server
+// (not the cookie backend), on memory, file, redis and memcached.
+func forEachStore(t *testing.T, f func(t *testing.T, bc backendCase)) {
+	forEachBackendWithServers(t, func(t *testing.T, bc backendCase) {
+		if !bc.serverSide {
+			t.Skip("the cookie backend keeps no server state to compare (documented)")
+		}
+		f(t, bc)
+	})
 }
 
 // newMaker configures a Maker for bc with the test keys and extra

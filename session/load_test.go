@@ -136,11 +136,11 @@ type failingBackend struct{}
 func (failingBackend) Load(context.Context, string) (session.Record, error) {
 	return session.Record{}, errBackendDown
 }
-func (failingBackend) Save(context.Context, string, session.Record, uint64, time.Duration) error {
+func (failingBackend) Save(context.Context, string, session.Record, *session.Record, time.Duration) error {
 	return errBackendDown
 }
-func (failingBackend) Delete(context.Context, string) error         { return errBackendDown }
-func (failingBackend) Exists(context.Context, string) (bool, error) { return false, errBackendDown }
+func (failingBackend) Delete(context.Context, string, *session.Record) error { return errBackendDown }
+func (failingBackend) Exists(context.Context, string) (bool, error)          { return false, errBackendDown }
 
 func init() {
 	session.RegisterBackend("failing", func(cfg session.BackendConfig) (session.Backend, error) {

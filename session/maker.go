@@ -20,9 +20,10 @@ import (
 // Load to reload one from a cookie, or put Middleware in front of your
 // handlers. A Maker is safe for concurrent use.
 type Maker struct {
-	logger *slog.Logger
-	now    func() time.Time
-	stats  makerStats
+	logger     *slog.Logger
+	now        func() time.Time
+	onConflict ConflictHandler
+	stats      makerStats
 
 	configMu sync.Mutex
 	state    atomic.Pointer[makerState]
@@ -70,10 +71,22 @@ func WithClock(now func() time.Time) MakerOption {
 	}
 }
 
+// WithConflictHandler sets how Middleware answers a request whose session
+// could not be saved because of a conflict: another request of the same
+// client changed the same keys, or deleted the session, since this one
+// loaded it (see Session.Save). Default DefaultConflictHandler (409).
+func WithConflictHandler(h ConflictHandler) MakerOption {
+	return func(m *Maker) {
+		if h != nil {
+			m.onConflict = h
+		}
+	}
+}
+
 // NewMaker returns an unconfigured Maker: every method but Configure fails
 // with ErrNotConfigured until Configure succeeds.
 func NewMaker(opts ...MakerOption) *Maker {
-	m := &Maker{logger: slog.Default(), now: time.Now}
+	m := &Maker{logger: slog.Default(), now: time.Now, onConflict: DefaultConflictHandler}
 	for _, o := range opts {
 		o(m)
 	}
@@ -441,6 +454,7 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 			return nil, rejection{RejectUnknownID, "no stored session for the cookie's id (expired, deleted or never saved)"}, nil
 		}
 		if err != nil {
+			m.stats.failed(err)
 			return nil, rejection{}, fmt.Errorf("session: load: backend %q: %w", st.backendName, err)
 		}
 	}
@@ -449,7 +463,10 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 		m.logger.WarnContext(ctx, "session: stored session data cannot be decoded; starting a new session", "error", err)
 		return nil, rejection{RejectUndecodable, "undecodable session data"}, nil
 	}
-	s := &Session{m: m, st: st, rt: rt, id: id, version: rec.Version, stored: true, loadedValue: value, hadCookie: true}
+	s := &Session{m: m, st: st, rt: rt, id: id, loadedValue: value, hadCookie: true}
+	if st.carrier == nil {
+		s.base = &rec
+	}
 	var ok1, ok2 bool
 	s.created, ok1 = values[internalCreated].(time.Time)
 	s.access, ok2 = values[internalAccess].(time.Time)
@@ -457,7 +474,7 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 		return nil, rejection{RejectUndecodable, "session data without creation or access time"}, nil
 	}
 	if f, ok := values[internalFlash].([]any); ok {
-		s.flashes = f
+		s.flashes, s.kept = f, len(f)
 	}
 	for k := range values {
 		if internal(k) {
@@ -467,7 +484,11 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 	s.data = values
 	if exp := rt.cfg.expiry(s.created, s.access); !exp.IsZero() && !now.Before(exp) {
 		if st.carrier == nil {
-			if err := st.backend.Delete(ctx, id); err != nil {
+			// Only if it is still the expired record: a request that saved
+			// it meanwhile kept it alive.
+			err := st.backend.Delete(ctx, id, &rec)
+			if err != nil && !errors.Is(err, ErrConflict) {
+				m.stats.failed(err)
 				return nil, rejection{}, fmt.Errorf("session: delete expired session: backend %q: %w", st.backendName, err)
 			}
 		}

@@ -409,7 +409,7 @@ func (b *mapBackend) Load(_ context.Context, id string) (session.Record, error) 
 	return r, nil
 }
 
-func (b *mapBackend) Save(ctx context.Context, id string, rec session.Record, expected uint64, _ time.Duration) error {
+func (b *mapBackend) Save(ctx context.Context, id string, rec session.Record, base *session.Record, _ time.Duration) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	cur, ok := b.m[id]
@@ -417,7 +417,7 @@ func (b *mapBackend) Save(ctx context.Context, id string, rec session.Record, ex
 	if !ok {
 		err = session.ErrNotFound
 	}
-	if err := session.CheckVersion(cur, err, expected); err != nil {
+	if err := session.CheckBase(cur, err, base); err != nil {
 		return err
 	}
 	rec.Data = append([]byte(nil), rec.Data...)
@@ -425,9 +425,19 @@ func (b *mapBackend) Save(ctx context.Context, id string, rec session.Record, ex
 	return nil
 }
 
-func (b *mapBackend) Delete(_ context.Context, id string) error {
+func (b *mapBackend) Delete(_ context.Context, id string, base *session.Record) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if base != nil {
+		cur, ok := b.m[id]
+		var err error
+		if !ok || cur.ExpiredAt(time.Now()) {
+			err = session.ErrNotFound
+		}
+		if err := session.CheckBase(cur, err, base); err != nil {
+			return err
+		}
+	}
 	delete(b.m, id)
 	return nil
 }
@@ -494,15 +504,15 @@ type collideOnce struct {
 	done bool
 }
 
-func (c *collideOnce) Save(ctx context.Context, id string, rec session.Record, expected uint64, ttl time.Duration) error {
+func (c *collideOnce) Save(ctx context.Context, id string, rec session.Record, base *session.Record, ttl time.Duration) error {
 	c.mu.Lock()
-	first := !c.done && expected == 0
+	first := !c.done && base == nil
 	c.done = true
 	c.mu.Unlock()
 	if first {
 		return session.ErrConflict
 	}
-	return c.Backend.Save(ctx, id, rec, expected, ttl)
+	return c.Backend.Save(ctx, id, rec, base, ttl)
 }
 
 func init() {

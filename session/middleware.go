@@ -68,12 +68,24 @@ func FromContext(ctx context.Context) *Session {
 // http.NewCrossOriginProtection()), so that a refused request never loads
 // or saves a session.
 //
+// Concurrent requests of one client that change its session are merged
+// by Save, key by key (see Session.Save). When they cannot be (both
+// changed the same key, or one deleted the session), the save of the
+// later one fails with ErrConflict: nothing of it is stored, the other
+// request's data stands, and the handler's response is replaced by the
+// Maker's conflict handler (WithConflictHandler; by default
+// DefaultConflictHandler: 409 Conflict), given the error (a
+// *ConflictError). The handler's headers, but for Content-Length,
+// Content-Encoding and Content-Type, and its cookies stay; its body is
+// discarded. A touch that loses to a concurrent writer is not a
+// conflict.
+//
 // When loading fails (the backend is down) the handler is not called and
-// the client gets 500. When saving fails (backend down, ErrConflict, a
-// value the codec cannot encode, a cookie over 4096 bytes) the handler's
+// the client gets 500. When saving fails otherwise (backend down, a value
+// the codec cannot encode, a cookie over 4096 bytes) the handler's
 // response is replaced: the client gets 500 Internal Server Error and the
 // handler's body is discarded; the error is logged with the Maker's
-// logger. A touch that loses to a concurrent writer is not a failure.
+// logger.
 //
 // The wrapped ResponseWriter implements Unwrap, so http.ResponseController
 // reaches the server's writer for deadlines and full duplex; Flush and
@@ -100,8 +112,9 @@ func (m *Maker) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		entry := &ctxEntry{s: s}
-		sw := &responseWriter{w: w, s: s, ctx: r.Context(), entry: entry}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, entry)))
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, entry))
+		sw := &responseWriter{w: w, s: s, r: r, ctx: r.Context(), entry: entry}
+		next.ServeHTTP(sw, r)
 		sw.commit()
 	})
 }
@@ -110,11 +123,12 @@ func (m *Maker) Middleware(next http.Handler) http.Handler {
 type responseWriter struct {
 	w     http.ResponseWriter
 	s     *Session
+	r     *http.Request // the request as the handler got it
 	ctx   context.Context
 	entry *ctxEntry // entry.used: the handler asked for the session
 
 	once   sync.Once
-	failed bool // the save failed: a 500 was sent, the handler's output is dropped
+	failed bool // the save failed: a 500 or the conflict handler's answer was sent, the handler's output is dropped
 }
 
 // commit saves the session and adds the headers, once.
@@ -124,6 +138,16 @@ func (rw *responseWriter) commit() {
 		h.Add("Vary", "Cookie")
 		handlerCaching := h.Get("Cache-Control") != ""
 		c, err := rw.s.forResponse(rw.ctx)
+		if errors.Is(err, ErrConflict) {
+			rw.failed = true
+			rw.s.m.logger.InfoContext(rw.ctx, "session: concurrent requests changed the session; answering through the conflict handler", "error", err)
+			h.Del("Content-Length")
+			h.Del("Content-Encoding")
+			h.Del("Content-Type")
+			h.Set("Cache-Control", "no-store")
+			rw.s.m.onConflict(rw.w, rw.r, err)
+			return
+		}
 		if err != nil {
 			rw.failed = true
 			rw.s.m.logger.ErrorContext(rw.ctx, "session: cannot save the session; answering 500", "error", err)
@@ -173,6 +197,29 @@ func (s *Session) forResponse(ctx context.Context) (*http.Cookie, error) {
 		return s.save(ctx)
 	}
 	return nil, nil
+}
+
+// ConflictHandler answers, in place of the handler's response, a request
+// whose session could not be saved because of a conflict (see
+// Middleware). err wraps ErrConflict (errors.As gives the
+// *ConflictError: the keys both requests changed, or that the session was
+// gone). r is the request as the handler got it (FromContext gives its
+// Session, with this request's unsaved values). The handler must write a
+// complete response; nothing has been sent yet, and the session will not
+// be saved.
+type ConflictHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+// DefaultConflictHandler answers 409 Conflict with a short plain-text
+// body asking to retry: the other request's changes are kept, and this
+// request's are not stored. An API may prefer a JSON body; a page, a
+// redirect (303) back to where the user was, so that they see the
+// current state.
+func DefaultConflictHandler(w http.ResponseWriter, r *http.Request, err error) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusConflict)
+	io.WriteString(w, "409 Conflict: another request changed this session at the same time; reload and try again\n")
 }
 
 // Header implements http.ResponseWriter.

@@ -44,10 +44,14 @@ type Session struct {
 	id      string
 	data    map[string]any
 	flashes []any
+	kept    int // leading flashes that are base's (the rest were added since)
 	created time.Time
 	access  time.Time // last access as stored (or creation for a new session)
-	version uint64    // version of the stored record (0: none stored under id)
-	stored  bool      // a record with this id and version is in the store
+	// base is the stored record the values are based on: the one loaded,
+	// or the last one this Session saved; nil when nothing is stored
+	// under id (a new session, or a new id after Renew or Invalidate).
+	// Saves and Renew are conditional on it (see merge.go).
+	base *Record
 
 	isNew       bool
 	modified    bool
@@ -241,7 +245,7 @@ func (s *Session) Clear() {
 		s.modified = true
 	}
 	clear(s.data)
-	s.flashes = nil
+	s.flashes, s.kept = nil, 0
 }
 
 // AddFlash queues a flash message: a value shown once, typically on the
@@ -261,7 +265,7 @@ func (s *Session) Flashes() []any {
 	defer s.mu.Unlock()
 	f := s.flashes
 	if len(f) > 0 {
-		s.flashes = nil
+		s.flashes, s.kept = nil, 0
 		s.modified = true
 	}
 	return f
@@ -272,11 +276,22 @@ func (s *Session) Flashes() []any {
 // session's server-side expiry and the backend's TTL are computed from it
 // (see Config.MaxAge, Config.Lifetime).
 //
-// Errors: ErrUnsupportedValue when a value cannot be encoded (nothing is
-// stored, nothing is lost: fix the value and save again); ErrConflict when
-// the session was changed, refreshed or invalidated in the store since it
-// was loaded (this session's changes are not stored; reload and retry);
-// a cookie error (cookie.ErrTooLarge) when the cookie would exceed 4096
+// Concurrent requests: when another request stored the session since this
+// one loaded it, Save merges instead of failing: it reloads the session
+// and keeps both requests' changes, key by key (this request's changes
+// and the other's), then stores the result, conditional again on what it
+// reloaded; the Session then holds the merged values. Only a change of
+// the same key by both requests (even to the same value: think of two
+// increments of a counter), or a session that the other request deleted,
+// renewed or invalidated, is a conflict: Save
+// returns a *ConflictError wrapping ErrConflict, stores nothing, and
+// keeps this Session's values; the other request's data stands (reload
+// and retry, or let the middleware's conflict handler answer). See
+// merge.go for what counts as a change.
+//
+// Other errors: ErrUnsupportedValue when a value cannot be encoded
+// (nothing is stored, nothing is lost: fix the value and save again); a
+// cookie error (cookie.ErrTooLarge) when the cookie would exceed 4096
 // bytes; otherwise a backend failure, wrapped. A session without changes
 // whose save loses to a concurrent writer is not an error: the other
 // writer's data stands and the cookie is returned.
@@ -299,18 +314,9 @@ func (s *Session) save(ctx context.Context) (*http.Cookie, error) {
 
 func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 	now := s.m.now()
-	values := make(map[string]any, len(s.data)+3)
-	maps.Copy(values, s.data)
-	values[internalCreated] = s.created
-	values[internalAccess] = now
-	if len(s.flashes) > 0 {
-		values[internalFlash] = slices.Clone(s.flashes)
-	}
-	raw, err := s.rt.cfg.Codec.Marshal(values)
+	d := &draft{base: s.base, data: s.data, flashes: s.flashes, kept: s.kept}
+	raw, err := s.encode(d, now)
 	if err != nil {
-		if !errors.Is(err, ErrUnsupportedValue) {
-			err = fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
-		}
 		return nil, fmt.Errorf("session: save: %w", err)
 	}
 	expires := s.rt.cfg.expiry(s.created, now)
@@ -318,62 +324,95 @@ func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 	if !expires.IsZero() {
 		ttl = max(expires.Sub(now), time.Second)
 	}
-	rec := Record{Expires: expires, Data: raw}
 
 	var c *http.Cookie
 	if carrier := s.st.carrier; carrier != nil {
-		payload, err := carrier.Seal(s.id, rec)
+		payload, err := carrier.Seal(s.id, Record{Version: 1, Expires: expires, Data: raw})
 		if err != nil {
 			return nil, fmt.Errorf("session: save: %w", err)
 		}
 		if c, err = s.rt.cookie(payload, now, expires); err != nil {
 			return nil, fmt.Errorf("session: save: %w", err)
 		}
-	} else if c, err = s.store(ctx, rec, now, expires, ttl); err != nil {
-		return nil, err
+	} else {
+		var stored *Record
+		if stored, c, err = s.store(ctx, d, raw, now, expires, ttl); err != nil {
+			return nil, fmt.Errorf("session: save: %w", err)
+		}
+		if stored != nil {
+			s.base = stored
+		}
+		if d.merges > 0 {
+			s.m.stats.merges.Add(1)
+			s.data, s.flashes = d.data, d.flashes
+		}
+		s.kept = len(s.flashes)
 	}
-	s.stored, s.isNew, s.modified, s.invalidated, s.rotated = true, false, false, false, false
+	s.isNew, s.modified, s.invalidated, s.rotated = false, false, false, false
 	s.access = now
 	s.saved = c
 	return c, nil
 }
 
-// store writes rec to the backend with the version check, retrying with a
-// fresh id when a new id turns out to be taken.
-func (s *Session) store(ctx context.Context, rec Record, now, expires time.Time, ttl time.Duration) (*http.Cookie, error) {
-	changed := s.modified || !s.stored
-	expected := uint64(0)
-	if s.stored {
-		expected = s.version
-	}
-	rec.Version = s.version
-	if changed {
-		rec.Version++
-	}
-	for attempt := 0; ; attempt++ {
-		c, err := s.rt.cookie([]byte(s.id), now, expires)
-		if err != nil {
-			return nil, fmt.Errorf("session: save: %w", err)
+// errTouchLost ends the write of a save that only records an access when
+// another request stored the session first.
+var errTouchLost = errors.New("access update lost to a concurrent save")
+
+// store writes the draft to the backend and returns the record written
+// (nil when a save that only records an access lost to a concurrent
+// writer: nothing written, and that is fine) and the cookie naming it. A
+// new id is added only if absent (another id is drawn when it is taken);
+// an existing one is written conditionally on d.base, merging with
+// concurrent writers (writeMerging).
+func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires time.Time, ttl time.Duration) (*Record, *http.Cookie, error) {
+	if d.base == nil {
+		for attempt := 0; ; attempt++ {
+			c, err := s.rt.cookie([]byte(s.id), now, expires)
+			if err != nil {
+				return nil, nil, err
+			}
+			rec := Record{Version: 1, Expires: expires, Data: raw}
+			err = s.st.backend.Save(ctx, s.id, rec, nil, ttl)
+			switch {
+			case err == nil:
+				return &rec, c, nil
+			case !errors.Is(err, ErrConflict):
+				return nil, nil, fmt.Errorf("backend %q: %w", s.st.backendName, err)
+			case attempt < 3:
+				s.m.logger.WarnContext(ctx, "session: new session id already taken; drawing another")
+				s.id = newID(s.rt.cfg.IDLength)
+			default:
+				return nil, nil, err
+			}
 		}
-		err = s.st.backend.Save(ctx, s.id, rec, expected, ttl)
+	}
+	c, err := s.rt.cookie([]byte(s.id), now, expires)
+	if err != nil {
+		return nil, nil, err
+	}
+	touch := !s.modified
+	var rec Record
+	err = s.writeMerging(ctx, d, raw, now, func(ctx context.Context, base *Record, raw []byte) error {
+		rec = Record{Version: base.Version + 1, Expires: expires, Data: raw}
+		err := s.st.backend.Save(ctx, s.id, rec, base, ttl)
 		switch {
-		case err == nil:
-			s.version = rec.Version
-			return c, nil
-		case !errors.Is(err, ErrConflict):
-			return nil, fmt.Errorf("session: save: backend %q: %w", s.st.backendName, err)
-		case !s.stored && attempt < 3:
-			s.m.logger.WarnContext(ctx, "session: new session id already taken; drawing another")
-			s.id = newID(s.rt.cfg.IDLength)
-		case s.stored && !s.modified:
-			// Only the access time would have been written, and another
-			// writer has just stored the session: its data stands.
-			s.m.logger.DebugContext(ctx, "session: access update skipped: the session was saved concurrently")
-			return c, nil
-		default:
-			return nil, fmt.Errorf("session: save: %w", err)
+		case touch && errors.Is(err, ErrConflict):
+			return errTouchLost
+		case err != nil && !errors.Is(err, ErrConflict):
+			return fmt.Errorf("backend %q: %w", s.st.backendName, err)
 		}
+		return err
+	})
+	if errors.Is(err, errTouchLost) {
+		// Only the access time would have been written, and another
+		// writer has just stored the session: its data stands.
+		s.m.logger.DebugContext(ctx, "session: access update skipped: the session was saved concurrently")
+		return nil, c, nil
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return &rec, c, nil
 }
 
 // Abort gives up the changes of this request: nothing is stored, and the
@@ -405,17 +444,23 @@ func (s *Session) Abort() *http.Cookie {
 // Invalidate ends the session, as at logout: the stored record is deleted,
 // and the Session starts over empty, new, with a new id. Saving it stores
 // the new session; the middleware instead sends an expired cookie when
-// nothing was set after Invalidate. With the cookie backend the old cookie
-// cannot be revoked (it stays valid until it expires).
+// nothing was set after Invalidate. A request that saves the old session
+// afterwards gets ErrConflict (it is not brought back). With the cookie
+// backend the old cookie cannot be revoked (it stays valid until it
+// expires).
 func (s *Session) Invalidate(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.dropStored(ctx); err != nil {
-		return err
+	if s.base != nil && s.st.carrier == nil {
+		if err := s.st.backend.Delete(ctx, s.id, nil); err != nil {
+			s.m.stats.failed(err)
+			return fmt.Errorf("session: delete: backend %q: %w", s.st.backendName, err)
+		}
 	}
+	s.newID()
 	now := s.m.now()
 	s.data = map[string]any{}
-	s.flashes = nil
+	s.flashes, s.kept = nil, 0
 	s.created, s.access = now, now
 	s.isNew, s.modified, s.invalidated = true, false, true
 	return nil
@@ -427,12 +472,39 @@ func (s *Session) Invalidate(ctx context.Context) error {
 // before never loads the session again, and the session is marked
 // modified so that it is saved under the new id. With the cookie backend
 // the old cookie cannot be revoked (it stays valid until it expires).
+//
+// The old record is deleted only if it is still the one this Session is
+// based on: when another request stored the session meanwhile, Renew
+// merges its changes into this Session first (as Save does), so that
+// they move to the new id too. When they cannot be merged (the same key
+// changed by both, or the session was deleted meanwhile) Renew returns a
+// *ConflictError wrapping ErrConflict and changes nothing.
 func (s *Session) Renew(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.dropStored(ctx); err != nil {
-		return err
+	if s.base != nil && s.st.carrier == nil {
+		d := &draft{base: s.base, data: s.data, flashes: s.flashes, kept: s.kept}
+		err := s.writeMerging(ctx, d, nil, s.m.now(), func(ctx context.Context, base *Record, _ []byte) error {
+			err := s.st.backend.Delete(ctx, s.id, base)
+			if err != nil && !errors.Is(err, ErrConflict) {
+				return fmt.Errorf("backend %q: %w", s.st.backendName, err)
+			}
+			return err
+		})
+		if err != nil {
+			if errors.Is(err, ErrConflict) {
+				s.m.stats.conflicts.Add(1)
+			} else {
+				s.m.stats.failed(err)
+			}
+			return fmt.Errorf("session: renew: %w", err)
+		}
+		if d.merges > 0 {
+			s.m.stats.merges.Add(1)
+			s.data, s.flashes, s.kept = d.data, d.flashes, d.kept
+		}
 	}
+	s.newID()
 	s.modified = true
 	return nil
 }
@@ -444,16 +516,10 @@ func (s *Session) Renew(ctx context.Context) error {
 // Deprecated: use Renew.
 func (s *Session) Refresh(ctx context.Context) error { return s.Renew(ctx) }
 
-// dropStored deletes the stored record and moves the session to a new id.
-func (s *Session) dropStored(ctx context.Context) error {
-	if s.stored && s.st.carrier == nil {
-		if err := s.st.backend.Delete(ctx, s.id); err != nil {
-			return fmt.Errorf("session: delete: backend %q: %w", s.st.backendName, err)
-		}
-	}
+// newID moves the session to a new id, under which nothing is stored.
+func (s *Session) newID() {
 	s.id = newID(s.rt.cfg.IDLength)
-	s.version, s.stored, s.rotated = 0, false, true
-	return nil
+	s.base, s.rotated = nil, true
 }
 
 // expiry returns when a session created at created and last accessed at

@@ -222,7 +222,7 @@ func TestSessionDeleteOther(t *testing.T) {
 			t.Fatal(err)
 		}
 		s2.Set("key", "value2")
-		if err := m.Backend().Delete(ctx, s1.ID()); err != nil {
+		if err := m.Backend().Delete(ctx, s1.ID(), nil); err != nil {
 			t.Fatal(err)
 		}
 		c2, err := s2.Save(ctx)

@@ -31,9 +31,19 @@ type Stats struct {
 	// New counts new sessions handed out (by New, or by Load when the
 	// cookie did not load one).
 	New uint64
-	// Saves counts successful saves; Conflicts saves refused with
-	// ErrConflict; SaveErrors other failed saves.
+	// Saves counts successful saves; Conflicts saves (and Refresh calls)
+	// refused with ErrConflict: another request changed the same keys, or
+	// deleted the session; SaveErrors other failed saves.
 	Saves, Conflicts, SaveErrors uint64
+	// Merges counts saves (and Refresh calls) that found the session
+	// stored by another request since it was loaded and merged both
+	// requests' changes instead of failing (counted in Saves too).
+	Merges uint64
+	// LockErrors counts backend failures of a lock service (errors
+	// wrapping ErrLock: the file backend's lock files) in saves, loads
+	// and deletes. The dogpile backend takes no lock of its own: the
+	// region counts its lock failures (region.Stats.LockErrors).
+	LockErrors uint64
 	// Rejected counts cookies that did not load a session, by reason
 	// (the Reject* constants); every reason is present.
 	Rejected map[string]uint64
@@ -41,6 +51,7 @@ type Stats struct {
 
 type makerStats struct {
 	loads, news, saves, conflicts, saveErrors atomic.Uint64
+	merges, lockErrors                        atomic.Uint64
 	rejected                                  [8]atomic.Uint64 // indexed like rejectReasons
 }
 
@@ -61,6 +72,14 @@ func (s *makerStats) saved(err error) {
 		s.conflicts.Add(1)
 	default:
 		s.saveErrors.Add(1)
+		s.failed(err)
+	}
+}
+
+// failed counts a backend failure that is a lock service's.
+func (s *makerStats) failed(err error) {
+	if errors.Is(err, ErrLock) {
+		s.lockErrors.Add(1)
 	}
 }
 
@@ -83,6 +102,7 @@ func (m *Maker) Stats() Stats {
 	out := Stats{
 		Loads: s.loads.Load(), New: s.news.Load(), Saves: s.saves.Load(),
 		Conflicts: s.conflicts.Load(), SaveErrors: s.saveErrors.Load(),
+		Merges: s.merges.Load(), LockErrors: s.lockErrors.Load(),
 		Rejected: make(map[string]uint64, len(rejectReasons)),
 	}
 	for i, r := range rejectReasons {

@@ -111,12 +111,12 @@ func (Backend) Load(context.Context, string) (session.Record, error) {
 
 // Save implements session.Backend: a no-op, the record travels in the
 // cookie.
-func (Backend) Save(context.Context, string, session.Record, uint64, time.Duration) error {
+func (Backend) Save(context.Context, string, session.Record, *session.Record, time.Duration) error {
 	return nil
 }
 
 // Delete implements session.Backend: a no-op (cookies cannot be revoked).
-func (Backend) Delete(context.Context, string) error { return nil }
+func (Backend) Delete(context.Context, string, *session.Record) error { return nil }
 
 // Exists implements session.Backend: always false.
 func (Backend) Exists(context.Context, string) (bool, error) { return false, nil }

@@ -40,7 +40,7 @@ func TestSealOpen(t *testing.T) {
 func TestNoServerState(t *testing.T) {
 	var b cookie.Backend
 	ctx := context.Background()
-	if err := b.Save(ctx, "a", session.Record{}, 0, 0); err != nil {
+	if err := b.Save(ctx, "a", session.Record{}, nil, 0); err != nil {
 		t.Error(err)
 	}
 	if _, err := b.Load(ctx, "a"); !errors.Is(err, session.ErrNotFound) {
@@ -49,7 +49,7 @@ func TestNoServerState(t *testing.T) {
 	if ok, err := b.Exists(ctx, "a"); ok || err != nil {
 		t.Error(ok, err)
 	}
-	if err := b.Delete(ctx, "a"); err != nil {
+	if err := b.Delete(ctx, "a", nil); err != nil {
 		t.Error(err)
 	}
 	var _ session.CookieCarrier = b

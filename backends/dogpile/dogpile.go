@@ -73,8 +73,21 @@ func factory(cfg session.BackendConfig) (session.Backend, error) {
 	b, err := New(r, prefix, cfg.Now)
 	if err == nil {
 		warnShortStore(cfg, r)
+		warnInProcess(cfg, r)
 	}
 	return b, err
+}
+
+// warnInProcess warns when the region's driver has neither compare-and-set
+// nor a distributed lock: saves are then compare-and-set under an
+// in-process lock, so concurrent writers of one session in two processes
+// sharing the store are not detected.
+func warnInProcess(cfg session.BackendConfig, r *region.Region) {
+	if r.Atomicity() != region.AtomicInProcess || cfg.Logger == nil {
+		return
+	}
+	cfg.Logger.Warn("session: the region's driver has neither compare-and-set nor a distributed lock, so concurrent saves of one session are detected only within this process; processes sharing the store can overwrite each other's changes",
+		"region", r.Name(), "driver", r.DriverName(), "atomicity", r.Atomicity().String())
 }
 
 // warnShortStore warns when sessions are configured to live longer than
@@ -129,10 +142,13 @@ func (b *Backend) Region() *region.Region { return b.r }
 // Key returns the region key of session id.
 func (b *Backend) Key(id string) string { return b.prefix + id }
 
-// Load implements session.Backend.
+// Load implements session.Backend with one read of the region
+// (region.GetForUpdate, with region.IgnoreExpiration): the record, and in
+// rec.Token the region.Version it was read at, for the compare-and-set of
+// the next Save or Delete.
 func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
 	var rec session.Record
-	raw, err := region.Get[[]byte](ctx, b.r, b.Key(id), region.IgnoreExpiration())
+	raw, ver, err := region.GetForUpdate[[]byte](ctx, b.r, b.Key(id), region.IgnoreExpiration())
 	switch {
 	case errors.Is(err, region.ErrNotFound):
 		return rec, session.ErrNotFound
@@ -146,54 +162,97 @@ func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
 	if rec.ExpiredAt(b.now()) {
 		return rec, session.ErrNotFound
 	}
+	rec.Token = ver
 	return rec, nil
 }
 
-// Save implements session.Backend: the version check and the write happen
-// under the region's mutex for the key.
-func (b *Backend) Save(ctx context.Context, id string, rec session.Record, expected uint64, ttl time.Duration) (err error) {
+// Save implements session.Backend with one region.CompareAndSet: of the
+// region.Version that Load read (base.Token), or the zero Version (add if
+// absent) for a new id. A base without a token (a record that this
+// backend's Save wrote, saved again by the same Session) costs one read
+// more, to find the version that holds base's record.
+func (b *Backend) Save(ctx context.Context, id string, rec session.Record, base *session.Record, ttl time.Duration) error {
 	raw, err := rec.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	unlock, err := b.lock(ctx, id)
+	ver, err := b.versionOf(ctx, id, base)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, unlock()) }()
-	cur, loadErr := b.Load(ctx, id)
-	if err := session.CheckVersion(cur, loadErr, expected); err != nil {
-		return err
-	}
-	return region.Set(ctx, b.r, b.Key(id), raw, region.WithExpiration(ttl))
+	return b.write(ctx, id, ver, raw, ttl)
 }
 
-// Delete implements session.Backend (under the key's mutex, so that it
-// cannot interleave with a Save's check and write).
-func (b *Backend) Delete(ctx context.Context, id string) (err error) {
-	unlock, err := b.lock(ctx, id)
-	if err != nil {
-		return err
+// Delete implements session.Backend. The record is not deleted but
+// replaced, with compare-and-set, by a tombstone: an expired record that
+// Load reports as absent and that the driver evicts after a second. So a
+// delete is atomic with concurrent saves on every driver, those whose
+// compare-and-set is done under the key's lock included. With base it
+// costs one round trip on memcached and redis; without, two (a read, then
+// the compare-and-set; repeated while concurrent saves win).
+func (b *Backend) Delete(ctx context.Context, id string, base *session.Record) error {
+	if base != nil {
+		ver, err := b.versionOf(ctx, id, base)
+		if err != nil {
+			return err
+		}
+		return b.write(ctx, id, ver, tombstone, tombstoneTTL)
 	}
-	defer func() { err = errors.Join(err, unlock()) }()
-	return b.r.Delete(ctx, b.Key(id))
+	_, err := region.Update(ctx, b.r, b.Key(id), func([]byte, bool) ([]byte, error) { return tombstone, nil },
+		region.IgnoreExpiration(), region.WithExpiration(tombstoneTTL))
+	return err
+}
+
+// tombstone is what Delete leaves: a record that expired long ago, so
+// Load and Exists report the id as absent; its version (0) is no saved
+// record's.
+var tombstone = func() []byte {
+	b, _ := session.Record{Expires: time.Unix(0, 1)}.MarshalBinary()
+	return b
+}()
+
+// tombstoneTTL is how long a tombstone may stay (plus the region's stale
+// window; the memory driver keeps it for its life window). Once it is
+// evicted nothing is stored, which every stale write finds a conflict
+// too.
+const tombstoneTTL = time.Second
+
+// versionOf returns the region.Version a write based on base must find:
+// the zero Version (nothing stored) when base is nil, the one its Load
+// read, or, for a base without a token, the version read now if the
+// stored record is still base's version.
+func (b *Backend) versionOf(ctx context.Context, id string, base *session.Record) (region.Version, error) {
+	if base == nil {
+		return region.Version{}, nil
+	}
+	if v, ok := base.Token.(region.Version); ok && v.Exists() {
+		return v, nil
+	}
+	raw, ver, err := region.GetForUpdate[[]byte](ctx, b.r, b.Key(id), region.IgnoreExpiration())
+	if errors.Is(err, region.ErrNotFound) {
+		return ver, fmt.Errorf("%w (based on version %d, none stored)", session.ErrConflict, base.Version)
+	}
+	if err != nil {
+		return ver, err
+	}
+	var cur session.Record
+	if err := cur.UnmarshalBinary(raw); err != nil || cur.Version != base.Version || cur.ExpiredAt(b.now()) {
+		return ver, fmt.Errorf("%w (based on version %d, stored %d)", session.ErrConflict, base.Version, cur.Version)
+	}
+	return ver, nil
+}
+
+// write stores raw under id's key if the stored version is still ver.
+func (b *Backend) write(ctx context.Context, id string, ver region.Version, raw []byte, ttl time.Duration) error {
+	err := region.CompareAndSet(ctx, b.r, b.Key(id), ver, raw, region.WithExpiration(ttl))
+	if errors.Is(err, region.ErrConflict) {
+		return fmt.Errorf("%w: %w", session.ErrConflict, err)
+	}
+	return err
 }
 
 // Exists implements session.Backend.
 func (b *Backend) Exists(ctx context.Context, id string) (bool, error) {
 	_, err := b.Load(ctx, id)
 	return session.Found(err)
-}
-
-func (b *Backend) lock(ctx context.Context, id string) (func() error, error) {
-	mu := b.r.Mutex(b.Key(id))
-	if err := mu.Lock(ctx); err != nil {
-		return nil, fmt.Errorf("lock session %.8s…: %w", id, err)
-	}
-	return func() error {
-		if err := mu.Unlock(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("unlock session %.8s…: %w", id, err)
-		}
-		return nil
-	}, nil
 }

@@ -131,7 +131,7 @@ func TestRegionExpirationDoesNotEndSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Save(ctx, "abc", session.Record{Version: 1, Data: []byte("d")}, 0, time.Hour); err != nil {
+	if err := b.Save(ctx, "abc", session.Record{Version: 1, Data: []byte("d")}, nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := region.Get[[]byte](ctx, r, b.Key("abc")); !errors.Is(err, region.ErrNotFound) {

@@ -10,14 +10,18 @@
 //
 // Settings of this backend:
 //
-//	dir   string, required: the directory of the session files. It is
-//	      created with mode 0700 when missing; an existing directory that
-//	      its group or others can access is refused (chmod 700 it).
-//	sync  bool, default true: fsync each new file (and the directory)
-//	      before and after the rename, so a save that returned survives a
-//	      crash or power loss. It costs a disk flush per save (about 2 ms
-//	      on ext4); false keeps writes atomic but lets a crash lose the
-//	      latest saves.
+//	dir         string, required: the directory of the session files.
+//	            It is created with mode 0700 when missing; an existing
+//	            directory that its group or others can access is refused
+//	            (chmod 700 it).
+//	sync        bool, default true: fsync each new file (and the
+//	            directory) before and after the rename, so a save that
+//	            returned survives a crash or power loss. It costs a disk
+//	            flush per save (about 2 ms on ext4); false keeps writes
+//	            atomic but lets a crash lose the latest saves.
+//	lock_sleep  duration, default 20ms: the longest wait between two
+//	            attempts to take a session's lock that another process
+//	            holds (the waits start at 100µs and double, jittered)
 //
 // Files are named after the session id (ids are checked to be base64url,
 // so no id can name a path outside the directory) and created with mode
@@ -47,6 +51,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/internal/dirprobe"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/session"
@@ -81,10 +86,14 @@ func factory(cfg session.BackendConfig) (session.Backend, error) {
 		cfg.Args.Fail("dir", "required: the directory for session files")
 	}
 	noSync := !cfg.Args.Bool("sync", true)
+	lockSleep := cfg.Args.Duration("lock_sleep", DefaultLockSleep)
+	if lockSleep <= 0 {
+		cfg.Args.Fail("lock_sleep", "must be positive, got %v", lockSleep)
+	}
 	if err := cfg.Args.Err(); err != nil {
 		return nil, err
 	}
-	return Open(dir, Options{Now: cfg.Now, NoSync: noSync})
+	return Open(dir, Options{Now: cfg.Now, NoSync: noSync, LockSleep: lockSleep})
 }
 
 // Options tunes Open. The zero value is the default.
@@ -95,15 +104,26 @@ type Options struct {
 	// to false): writes stay atomic, but a crash may lose the latest
 	// saves. Default false (sync).
 	NoSync bool
+	// LockSleep is the longest wait between two attempts to take the lock
+	// of a session that another process holds (the "lock_sleep"
+	// setting): the waits start at 100µs and double, jittered, up to it,
+	// so it bounds how late a waiter notices that the lock is free.
+	// Waiting goroutines of one process queue in memory and do not poll.
+	// Default DefaultLockSleep (20ms).
+	LockSleep time.Duration
 }
+
+// DefaultLockSleep is the default of Options.LockSleep.
+const DefaultLockSleep = 20 * time.Millisecond
 
 // Backend keeps sessions in files. It implements session.Backend,
 // session.Cleaner, session.Lister and session.Pinger.
 type Backend struct {
-	dir    string
-	now    func() time.Time
-	noSync bool
-	local  [lockShards]chan struct{} // in-process side of the shard locks
+	dir      string
+	now      func() time.Time
+	noSync   bool
+	lockWait backoff.Policy
+	local    [lockShards]chan struct{} // in-process side of the shard locks
 }
 
 // Open returns a backend for dir, creating it with mode 0700 when missing.
@@ -131,7 +151,12 @@ func Open(dir string, opts Options) (*Backend, error) {
 	if err := os.Mkdir(filepath.Join(dir, lockDir), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("file session backend: %w", err)
 	}
-	b := &Backend{dir: dir, now: now, noSync: opts.NoSync}
+	sleep := opts.LockSleep
+	if sleep <= 0 {
+		sleep = DefaultLockSleep
+	}
+	b := &Backend{dir: dir, now: now, noSync: opts.NoSync,
+		lockWait: backoff.Policy{First: min(100*time.Microsecond, sleep), Max: sleep}}
 	for i := range b.local {
 		b.local[i] = make(chan struct{}, 1)
 	}
@@ -182,16 +207,18 @@ func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
 	return rec, nil
 }
 
-// Save implements session.Backend. ttl is not used: the record's Expires
-// is kept in the file and judged by Load and Cleanup.
-func (b *Backend) Save(ctx context.Context, id string, rec session.Record, expected uint64, _ time.Duration) error {
+// Save implements session.Backend: under the id's lock, it compares the
+// Version of the stored record with base's (session.CheckBase) and
+// replaces the file. ttl is not used: the record's Expires is kept in the
+// file and judged by Load and Cleanup.
+func (b *Backend) Save(ctx context.Context, id string, rec session.Record, base *session.Record, _ time.Duration) error {
 	raw, err := rec.MarshalBinary()
 	if err != nil {
 		return err
 	}
 	return b.locked(ctx, id, func(p string) error {
 		cur, loadErr := b.Load(ctx, id)
-		if err := session.CheckVersion(cur, loadErr, expected); err != nil {
+		if err := session.CheckBase(cur, loadErr, base); err != nil {
 			return err
 		}
 		return b.writeAtomic(p, raw)
@@ -251,9 +278,16 @@ func (b *Backend) writeAtomic(p string, data []byte) (err error) {
 	return nil
 }
 
-// Delete implements session.Backend.
-func (b *Backend) Delete(ctx context.Context, id string) error {
+// Delete implements session.Backend: under the id's lock, after comparing
+// the stored record's Version with base's when base is given.
+func (b *Backend) Delete(ctx context.Context, id string, base *session.Record) error {
 	return b.locked(ctx, id, func(p string) error {
+		if base != nil {
+			cur, loadErr := b.Load(ctx, id)
+			if err := session.CheckBase(cur, loadErr, base); err != nil {
+				return err
+			}
+		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("file session backend: %w", err)
 		}
@@ -429,8 +463,10 @@ func peekExpiry(p string) (time.Time, error) {
 }
 
 // lock takes the lock shard of id: first the in-process side (a channel,
-// so waiting honours ctx), then the flock on the shard's file, polled
-// with a short backoff until ctx is done.
+// so waiting honours ctx), then the flock on the shard's file, polled with
+// internal/backoff (from 100µs, doubling, jittered, at most lock_sleep
+// apart) until ctx is done. Failures of the lock files wrap
+// session.ErrLock.
 func (b *Backend) lock(ctx context.Context, id string) (func(), error) {
 	h := fnv.New32a()
 	h.Write([]byte(id))
@@ -448,31 +484,25 @@ func (b *Backend) lock(ctx context.Context, id string) (func(), error) {
 	f, err := os.OpenFile(filepath.Join(b.dir, lockDir, fmt.Sprintf("%02x.lock", shard)), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		release()
-		return nil, fmt.Errorf("file session backend: lock file: %w", err)
+		return nil, fmt.Errorf("file session backend: lock file: %w: %w", session.ErrLock, err)
 	}
-	wait := 100 * time.Microsecond
-	for {
+	err = b.lockWait.Poll(ctx, func(context.Context) (bool, error) {
 		ok, err := flock.TryLock(f)
 		if err != nil {
-			f.Close()
-			release()
-			return nil, fmt.Errorf("file session backend: flock: %w", err)
+			return false, fmt.Errorf("file session backend: flock: %w: %w", session.ErrLock, err)
 		}
-		if ok {
-			return func() {
-				f.Close() // closing the last descriptor releases the flock
-				release()
-			}, nil
+		return ok, nil
+	})
+	if err != nil {
+		f.Close()
+		release()
+		if !errors.Is(err, session.ErrLock) {
+			err = fmt.Errorf("file session backend: waiting for the session lock: %w", err)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			f.Close()
-			release()
-			return nil, fmt.Errorf("file session backend: waiting for the session lock: %w", ctx.Err())
-		}
-		wait = min(wait*2, 20*time.Millisecond)
+		return nil, err
 	}
+	return func() {
+		f.Close() // closing the last descriptor releases the flock
+		release()
+	}, nil
 }

@@ -53,7 +53,7 @@ func TestPermissions(t *testing.T) {
 	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
 		t.Errorf("dir mode %#o", fi.Mode().Perm())
 	}
-	if err := b.Save(ctx, "abc", session.Record{Version: 1, Data: []byte("x")}, 0, 0); err != nil {
+	if err := b.Save(ctx, "abc", session.Record{Version: 1, Data: []byte("x")}, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -88,13 +88,13 @@ func TestPathEscape(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"../escape", "a/b", "..", "", "/etc/passwd", "x\x00y", `a\b`, "a.b"} {
-		if err := b.Save(ctx, id, session.Record{Version: 1}, 0, 0); !errors.Is(err, file.ErrInvalidID) {
+		if err := b.Save(ctx, id, session.Record{Version: 1}, nil, 0); !errors.Is(err, file.ErrInvalidID) {
 			t.Errorf("Save(%q) = %v", id, err)
 		}
 		if _, err := b.Load(ctx, id); !errors.Is(err, file.ErrInvalidID) {
 			t.Errorf("Load(%q) = %v", id, err)
 		}
-		if err := b.Delete(ctx, id); !errors.Is(err, file.ErrInvalidID) {
+		if err := b.Delete(ctx, id, nil); !errors.Is(err, file.ErrInvalidID) {
 			t.Errorf("Delete(%q) = %v", id, err)
 		}
 	}
@@ -113,7 +113,7 @@ func TestCleanup(t *testing.T) {
 	}
 	save := func(id string, exp time.Time) {
 		t.Helper()
-		if err := b.Save(ctx, id, session.Record{Version: 1, Expires: exp, Data: []byte(id)}, 0, time.Hour); err != nil {
+		if err := b.Save(ctx, id, session.Record{Version: 1, Expires: exp, Data: []byte(id)}, nil, time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}

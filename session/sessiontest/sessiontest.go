@@ -1,7 +1,8 @@
 // Package sessiontest checks that a session.Backend keeps the contract
-// documented on session.Backend: misses, the version check of Save
-// (add-if-absent, conflicts, no resurrection), Delete, Exists, ownership
-// of byte slices, ids of session.MaxIDLength characters, and atomicity of
+// documented on session.Backend: misses, the conditions of Save and
+// Delete (add-if-absent, a base from Load, a base that Save wrote,
+// conflicts, no resurrection after a delete), Exists, ownership of byte
+// slices, ids of session.MaxIDLength characters, and atomicity of
 // concurrent saves. Backend packages (this module's and third-party ones)
 // run it from their tests.
 package sessiontest
@@ -31,17 +32,28 @@ func Backend(t *testing.T, b session.Backend) {
 		n++
 		return fmt.Sprintf("sessiontest-%d-%d", time.Now().UnixNano(), n)
 	}
-	mustSave := func(t *testing.T, id string, rec session.Record, expected uint64) {
+	mustSave := func(t *testing.T, id string, rec session.Record, base *session.Record) {
 		t.Helper()
-		if err := b.Save(ctx, id, rec, expected, time.Hour); err != nil {
-			t.Fatalf("Save(%s, v%d, expected %d) = %v", id, rec.Version, expected, err)
+		if err := b.Save(ctx, id, rec, base, time.Hour); err != nil {
+			t.Fatalf("Save(%s, v%d) = %v", id, rec.Version, err)
 		}
+	}
+	mustLoad := func(t *testing.T, id string) session.Record {
+		t.Helper()
+		rec, err := b.Load(ctx, id)
+		if err != nil {
+			t.Fatalf("Load(%s) = %v", id, err)
+		}
+		return rec
 	}
 	conflict := func(t *testing.T, err error, what string) {
 		t.Helper()
 		if !errors.Is(err, session.ErrConflict) {
 			t.Errorf("%s: err = %v, want ErrConflict", what, err)
 		}
+	}
+	rec := func(v uint64, data string) session.Record {
+		return session.Record{Version: v, Data: []byte(data)}
 	}
 
 	t.Run("miss", func(t *testing.T) {
@@ -52,8 +64,14 @@ func Backend(t *testing.T, b session.Backend) {
 		if ok, err := b.Exists(ctx, id); ok || err != nil {
 			t.Errorf("Exists of an absent id = %v, %v", ok, err)
 		}
-		if err := b.Delete(ctx, id); err != nil {
+		if err := b.Delete(ctx, id, nil); err != nil {
 			t.Errorf("Delete of an absent id = %v", err)
+		}
+		base := rec(1, "a")
+		conflict(t, b.Delete(ctx, id, &base), "Delete of an absent id based on a record")
+		conflict(t, b.Save(ctx, id, rec(2, "b"), &base, time.Hour), "Save of an absent id based on a record")
+		if ok, _ := b.Exists(ctx, id); ok {
+			t.Error("a conditional write of an absent id stored something")
 		}
 	})
 
@@ -61,51 +79,98 @@ func Backend(t *testing.T, b session.Backend) {
 		id := newID()
 		exp := time.Now().Add(time.Hour).Truncate(time.Microsecond)
 		data := []byte("payload")
-		mustSave(t, id, session.Record{Version: 1, Expires: exp, Data: data}, 0)
+		mustSave(t, id, session.Record{Version: 1, Expires: exp, Data: data}, nil)
 		data[0] = 'X' // the backend must not keep the caller's slice
-		got, err := b.Load(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := mustLoad(t, id)
 		if got.Version != 1 || !bytes.Equal(got.Data, []byte("payload")) || !got.Expires.Equal(exp) {
 			t.Errorf("Load = v%d %q %v", got.Version, got.Data, got.Expires)
+		}
+		got.Data[0] = 'Y' // the caller owns what Load returned
+		if again := mustLoad(t, id); string(again.Data) != "payload" {
+			t.Errorf("Load returned a slice the backend keeps: %q", again.Data)
 		}
 		if ok, err := b.Exists(ctx, id); !ok || err != nil {
 			t.Errorf("Exists = %v, %v", ok, err)
 		}
 	})
 
-	t.Run("versions", func(t *testing.T) {
+	t.Run("add if absent", func(t *testing.T) {
 		id := newID()
-		mustSave(t, id, session.Record{Version: 1, Data: []byte("a")}, 0)
-		conflict(t, b.Save(ctx, id, session.Record{Version: 1, Data: []byte("b")}, 0, time.Hour), "second add of an id")
-		conflict(t, b.Save(ctx, id, session.Record{Version: 3, Data: []byte("b")}, 2, time.Hour), "stale expected version")
-		mustSave(t, id, session.Record{Version: 2, Data: []byte("c")}, 1)
-		mustSave(t, id, session.Record{Version: 2, Data: []byte("c2")}, 2) // same version: a touch
-		got, err := b.Load(ctx, id)
-		if err != nil || got.Version != 2 || string(got.Data) != "c2" {
-			t.Errorf("after saves: v%d %q %v", got.Version, got.Data, err)
+		mustSave(t, id, rec(1, "a"), nil)
+		conflict(t, b.Save(ctx, id, rec(1, "b"), nil, time.Hour), "second add of an id")
+		if got := mustLoad(t, id); string(got.Data) != "a" {
+			t.Errorf("a refused add stored %q", got.Data)
+		}
+	})
+
+	t.Run("based on a load", func(t *testing.T) {
+		id := newID()
+		mustSave(t, id, rec(1, "a"), nil)
+		loaded := mustLoad(t, id)
+		mustSave(t, id, rec(2, "b"), &loaded)
+		conflict(t, b.Save(ctx, id, rec(2, "c"), &loaded, time.Hour), "save based on a record replaced since")
+		again := mustLoad(t, id)
+		if again.Version != 2 || string(again.Data) != "b" {
+			t.Errorf("after saves: v%d %q", again.Version, again.Data)
+		}
+		mustSave(t, id, rec(3, "d"), &again)
+	})
+
+	t.Run("based on a save", func(t *testing.T) {
+		// A Session that saves twice bases its second save on the record
+		// its first one wrote: no Load, no token, its version.
+		id := newID()
+		first := rec(1, "a")
+		mustSave(t, id, first, nil)
+		second := rec(2, "b")
+		mustSave(t, id, second, &first)
+		conflict(t, b.Save(ctx, id, rec(2, "c"), &first, time.Hour), "save based on a version replaced since")
+		mustSave(t, id, rec(3, "d"), &second)
+		if got := mustLoad(t, id); got.Version != 3 || string(got.Data) != "d" {
+			t.Errorf("after saves: v%d %q", got.Version, got.Data)
 		}
 	})
 
 	t.Run("no resurrection", func(t *testing.T) {
 		id := newID()
-		mustSave(t, id, session.Record{Version: 1, Data: []byte("a")}, 0)
-		if err := b.Delete(ctx, id); err != nil {
+		saved := rec(1, "a")
+		mustSave(t, id, saved, nil)
+		loaded := mustLoad(t, id)
+		if err := b.Delete(ctx, id, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
 			t.Errorf("Load after Delete = %v", err)
 		}
-		conflict(t, b.Save(ctx, id, session.Record{Version: 2, Data: []byte("b")}, 1, time.Hour), "save of a deleted record")
+		conflict(t, b.Save(ctx, id, rec(2, "b"), &loaded, time.Hour), "save of a deleted record (based on a load)")
+		conflict(t, b.Save(ctx, id, rec(2, "b"), &saved, time.Hour), "save of a deleted record (based on a save)")
+		conflict(t, b.Delete(ctx, id, &loaded), "conditional delete of a deleted record")
 		if ok, _ := b.Exists(ctx, id); ok {
 			t.Error("deleted record came back")
 		}
 	})
 
+	t.Run("conditional delete", func(t *testing.T) {
+		id := newID()
+		mustSave(t, id, rec(1, "a"), nil)
+		stale := mustLoad(t, id)
+		mustSave(t, id, rec(2, "b"), &stale)
+		conflict(t, b.Delete(ctx, id, &stale), "delete based on a record replaced since")
+		current := mustLoad(t, id)
+		if string(current.Data) != "b" {
+			t.Fatalf("a refused delete removed the record: %q", current.Data)
+		}
+		if err := b.Delete(ctx, id, &current); err != nil {
+			t.Fatalf("delete based on the stored record: %v", err)
+		}
+		if ok, _ := b.Exists(ctx, id); ok {
+			t.Error("conditional delete kept the record")
+		}
+	})
+
 	t.Run("expired", func(t *testing.T) {
 		id := newID()
-		err := b.Save(ctx, id, session.Record{Version: 1, Expires: time.Now().Add(-time.Minute), Data: []byte("a")}, 0, time.Second)
+		err := b.Save(ctx, id, session.Record{Version: 1, Expires: time.Now().Add(-time.Minute), Data: []byte("a")}, nil, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +181,8 @@ func Backend(t *testing.T, b session.Backend) {
 
 	t.Run("concurrent saves", func(t *testing.T) {
 		id := newID()
-		mustSave(t, id, session.Record{Version: 1, Data: []byte("base")}, 0)
+		mustSave(t, id, rec(1, "base"), nil)
+		loaded := mustLoad(t, id)
 		const writers = 8
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -125,7 +191,8 @@ func Backend(t *testing.T, b session.Backend) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := b.Save(ctx, id, session.Record{Version: 2, Data: fmt.Appendf(nil, "w%d", i)}, 1, time.Hour)
+				base := loaded // each writer holds its own copy of what it loaded
+				err := b.Save(ctx, id, session.Record{Version: 2, Data: fmt.Appendf(nil, "w%d", i)}, &base, time.Hour)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -140,7 +207,7 @@ func Backend(t *testing.T, b session.Backend) {
 		}
 		wg.Wait()
 		if wins != 1 || conflicts != writers-1 {
-			t.Errorf("%d writers expecting the same version: %d won, %d conflicted; want exactly one winner", writers, wins, conflicts)
+			t.Errorf("%d writers based on the same record: %d won, %d conflicted; want exactly one winner", writers, wins, conflicts)
 		}
 	})
 
@@ -152,12 +219,12 @@ func Backend(t *testing.T, b session.Backend) {
 		if !session.ValidID(id) {
 			t.Fatalf("test id of %d characters is not valid", len(id))
 		}
-		mustSave(t, id, session.Record{Version: 1, Data: []byte("long")}, 0)
+		mustSave(t, id, rec(1, "long"), nil)
 		got, err := b.Load(ctx, id)
 		if err != nil || string(got.Data) != "long" {
 			t.Errorf("Load of a %d-character id = %q, %v", len(id), got.Data, err)
 		}
-		if err := b.Delete(ctx, id); err != nil {
+		if err := b.Delete(ctx, id, nil); err != nil {
 			t.Errorf("Delete of a %d-character id: %v", len(id), err)
 		}
 	})
@@ -166,6 +233,6 @@ func Backend(t *testing.T, b session.Backend) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		// A canceled context may fail or succeed, but must not hang or panic.
-		_ = b.Save(cctx, newID(), session.Record{Version: 1, Data: []byte("a")}, 0, time.Hour)
+		_ = b.Save(cctx, newID(), rec(1, "a"), nil, time.Hour)
 	})
 }
