@@ -63,15 +63,19 @@ func Example_metrics() {
 		}
 	}
 	// Output:
+	// gosess_region_conflicts_total{driver="memory",region="app"} 0
 	// gosess_region_creator_duration_seconds_count{driver="memory",region="app"} 1
 	// gosess_region_creator_errors_total{driver="memory",region="app"} 0
 	// gosess_region_driver_errors_total{driver="memory",region="app"} 0
 	// gosess_region_hits_total{driver="memory",region="app"} 3
+	// gosess_region_lock_errors_total{driver="memory",region="app"} 0
 	// gosess_region_lock_wait_duration_seconds_count{driver="memory",region="app"} 0
-	// gosess_region_misses_total{driver="memory",region="app"} 2
+	// gosess_region_misses_total{driver="memory",region="app"} 1
 	// gosess_region_stale_served_total{driver="memory",region="app"} 0
 	// gosess_session_conflicts_total{maker="web"} 0
 	// gosess_session_loads_total{maker="web"} 1
+	// gosess_session_lock_errors_total{maker="web"} 0
+	// gosess_session_merges_total{maker="web"} 0
 	// gosess_session_new_total{maker="web"} 2
 	// gosess_session_rejected_cookies_total{maker="web",reason="cookie_expired"} 0
 	// gosess_session_rejected_cookies_total{maker="web",reason="decrypt"} 0

@@ -25,6 +25,7 @@ type RegionCollector struct {
 	regions []*region.Region
 
 	hits, misses, stale, driverErrors, creatorErrors *prometheus.Desc
+	lockErrors, conflicts                            *prometheus.Desc
 	creator, lockWait                                *prometheus.Desc
 }
 
@@ -43,6 +44,8 @@ func Regions(regions ...*region.Region) *RegionCollector {
 		stale:         d("stale_served_total", "Stale values served while another caller regenerated them."),
 		driverErrors:  d("driver_errors_total", "Errors returned by the region's driver."),
 		creatorErrors: d("creator_errors_total", "Creator calls that returned an error or panicked."),
+		lockErrors:    d("lock_errors_total", "Failures of the lock service: taking or releasing a distributed lock (counted in driver_errors_total too)."),
+		conflicts:     d("conflicts_total", "Compare-and-set writes refused because the stored value changed since it was read (session saves included)."),
 		creator:       d("creator_duration_seconds", "Creator calls and their duration."),
 		lockWait:      d("lock_wait_duration_seconds", "Blocking waits for a dogpile lock and their duration."),
 	}
@@ -57,7 +60,7 @@ func (c *RegionCollector) Add(regions ...*region.Region) {
 
 // Describe implements prometheus.Collector.
 func (c *RegionCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.stale, c.driverErrors, c.creatorErrors, c.creator, c.lockWait} {
+	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.stale, c.driverErrors, c.creatorErrors, c.lockErrors, c.conflicts, c.creator, c.lockWait} {
 		ch <- d
 	}
 }
@@ -82,6 +85,8 @@ func (c *RegionCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.stale, s.StaleServed)
 		counter(c.driverErrors, s.DriverErrors)
 		counter(c.creatorErrors, s.CreatorErrors)
+		counter(c.lockErrors, s.LockErrors)
+		counter(c.conflicts, s.Conflicts)
 		ch <- prometheus.MustNewConstSummary(c.creator, s.CreatorRuns, s.CreatorTime.Seconds(), nil, labels...)
 		ch <- prometheus.MustNewConstSummary(c.lockWait, s.LockWaits, s.LockWaitTime.Seconds(), nil, labels...)
 	}

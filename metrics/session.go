@@ -17,6 +17,7 @@ type SessionCollector struct {
 	makers map[string]*session.Maker
 
 	loads, news, saves, conflicts, saveErrors, rejected *prometheus.Desc
+	merges, lockErrors                                  *prometheus.Desc
 }
 
 // Sessions returns a collector for one maker, labelled maker=name; add
@@ -30,7 +31,9 @@ func Sessions(name string, m *session.Maker) *SessionCollector {
 		loads:      d("loads_total", "Sessions loaded from a cookie."),
 		news:       d("new_total", "New sessions handed out."),
 		saves:      d("saves_total", "Sessions saved."),
-		conflicts:  d("conflicts_total", "Saves refused because the stored session changed since it was loaded."),
+		conflicts:  d("conflicts_total", "Saves (and renewals) refused because another request changed the same keys, or deleted the session, since it was loaded."),
+		merges:     d("merges_total", "Saves (and renewals) that merged the changes of another request that stored the session first."),
+		lockErrors: d("lock_errors_total", "Backend failures of a lock service (the file backend's lock files)."),
 		saveErrors: d("save_errors_total", "Saves that failed for another reason."),
 		rejected:   d("rejected_cookies_total", "Cookies that did not load a session, by reason.", "reason"),
 	}
@@ -47,7 +50,7 @@ func (c *SessionCollector) Add(name string, m *session.Maker) {
 
 // Describe implements prometheus.Collector.
 func (c *SessionCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.loads, c.news, c.saves, c.conflicts, c.saveErrors, c.rejected} {
+	for _, d := range []*prometheus.Desc{c.loads, c.news, c.saves, c.conflicts, c.merges, c.saveErrors, c.lockErrors, c.rejected} {
 		ch <- d
 	}
 }
@@ -66,6 +69,8 @@ func (c *SessionCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.news, s.New)
 		counter(c.saves, s.Saves)
 		counter(c.conflicts, s.Conflicts)
+		counter(c.merges, s.Merges)
+		counter(c.lockErrors, s.LockErrors)
 		counter(c.saveErrors, s.SaveErrors)
 		for _, reason := range slices.Sorted(maps.Keys(s.Rejected)) {
 			counter(c.rejected, s.Rejected[reason], reason)
