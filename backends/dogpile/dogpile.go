@@ -31,10 +31,44 @@
 // given: Configure logs a warning when sessions would live longer than
 // that, and the fix is a life_window argument at least as long as max_age.
 //
-// Save checks the record's version under r.Mutex(key): the driver's
-// distributed lock where it has one (memcached, redis, file), so
-// concurrent writers are detected across processes; an in-process lock
-// otherwise (memory).
+// # Concurrent requests, across processes
+//
+// Two requests of one client may load and save one session at the same
+// time, in one process or in several sharing the store. No lock is taken
+// for that: Load reads the record with region.GetForUpdate and keeps the
+// region.Version it read (in the record's Token); Save is one
+// region.CompareAndSet of that version (an add-if-absent for a new
+// session), so the store itself refuses a save whose session changed
+// since it was loaded; Delete replaces the record by an expired tombstone
+// with a compare-and-set too, so that a save after a delete is refused
+// and never brings the session back. The session layer then merges the
+// two requests' changes key by key, or reports a conflict (see
+// session.Session.Save).
+//
+// What that guarantees across processes is what the region's
+// compare-and-set guarantees with its driver, with the drivers' default
+// arguments (no distributed_lock needed):
+//
+//	driver     compare-and-set done by                  across processes   round trips
+//	memcached  the server: gets, then cas (add if new)  yes                load 1, save 1
+//	redis      the server: GET, then one Lua script     yes                load 1, save 1
+//	           comparing the value's SHA-1
+//	file       the driver: a per-key flock              yes, on the host   (no network)
+//	memory     the driver, in the process               (one process)      (no network)
+//	gocache    the region's in-process key lock         NO                 load 1, save 2
+//
+// A driver without compare-and-set and without a distributed lock
+// (region.Atomicity is region.AtomicInProcess: the gocache bridge, or any
+// driver hidden behind a proxy that does not unwrap) still detects
+// concurrent saves within one process, but two processes sharing its
+// store can overwrite each other's changes: Configure logs a warning
+// then. (A driver with a distributed lock but no compare-and-set gets it
+// under that lock: lock, read, write, unlock.)
+//
+// A second save by a Session that saved once (no Load in between) costs
+// one read more, to find the version of the record it wrote. Invalidate's
+// delete costs two round trips (a read and the compare-and-set), Refresh's
+// one (it is based on the record it loaded).
 package dogpile
 
 import (

@@ -215,3 +215,28 @@ func TestWarnsWhenTheDriverDropsSessionsEarly(t *testing.T) {
 		}
 	}
 }
+
+// Configure warns when the region can only detect concurrent saves within
+// one process: its driver has neither compare-and-set nor a distributed
+// lock.
+func TestWarnsWhenAtomicityIsInProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wrap []region.Proxy
+		warn bool
+	}{{"memory", nil, false}, {"memory without compare-and-set", []region.Proxy{hideAtomic}, true}} {
+		r := region.New("app")
+		if err := r.Configure("memory", region.Config{Expiration: time.Minute, Wrap: tc.wrap}); err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var logs bytes.Buffer
+		m := session.NewMaker(session.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": bytes.Repeat([]byte("k"), 32)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "only within this process"); got != tc.warn {
+			t.Errorf("%s: warned %v, want %v: %s", tc.name, got, tc.warn, logs.String())
+		}
+	}
+}

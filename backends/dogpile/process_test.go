@@ -68,6 +68,15 @@ func hideAtomic(next region.Driver) region.Driver { return hidden{next} }
 
 type hidden struct{ region.Driver }
 
+// Close closes the hidden driver (the region finds io.Closer on the proxy
+// only).
+func (h hidden) Close() error {
+	if c, ok := h.Driver.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
 func counterMaker(r *region.Region, logger *slog.Logger) (*session.Maker, error) {
 	m := session.NewMaker(session.WithLogger(logger))
 	return m, m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": childSigningKey})
