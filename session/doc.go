@@ -60,9 +60,11 @@
 // (package cookie); expiry is enforced on the server, not only by the
 // browser; session ids have 256 bits from crypto/rand; two requests that
 // change the same session concurrently no longer overwrite each other
-// silently: each record carries a version that Save checks under a per-id
-// lock, and the loser gets ErrConflict (PySess's own test_write_conflict
-// expected this and failed). Bad cookies from clients (tampered, expired,
+// silently: every save is conditional on the record the request loaded
+// (a compare-and-set in the store), the later save merges the two
+// requests' changes key by key, and only a change of the same key by
+// both is a conflict (PySess's own test_write_conflict expected one and
+// failed). Bad cookies from clients (tampered, expired,
 // garbage) are not errors: Load starts a new session and logs why at
 // debug level. A failing backend is an error.
 //
@@ -144,9 +146,19 @@
 //
 // A Maker is safe for concurrent use; a Session too, though it belongs to
 // one request. Two requests that load the same session and both change it
-// race: the first Save wins and the second returns ErrConflict (reload,
-// apply the change again, save). A save that only records an access never
-// fails that way. The cookie backend cannot detect this (the browser keeps
+// race, in one process or in several sharing the backend's store: the
+// first Save stores its changes; the second finds the session changed,
+// reloads it and merges, key by key, so that both requests' changes to
+// different keys stand. Only a change of the same key by both (or a
+// session the first deleted or renewed) is a conflict: the second Save
+// returns a *ConflictError wrapping ErrConflict and stores nothing
+// (reload, apply the change again, save), and the middleware answers it
+// with the conflict handler (409 by default, WithConflictHandler). A save
+// that only records an access never fails that way. Every Backend makes
+// its writes conditional on the record loaded, so that this holds across
+// processes as far as its store allows (see each backend's package).
+//
+// The cookie backend cannot detect concurrent writers (the browser keeps
 // the last cookie), nor revoke old cookies after Renew or Invalidate:
 // that is why its max_age defaults to DefaultCookieCarrierMaxAge (24
 // hours) instead of 0. To revoke cookie sessions, rotate the signing key
