@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 // Port of test_concurrency.test_no_read_lock: a reader is not blocked by a
@@ -106,42 +107,18 @@ func TestConcurrencyCounter(t *testing.T) {
 		const workers, each = 4, 10
 		var wg sync.WaitGroup
 		errs := make(chan error, workers)
-		conflicts := make(chan int, workers)
 		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				lost := 0
-				for done := 0; done < each; {
-					s, err := m.Load(ctx, c)
-					if err != nil {
-						errs <- err
-						return
-					}
-					n, err := session.GetAs[int](s, "n")
-					if err != nil {
-						errs <- err
-						return
-					}
-					s.Set("n", n+1)
-					_, err = s.Save(ctx)
-					switch {
-					case err == nil:
-						done++
-					case errors.Is(err, session.ErrConflict):
-						lost++
-					default:
-						errs <- err
-						return
-					}
-				}
-				conflicts <- lost
-			}()
+			wg.Go(func() {
+				_, err := sessiontest.Increment(ctx, m, c, "n", each)
+				errs <- err
+			})
 		}
 		wg.Wait()
 		close(errs)
 		for err := range errs {
-			t.Fatal(err)
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		if n := mustGet(t, load(t, m, c), "n"); n != workers*each {
 			t.Errorf("counter %v, want %d", n, workers*each)

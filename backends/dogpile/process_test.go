@@ -18,6 +18,7 @@ import (
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memcached"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 // The cross-process test of issue 8: processes (the test binary run again
@@ -107,7 +108,7 @@ func runChild() int {
 		conflicts := make(chan int, counterGoroutines)
 		for range counterGoroutines {
 			go func() {
-				n, err := increment(ctx, m, cookie, counterIncrements)
+				n, err := sessiontest.Increment(ctx, m, cookie, "n", counterIncrements)
 				conflicts <- n
 				errs <- err
 			}()
@@ -126,35 +127,6 @@ func runChild() int {
 		return 1
 	}
 	return 0
-}
-
-// increment adds times to the counter "n" of the session of cookie, one
-// load + 1 + save at a time, reloading and trying again on ErrConflict.
-// It returns how many saves conflicted.
-func increment(ctx context.Context, m *session.Maker, cookie string, times int) (conflicts int, err error) {
-	for done := 0; done < times; {
-		s, err := m.Load(ctx, cookie)
-		if err != nil {
-			return conflicts, err
-		}
-		if s.IsNew() {
-			return conflicts, errors.New("the session did not load")
-		}
-		n, err := session.GetAs[int](s, "n")
-		if err != nil {
-			return conflicts, err
-		}
-		s.Set("n", n+1)
-		switch _, err := s.Save(ctx); {
-		case err == nil:
-			done++
-		case errors.Is(err, session.ErrConflict):
-			conflicts++
-		default:
-			return conflicts, err
-		}
-	}
-	return conflicts, nil
 }
 
 // runCounter creates the session, runs counterProcesses children against

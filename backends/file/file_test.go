@@ -268,27 +268,8 @@ func helperProcess(dir string) int {
 }
 
 func increment(m *session.Maker, cookie string, times int) error {
-	for done := 0; done < times; {
-		s, err := m.Load(ctx, cookie)
-		if err != nil {
-			return err
-		}
-		if s.IsNew() {
-			return errors.New("session lost")
-		}
-		n, err := session.GetAs[int](s, "n")
-		if err != nil {
-			return err
-		}
-		s.Set("n", n+1)
-		switch _, err := s.Save(ctx); {
-		case err == nil:
-			done++
-		case !errors.Is(err, session.ErrConflict):
-			return err
-		}
-	}
-	return nil
+	_, err := sessiontest.Increment(ctx, m, cookie, "n", times)
+	return err
 }
 
 func TestSyncSetting(t *testing.T) {
@@ -309,5 +290,48 @@ func TestSyncSetting(t *testing.T) {
 	}
 	if err := session.NewMaker().Configure(session.Settings{"backend": "file", "dir": sessionDir(t), "signature_key": key, "sync": "maybe"}); !errors.Is(err, session.ErrInvalidSetting) {
 		t.Errorf("sync=maybe: %v", err)
+	}
+}
+
+func TestLockSleepSetting(t *testing.T) {
+	for _, v := range []any{"5ms", 0.01, time.Millisecond} {
+		if err := session.NewMaker().Configure(session.Settings{"backend": "file", "dir": sessionDir(t), "signature_key": key, "lock_sleep": v}); err != nil {
+			t.Errorf("lock_sleep=%v: %v", v, err)
+		}
+	}
+	for _, v := range []any{"0s", "-1s", "soon"} {
+		if err := session.NewMaker().Configure(session.Settings{"backend": "file", "dir": sessionDir(t), "signature_key": key, "lock_sleep": v}); !errors.Is(err, session.ErrInvalidSetting) {
+			t.Errorf("lock_sleep=%v: %v", v, err)
+		}
+	}
+}
+
+// A lock file that cannot be opened is a lock failure: the error wraps
+// session.ErrLock, nothing is written, and the Maker counts it.
+func TestLockFailure(t *testing.T) {
+	dir := sessionDir(t)
+	m := session.NewMaker()
+	if err := m.Configure(session.Settings{"backend": "file", "dir": dir, "signature_key": key}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, ".locks")); err != nil {
+		t.Fatal(err)
+	}
+	writeLocks := func(data string) {
+		if err := os.WriteFile(filepath.Join(dir, ".locks"), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeLocks("not a directory")
+	s, _ := m.New(ctx)
+	s.Set("k", 1)
+	if _, err := s.Save(ctx); !errors.Is(err, session.ErrLock) {
+		t.Fatalf("Save with a broken lock directory = %v, want ErrLock", err)
+	}
+	if st := m.Stats(); st.LockErrors != 1 || st.SaveErrors != 1 {
+		t.Errorf("stats: %d lock errors, %d save errors; want 1, 1", st.LockErrors, st.SaveErrors)
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "*.session")); len(names) != 0 {
+		t.Errorf("written without the lock: %v", names)
 	}
 }

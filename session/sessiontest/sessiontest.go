@@ -236,3 +236,35 @@ func Backend(t *testing.T, b session.Backend) {
 		_ = b.Save(cctx, newID(), rec(1, "a"), nil, time.Hour)
 	})
 }
+
+// Increment adds times to the int value under key of the session that
+// cookie names, one request at a time as a handler would (Load, +1, Save),
+// and on ErrConflict loads again and retries: the way to count across
+// goroutines and processes without losing an increment. It returns how
+// many saves conflicted, and fails when the session does not load (it was
+// lost) or holds no int under key.
+func Increment(ctx context.Context, m *session.Maker, cookie, key string, times int) (conflicts int, err error) {
+	for done := 0; done < times; {
+		s, err := m.Load(ctx, cookie)
+		if err != nil {
+			return conflicts, err
+		}
+		if s.IsNew() {
+			return conflicts, errors.New("sessiontest: the session did not load (lost)")
+		}
+		n, err := session.GetAs[int](s, key)
+		if err != nil {
+			return conflicts, err
+		}
+		s.Set(key, n+1)
+		switch _, err := s.Save(ctx); {
+		case err == nil:
+			done++
+		case errors.Is(err, session.ErrConflict):
+			conflicts++
+		default:
+			return conflicts, err
+		}
+	}
+	return conflicts, nil
+}
