@@ -299,7 +299,7 @@ func (s *Session) mergeStored(ctx context.Context, d *draft, mineRaw []byte, acc
 	if err != nil {
 		return nil, &ConflictError{detail: "the stored session does not decode: " + err.Error()}
 	}
-	if mineRaw == nil { // a Delete (Refresh): the values were not encoded yet
+	if mineRaw == nil { // a Delete (Renew): the values were not encoded yet
 		if mineRaw, err = s.encode(d, access); err != nil {
 			return nil, err
 		}

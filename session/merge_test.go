@@ -294,16 +294,16 @@ func TestMergeConcurrentDistinctKeys(t *testing.T) {
 	})
 }
 
-// Refresh (renewal) after another request saved: its change is merged and
+// Renew after another request saved: its change is merged and
 // moves to the new id; the old cookie no longer loads.
-func TestMergeRefreshAfterConcurrentSave(t *testing.T) {
+func TestMergeRenewAfterConcurrentSave(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		login, other, c := twoRequests(t, m, "visits", 1)
 		other.Set("cart", 3)
 		mustSave(t, other)
-		if err := login.Refresh(ctx); err != nil {
-			t.Fatalf("Refresh: %v", err)
+		if err := login.Renew(ctx); err != nil {
+			t.Fatalf("Renew: %v", err)
 		}
 		login.Set("user", "ann")
 		nc, err := login.Save(ctx)
@@ -312,14 +312,14 @@ func TestMergeRefreshAfterConcurrentSave(t *testing.T) {
 		}
 		wantValues(t, load(t, m, nc.String()), map[string]any{"visits": 1, "cart": 3, "user": "ann"})
 		if !load(t, m, c).IsNew() {
-			t.Error("the cookie from before Refresh still loads")
+			t.Error("the cookie from before Renew still loads")
 		}
 	})
 }
 
-// Refresh that cannot merge changes nothing: the other request's data and
+// Renew that cannot merge changes nothing: the other request's data and
 // the old id stand.
-func TestMergeRefreshConflict(t *testing.T) {
+func TestMergeRenewConflict(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		login, other, c := twoRequests(t, m, "user", "guest")
@@ -327,23 +327,23 @@ func TestMergeRefreshConflict(t *testing.T) {
 		mustSave(t, other)
 		login.Set("user", "ann")
 		id := login.ID()
-		if err := login.Refresh(ctx); !errors.Is(err, session.ErrConflict) {
-			t.Fatalf("Refresh = %v, want ErrConflict", err)
+		if err := login.Renew(ctx); !errors.Is(err, session.ErrConflict) {
+			t.Fatalf("Renew = %v, want ErrConflict", err)
 		}
 		if login.ID() != id {
-			t.Error("a refused Refresh changed the id")
+			t.Error("a refused Renew changed the id")
 		}
 		if v := mustGet(t, load(t, m, c), "user"); v != "bob" {
 			t.Errorf("user %v, want the other request's", v)
 		}
-		// Refresh of a session another request invalidated: gone.
+		// Renew of a session another request invalidated: gone.
 		r1, r2 := load(t, m, c), load(t, m, c)
 		if err := r2.Invalidate(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var ce *session.ConflictError
-		if err := r1.Refresh(ctx); !errors.As(err, &ce) || !ce.Gone {
-			t.Fatalf("Refresh after Invalidate = %v, want a conflict, gone", err)
+		if err := r1.Renew(ctx); !errors.As(err, &ce) || !ce.Gone {
+			t.Fatalf("Renew after Invalidate = %v, want a conflict, gone", err)
 		}
 		if st := m.Stats(); st.Conflicts != 2 {
 			t.Errorf("conflicts %d, want 2", st.Conflicts)
@@ -351,20 +351,20 @@ func TestMergeRefreshConflict(t *testing.T) {
 	})
 }
 
-// A save racing with another request's Refresh of the same session is a
+// A save racing with another request's Renew of the same session is a
 // conflict: the renewed session's new id is not handed to the old cookie.
-func TestMergeSaveAfterRefresh(t *testing.T) {
+func TestMergeSaveAfterRenew(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		login, other, c := twoRequests(t, m, "a", 1)
-		if err := login.Refresh(ctx); err != nil {
+		if err := login.Renew(ctx); err != nil {
 			t.Fatal(err)
 		}
 		mustSave(t, login)
 		other.Set("b", 2)
 		var ce *session.ConflictError
 		if _, err := other.Save(ctx); !errors.As(err, &ce) || !ce.Gone {
-			t.Fatalf("save after a concurrent Refresh = %v, want a conflict, gone", err)
+			t.Fatalf("save after a concurrent Renew = %v, want a conflict, gone", err)
 		}
 		if !load(t, m, c).IsNew() {
 			t.Error("the old id came back")
@@ -427,22 +427,22 @@ func init() {
 	})
 }
 
-// A value that cannot be encoded fails Refresh only when a merge needs
+// A value that cannot be encoded fails Renew only when a merge needs
 // to encode it.
-func TestMergeRefreshUnsupportedValue(t *testing.T) {
+func TestMergeRenewUnsupportedValue(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		s, _, _ := twoRequests(t, m, "a", 1)
 		s.Set("ch", make(chan int))
-		if err := s.Refresh(ctx); err != nil {
-			t.Fatalf("Refresh without a concurrent save: %v", err)
+		if err := s.Renew(ctx); err != nil {
+			t.Fatalf("Renew without a concurrent save: %v", err)
 		}
 		s1, s2, _ := twoRequests(t, m, "a", 1)
 		s2.Set("b", 2)
 		mustSave(t, s2)
 		s1.Set("ch", make(chan int))
-		if err := s1.Refresh(ctx); !errors.Is(err, session.ErrUnsupportedValue) {
-			t.Errorf("Refresh with a merge = %v, want ErrUnsupportedValue", err)
+		if err := s1.Renew(ctx); !errors.Is(err, session.ErrUnsupportedValue) {
+			t.Errorf("Renew with a merge = %v, want ErrUnsupportedValue", err)
 		}
 	})
 }

@@ -31,11 +31,11 @@ type Stats struct {
 	// New counts new sessions handed out (by New, or by Load when the
 	// cookie did not load one).
 	New uint64
-	// Saves counts successful saves; Conflicts saves (and Refresh calls)
+	// Saves counts successful saves; Conflicts saves (and Renew calls)
 	// refused with ErrConflict: another request changed the same keys, or
 	// deleted the session; SaveErrors other failed saves.
 	Saves, Conflicts, SaveErrors uint64
-	// Merges counts saves (and Refresh calls) that found the session
+	// Merges counts saves (and Renew calls) that found the session
 	// stored by another request since it was loaded and merged both
 	// requests' changes instead of failing (counted in Saves too).
 	Merges uint64

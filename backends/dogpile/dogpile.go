@@ -67,7 +67,7 @@
 //
 // A second save by a Session that saved once (no Load in between) costs
 // one read more, to find the version of the record it wrote. Invalidate's
-// delete costs two round trips (a read and the compare-and-set), Refresh's
+// delete costs two round trips (a read and the compare-and-set), Renew's
 // one (it is based on the record it loaded).
 package dogpile
 
