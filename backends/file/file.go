@@ -21,7 +21,8 @@
 //	            atomic but lets a crash lose the latest saves.
 //	lock_sleep  duration, default 20ms: the longest wait between two
 //	            attempts to take a session's lock that another process
-//	            holds (the waits start at 100µs and double, jittered)
+//	            holds (the waits start at lock_sleep/16 and double,
+//	            jittered), as the drivers' lock_sleep
 //
 // Files are named after the session id (ids are checked to be base64url,
 // so no id can name a path outside the directory) and created with mode
@@ -106,8 +107,9 @@ type Options struct {
 	NoSync bool
 	// LockSleep is the longest wait between two attempts to take the lock
 	// of a session that another process holds (the "lock_sleep"
-	// setting): the waits start at 100µs and double, jittered, up to it,
-	// so it bounds how late a waiter notices that the lock is free.
+	// setting), as for the region drivers' lock_sleep: the first wait is
+	// LockSleep/16 and each one doubles, jittered, up to it, so it bounds
+	// how late a waiter notices that the lock is free.
 	// Waiting goroutines of one process queue in memory and do not poll.
 	// Default DefaultLockSleep (20ms).
 	LockSleep time.Duration
@@ -156,7 +158,7 @@ func Open(dir string, opts Options) (*Backend, error) {
 		sleep = DefaultLockSleep
 	}
 	b := &Backend{dir: dir, now: now, noSync: opts.NoSync,
-		lockWait: backoff.Policy{First: min(100*time.Microsecond, sleep), Max: sleep}}
+		lockWait: backoff.Policy{First: sleep / 16, Max: sleep}}
 	for i := range b.local {
 		b.local[i] = make(chan struct{}, 1)
 	}
@@ -464,8 +466,8 @@ func peekExpiry(p string) (time.Time, error) {
 
 // lock takes the lock shard of id: first the in-process side (a channel,
 // so waiting honours ctx), then the flock on the shard's file, polled with
-// internal/backoff (from 100µs, doubling, jittered, at most lock_sleep
-// apart) until ctx is done. Failures of the lock files wrap
+// internal/backoff (from lock_sleep/16, doubling, jittered, at most
+// lock_sleep apart) until ctx is done. Failures of the lock files wrap
 // session.ErrLock.
 func (b *Backend) lock(ctx context.Context, id string) (func(), error) {
 	h := fnv.New32a()
