@@ -83,6 +83,21 @@ func counterMaker(r *region.Region, logger *slog.Logger) (*session.Maker, error)
 	return m, m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": childSigningKey})
 }
 
+// testCounterMaker is counterMaker on counterRegion, closed when t ends.
+func testCounterMaker(t *testing.T, driver, url string, hide bool) *session.Maker {
+	t.Helper()
+	r, err := counterRegion(driver, url, hide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	m, err := counterMaker(r, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // runChild is a child process: it waits for a line on stdin (the start
 // signal), then runs counterGoroutines goroutines that each add
 // counterIncrements to the session's counter, and prints how many saves
@@ -133,15 +148,7 @@ func runChild() int {
 // it and returns the counter they leave and the conflicts they saw.
 func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) {
 	t.Helper()
-	r, err := counterRegion(driver, url, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	m, err := counterMaker(r, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testCounterMaker(t, driver, url, false)
 	s, err := m.New(ctx)
 	if err != nil {
 		t.Fatal(err)

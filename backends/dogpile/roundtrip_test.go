@@ -1,7 +1,6 @@
 package dogpile_test
 
 import (
-	"log/slog"
 	"testing"
 
 	"github.com/gosess/gosess/internal/testserver"
@@ -38,15 +37,7 @@ func TestSaveRoundTrips(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer proxy.Close()
-			r, err := counterRegion(tc.driver, driverURL(tc.driver, proxy.Addr), tc.hide)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			m, err := counterMaker(r, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := testCounterMaker(t, tc.driver, driverURL(tc.driver, proxy.Addr), tc.hide)
 			// Warm up: the client opens its connection (and says hello).
 			warm, _ := m.New(ctx)
 			warm.Set("k", 0)
