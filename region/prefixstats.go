@@ -15,7 +15,7 @@ import (
 //
 // The counts are taken between the region and its driver (a proxy
 // outside those of Config.Wrap): they see every driver read, write and
-// delete, keys as mangled (a key rewritten by MangleKey loses its prefix;
+// delete (compare-and-set reads and writes included), keys as mangled (a key rewritten by MangleKey loses its prefix;
 // the shared invalidation record counts under its own key), but not the
 // locks. Region-level figures (stale values served, creator runs, lock
 // waits) stay in Stats. Default: no counting.
@@ -37,13 +37,14 @@ func WithPrefixStats(prefixes ...string) Option {
 type PrefixStats struct {
 	// Prefix is the key prefix; "" for keys that matched no prefix.
 	Prefix string
-	// Reads counts keys read from the driver (Get; each key of GetMulti);
+	// Reads counts keys read from the driver (Get, GetCAS; each key of
+	// GetMulti);
 	// Found those the driver had. For reads with IgnoreExpiration, as the
 	// dogpile session backend does, Found and Reads-Found are the hits and
 	// misses.
 	Reads, Found uint64
-	// Writes counts keys written (Set; each key of SetMulti); Deletes keys
-	// deleted.
+	// Writes counts keys written (Set, CompareAndSet; each key of
+	// SetMulti); Deletes keys deleted.
 	Writes, Deletes uint64
 }
 
@@ -82,6 +83,38 @@ func (c *prefixCounters) bucket(key string) *prefixBucket {
 		}
 	}
 	return best
+}
+
+// newCountingDriver returns the proxy that feeds c, which counts the
+// compare-and-set reads and writes of next too when next has them (the
+// dogpile session backend's loads and saves).
+func newCountingDriver(next Driver, c *prefixCounters) Driver {
+	d := countingDriver{next: next, c: c}
+	if cas, ok := capability[CASDriver](next); ok {
+		return countingCASDriver{d, cas}
+	}
+	return d
+}
+
+// countingCASDriver is countingDriver over a driver with compare-and-set.
+type countingCASDriver struct {
+	countingDriver
+	cas CASDriver
+}
+
+func (d countingCASDriver) GetCAS(ctx context.Context, key string) ([]byte, CASToken, error) {
+	v, tok, err := d.cas.GetCAS(ctx, key)
+	b := d.c.bucket(key)
+	b.reads.Add(1)
+	if err == nil {
+		b.found.Add(1)
+	}
+	return v, tok, err
+}
+
+func (d countingCASDriver) CompareAndSet(ctx context.Context, key string, token CASToken, value []byte, ttl time.Duration) error {
+	d.c.bucket(key).writes.Add(1)
+	return d.cas.CompareAndSet(ctx, key, token, value, ttl)
 }
 
 // countingDriver is the proxy that feeds prefixCounters.

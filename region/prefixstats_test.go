@@ -94,3 +94,30 @@ func TestPrefixStatsKeepsCapabilities(t *testing.T) {
 		}
 	}
 }
+
+// Compare-and-set reads and writes (the dogpile session backend's loads
+// and saves) count like Get and Set, on a driver that has them (memory).
+func TestPrefixStatsCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	r := region.New("cas", region.WithPrefixStats("session:"))
+	if err := r.Configure("memory", region.Config{Expiration: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := region.CompareAndSet(ctx, r, "session:a", region.Version{}, []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	_, ver, err := region.GetForUpdate[[]byte](ctx, r, "session:a", region.IgnoreExpiration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := region.CompareAndSet(ctx, r, "session:a", ver, []byte("v2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := region.GetForUpdate[[]byte](ctx, r, "session:gone"); !errors.Is(err, region.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if got, want := r.PrefixStats()[0], (region.PrefixStats{Prefix: "session:", Reads: 2, Found: 1, Writes: 2}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

@@ -230,7 +230,7 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 		d = cfg.Wrap[i](d)
 	}
 	if r.prefixStats != nil {
-		d = countingDriver{next: d, c: r.prefixStats}
+		d = newCountingDriver(d, r.prefixStats)
 	}
 	st := &state{driver: d, actual: actual, expiration: cfg.Expiration, driverName: name}
 	st.format, _ = ParseFormat(string(cfg.Format)) // checked by checkConfig
