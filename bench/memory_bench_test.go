@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -65,6 +66,28 @@ func (c *countingProxy) SetMulti(ctx context.Context, items map[string][]byte, t
 	}
 	return c.Driver.SetMulti(ctx, items, ttl)
 }
+
+// GetCAS and CompareAndSet pass the memory driver's compare-and-set
+// through (the dogpile backend saves sessions with it), counting the
+// writes.
+func (c *countingProxy) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+	cas, ok := c.Driver.(region.CASDriver)
+	if !ok {
+		return nil, "", errNoCAS
+	}
+	return cas.GetCAS(ctx, key)
+}
+
+func (c *countingProxy) CompareAndSet(ctx context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+	cas, ok := c.Driver.(region.CASDriver)
+	if !ok {
+		return errNoCAS
+	}
+	c.bytes.Add(int64(len(key) + len(value)))
+	return cas.CompareAndSet(ctx, key, token, value, ttl)
+}
+
+var errNoCAS = errors.New("countingProxy: the wrapped driver has no compare-and-set")
 
 // memoryResult is what one run measured.
 type memoryResult struct {
