@@ -333,11 +333,24 @@ func (r *Region) lockWait(ctx context.Context, mu Mutex) error {
 	return err
 }
 
-// release unlocks mu, even when ctx is already done (a creator cancelled by
-// its caller must not leave the lock behind until it expires). A failure is
-// logged and counted: the lock then expires on its own.
+// release is the one place the region unlocks. It unlocks mu even when
+// ctx is already done (a creator cancelled by its caller must not leave
+// the lock behind until it expires), but within UnlockContext's bound: a
+// hung lock service keeps the caller at most UnlockGrace past its deadline.
+// A lock that had expired (ErrLockLost) is logged and counted in
+// Stats.LocksLost; any other failure is a lock-service failure, logged and
+// counted, after which the lock expires on its own.
 func (r *Region) release(ctx context.Context, mu Mutex) {
-	if err := mu.Unlock(context.WithoutCancel(ctx)); err != nil {
+	uctx, cancel := UnlockContext(ctx)
+	defer cancel()
+	err := mu.Unlock(uctx)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrLockLost):
+		r.stats.locksLost.Add(1)
+		r.logger.Warn("region: the lock had expired before it was released; raise the driver's lock_timeout above the longest creator run",
+			"region", r.name, "err", err)
+	default:
 		r.lockFailed(err)
 		r.logger.Warn("region: unlock failed; the lock expires on its own", "region", r.name, "err", err)
 	}

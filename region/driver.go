@@ -48,8 +48,9 @@ type Driver interface {
 // (*Region).Mutex; one value is used by one caller at a time.
 type Mutex interface {
 	// TryLock acquires the lock if it is free and reports whether it did.
-	// It never waits for another holder. An error means the lock service
-	// failed (the caller then holds nothing).
+	// It never waits for another holder. A lock held by anyone, this Mutex
+	// value included, is not free: TryLock then returns false, nil. An
+	// error means the lock service failed (the caller then holds nothing).
 	TryLock(ctx context.Context) (bool, error)
 
 	// Lock waits until the lock is acquired, or until ctx is done, in
@@ -57,8 +58,11 @@ type Mutex interface {
 	Lock(ctx context.Context) error
 
 	// Unlock releases a lock acquired by TryLock or Lock on this value.
-	// Releasing a lock that expired and was taken by someone else must
-	// not release the other holder's lock.
+	// It releases even when ctx is already done, within the bound of
+	// UnlockContext (ctx's deadline plus UnlockGrace). Releasing a lock
+	// that expired must not release another holder's lock, and returns an
+	// error wrapping ErrLockLost. Unlock of a Mutex that holds nothing is
+	// an error.
 	Unlock(ctx context.Context) error
 }
 

@@ -41,6 +41,15 @@ var (
 	// stored; read again and retry (Update does).
 	ErrConflict = errors.New("region: conflict: the stored value changed since it was read")
 
+	// ErrLockLost is returned (wrapped) by a Mutex's Unlock when the lock
+	// was no longer held: it expired (the driver's lock_timeout ran out
+	// while the holder worked) and may have been taken by another caller,
+	// whose lock is left alone. Every driver with expiring locks reports it
+	// this way; the region logs it and counts it in Stats.LocksLost. It
+	// means two callers may have regenerated a value at once: raise the
+	// driver's lock_timeout above the longest creator run.
+	ErrLockLost = errors.New("region: lock expired before it was released")
+
 	// ErrCreatorPanic wraps the value of a creator that panicked; the lock
 	// is released and the panic is returned as an error to that caller.
 	ErrCreatorPanic = errors.New("region: creator panicked")

@@ -30,6 +30,10 @@ type Stats struct {
 	// LockErrors counts the failures of the lock service (taking or
 	// releasing a distributed lock), which DriverErrors counts too.
 	LockErrors uint64
+	// LocksLost counts releases of a dogpile lock that had already expired
+	// (ErrLockLost): a creator ran longer than the driver's lock timeout.
+	// They are not failures of the lock service and are not in LockErrors.
+	LocksLost uint64
 	// Conflicts counts compare-and-set writes (CompareAndSet, Update, the
 	// dogpile session backend's saves) refused because the stored value
 	// had changed since it was read.
@@ -41,6 +45,7 @@ type stats struct {
 	creatorRuns, creatorErrors           atomic.Uint64
 	creatorNanos, lockWaits, lockWaitNan atomic.Uint64
 	driverErrors, lockErrors, conflicts  atomic.Uint64
+	locksLost                            atomic.Uint64
 }
 
 // Stats returns a snapshot of the region's counters.
@@ -57,6 +62,7 @@ func (r *Region) Stats() Stats {
 		LockWaitTime:  time.Duration(s.lockWaitNan.Load()),
 		DriverErrors:  s.driverErrors.Load(),
 		LockErrors:    s.lockErrors.Load(),
+		LocksLost:     s.locksLost.Load(),
 		Conflicts:     s.conflicts.Load(),
 	}
 }

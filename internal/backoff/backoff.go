@@ -23,6 +23,24 @@ type Policy struct {
 	Max time.Duration
 }
 
+// LockSleepFraction is how much shorter than lock_sleep the first wait of
+// a lock waiter is (see ForLockSleep).
+const LockSleepFraction = 16
+
+// ForLockSleep is the policy of every driver and backend that waits for a
+// busy lock, and so the one meaning of their lock_sleep argument:
+// lock_sleep is the longest wait between two attempts to take the lock,
+// which is also the longest a waiter can be late in noticing that the lock
+// was released. The first wait is lock_sleep/16; each wait after it is
+// twice the one before, up to lock_sleep; every wait is jittered to
+// between half and all of its length. With the drivers' default of 100ms
+// a waiter tries again after 3 to 6ms, then 6 to 12ms, and so on, and at
+// least every 100ms once the lock has been busy for a few hundred
+// milliseconds.
+func ForLockSleep(lockSleep time.Duration) Policy {
+	return Policy{First: lockSleep / LockSleepFraction, Max: lockSleep}
+}
+
 // Poll calls try until it reports done or returns an error, waiting as p
 // says between attempts; the first attempt is made at once. It returns nil
 // when try is done, try's error when it fails, and ctx.Err() when ctx ends

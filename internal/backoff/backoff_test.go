@@ -78,3 +78,10 @@ func TestJitter(t *testing.T) {
 		t.Fatal("Jitter of tiny durations changed them")
 	}
 }
+
+func TestForLockSleep(t *testing.T) {
+	p := ForLockSleep(160 * time.Millisecond)
+	if p.First != 10*time.Millisecond || p.Max != 160*time.Millisecond {
+		t.Fatalf("ForLockSleep(160ms) = %+v; want first 10ms, max 160ms", p)
+	}
+}

@@ -93,6 +93,7 @@ func testTryLockExclusive(t *testing.T, p lockPair) {
 	k := p.key("lock_try")
 	m1, m2 := p.hold.Mutex(k), p.wait.Mutex(k)
 	mustTry(t, m1, true, "free lock")
+	mustTry(t, m1, false, "TryLock by the holder itself (the lock is not free)")
 	mustTry(t, m2, false, "lock held by another mutex value")
 	mustUnlock(t, m1, "holder")
 	mustTry(t, m2, true, "lock released by its holder")
@@ -241,5 +242,61 @@ func testLockThreaded(t *testing.T, h *driverHarness, l region.Locker) {
 	}
 	if n := entered.Load(); n != workers*rounds && !t.Failed() {
 		t.Errorf("lock entered %d times; want %d", n, workers*rounds)
+	}
+}
+
+// RunLockExpiry checks how a lock that outlived its expiry is released,
+// with two Lockers on one store whose locks expire after lockTimeout (the
+// driver's lock_timeout; memcached's may run up to two seconds over): a
+// holder whose lock expired gets an error wrapping region.ErrLockLost from
+// Unlock, whether or not someone took the lock meanwhile, and its Unlock
+// leaves the new holder's lock alone.
+func RunLockExpiry(t *testing.T, a, b region.Locker, keyPrefix string, lockTimeout time.Duration) {
+	t.Run("ExpiredNotTaken", func(t *testing.T) {
+		k := keyPrefix + "expired_free"
+		m := a.Mutex(k)
+		mustTry(t, m, true, "free lock")
+		waitFree(t, b, k, lockTimeout)
+		if err := m.Unlock(t.Context()); !errors.Is(err, region.ErrLockLost) {
+			t.Fatalf("Unlock of an expired lock = %v; want region.ErrLockLost", err)
+		}
+	})
+	t.Run("ExpiredAndTaken", func(t *testing.T) {
+		k := keyPrefix + "expired_taken"
+		stale := a.Mutex(k)
+		mustTry(t, stale, true, "free lock")
+		ctx, cancel := context.WithTimeout(t.Context(), lockTimeout+waitLong)
+		defer cancel()
+		current := b.Mutex(k)
+		if err := current.Lock(ctx); err != nil {
+			t.Fatalf("Lock after the first holder's lock expired: %v", err)
+		}
+		if err := stale.Unlock(t.Context()); !errors.Is(err, region.ErrLockLost) {
+			t.Fatalf("Unlock by the holder whose lock expired = %v; want region.ErrLockLost", err)
+		}
+		mustTry(t, a.Mutex(k), false, "lock of the new holder after the stale holder's Unlock")
+		mustUnlock(t, current, "new holder")
+	})
+}
+
+// waitFree waits until l can take the lock k (then releases it): the lock
+// of another holder has expired.
+func waitFree(t *testing.T, l region.Locker, k string, lockTimeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(lockTimeout + waitLong)
+	for {
+		m := l.Mutex(k)
+		ok, err := m.TryLock(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			mustUnlock(t, m, "probe")
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lock %q still held %v after its %v lock timeout", k, waitLong, lockTimeout)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -32,6 +32,9 @@
 //	lock_timeout      default 0 (no limit beyond the context). The longest a
 //	                  waiter waits for the lock; then it fails with
 //	                  ErrLockTimeout.
+//	lock_sleep        default 10ms. The longest wait between two attempts to
+//	                  take a busy lock; the first is lock_sleep/16, doubling,
+//	                  jittered (the same meaning in every driver).
 //	file_mode         default 0600. Permission of entry and lock files (an
 //	                  integer, or an octal string such as "0640").
 //	dir_mode          default 0700. Permission of directories created.
@@ -87,8 +90,9 @@
 //
 // Driver implements region.Locker. With the distributed lock (the default)
 // Mutex(key) is a flock on dir/locks/<hash of key>: TryLock asks the kernel
-// without waiting, Lock polls with a backoff bounded at 10 ms and honours
-// its context and lock_timeout. flock locks belong to an open file, so two
+// without waiting (false, nil when held, by anyone), Lock polls with a
+// backoff bounded by lock_sleep and honours its context and lock_timeout.
+// A flock does not expire, so an Unlock never reports region.ErrLockLost. flock locks belong to an open file, so two
 // Mutex values of one process exclude each other just as two processes do.
 // The kernel releases the lock the moment its holder exits or is killed,
 // so a crashed creator never blocks the others. Lock files are removed on

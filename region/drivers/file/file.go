@@ -33,6 +33,10 @@ const (
 	// DefaultDirMode is the permission of the directories the driver
 	// creates when Config.DirMode is 0.
 	DefaultDirMode fs.FileMode = 0o700
+	// DefaultLockSleep is the longest wait between two attempts to take a
+	// busy lock when Config.LockSleep is 0. Locks are local to the host,
+	// so polling them often is cheap.
+	DefaultLockSleep = 10 * time.Millisecond
 )
 
 // ErrLockTimeout is returned (wrapped) by Mutex.Lock when Config.LockTimeout
@@ -69,6 +73,14 @@ type Config struct {
 	// kernel drops its flock at once. Argument "lock_timeout".
 	LockTimeout time.Duration
 
+	// LockSleep is the longest wait between two attempts of Mutex.Lock to
+	// take a busy lock, and so the longest a waiter can be late in noticing
+	// a release. The first wait is LockSleep/16; waits double up to
+	// LockSleep, jittered (internal/backoff.ForLockSleep, the same meaning
+	// in every driver). 0 means DefaultLockSleep (10ms). Argument
+	// "lock_sleep".
+	LockSleep time.Duration
+
 	// FileMode is the permission of entry and lock files. 0 means
 	// DefaultFileMode (0600). Only permission bits are allowed, and the
 	// owner must keep read and write. Argument "file_mode" (an integer, or
@@ -100,16 +112,17 @@ type Config struct {
 // region.Locker and io.Closer, and offers Cleanup and Keys. Create it with
 // New or through the region registry as "file".
 type Driver struct {
-	dir      string
-	dataDir  string
-	lockDir  string
-	fileMode fs.FileMode
-	dirMode  fs.FileMode
-	sync     bool
-	distLock bool
-	lockWait time.Duration
-	log      *slog.Logger
-	now      func() time.Time
+	dir       string
+	dataDir   string
+	lockDir   string
+	fileMode  fs.FileMode
+	dirMode   fs.FileMode
+	sync      bool
+	distLock  bool
+	lockWait  time.Duration
+	lockSleep time.Duration
+	log       *slog.Logger
+	now       func() time.Time
 
 	local localLocks
 
@@ -134,6 +147,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 	}
 	c.DisableDistributedLock = !args.Bool("distributed_lock", true)
 	c.LockTimeout = args.Duration("lock_timeout", 0)
+	c.LockSleep = args.Duration("lock_sleep", 0)
 	c.FileMode = modeArg(args, "file_mode")
 	c.DirMode = modeArg(args, "dir_mode")
 	c.NoSync = !args.Bool("sync", true)
@@ -208,8 +222,11 @@ func newDriver(c Config, now func() time.Time) (*Driver, error) {
 	if c.DirMode&^fs.ModePerm != 0 || c.DirMode&0o700 != 0o700 {
 		return nil, fmt.Errorf("%w: file driver: dir mode %#o must be permission bits that include 0700", region.ErrInvalidArgument, uint32(c.DirMode))
 	}
-	if c.LockTimeout < 0 {
-		return nil, fmt.Errorf("%w: file driver: lock timeout %v is negative", region.ErrInvalidArgument, c.LockTimeout)
+	if c.LockTimeout < 0 || c.LockSleep < 0 {
+		return nil, fmt.Errorf("%w: file driver: negative lock timeout (%v) or lock sleep (%v)", region.ErrInvalidArgument, c.LockTimeout, c.LockSleep)
+	}
+	if c.LockSleep == 0 {
+		c.LockSleep = DefaultLockSleep
 	}
 	if !c.DisableDistributedLock && !flock.Supported {
 		return nil, fmt.Errorf("%w: file driver: distributed_lock needs flock(2), which %s lacks; set distributed_lock=false",
@@ -220,16 +237,17 @@ func newDriver(c Config, now func() time.Time) (*Driver, error) {
 		return nil, fmt.Errorf("file driver: dir %q: %w", c.Dir, err)
 	}
 	d := &Driver{
-		dir:      dir,
-		dataDir:  filepath.Join(dir, "data"),
-		lockDir:  filepath.Join(dir, "locks"),
-		fileMode: c.FileMode,
-		dirMode:  c.DirMode,
-		sync:     !c.NoSync,
-		distLock: !c.DisableDistributedLock,
-		lockWait: c.LockTimeout,
-		log:      c.Logger,
-		now:      now,
+		dir:       dir,
+		dataDir:   filepath.Join(dir, "data"),
+		lockDir:   filepath.Join(dir, "locks"),
+		fileMode:  c.FileMode,
+		dirMode:   c.DirMode,
+		sync:      !c.NoSync,
+		distLock:  !c.DisableDistributedLock,
+		lockWait:  c.LockTimeout,
+		lockSleep: c.LockSleep,
+		log:       c.Logger,
+		now:       now,
 	}
 	if d.log == nil {
 		d.log = slog.Default()

@@ -5,22 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
+	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
-)
-
-// Lock polling: Lock retries TryLock after a sleep that starts at
-// minLockPoll and doubles up to maxLockPoll (with jitter), so a waiter
-// notices a released lock within about maxLockPoll.
-const (
-	minLockPoll = time.Millisecond
-	maxLockPoll = 10 * time.Millisecond
 )
 
 // Mutex returns an unlocked mutex for key (region.Locker). With the
@@ -41,7 +32,9 @@ func (d *Driver) Mutex(key string) region.Mutex {
 }
 
 // waitLock polls try until it succeeds, fails, or ctx (bounded by the
-// driver's lock timeout) is done.
+// driver's lock timeout) is done, waiting between attempts as every lock
+// waiter does (internal/backoff.ForLockSleep): lock_sleep is the longest
+// wait, the first is a sixteenth of it.
 func (d *Driver) waitLock(ctx context.Context, key string, try func(context.Context) (bool, error)) error {
 	parent := ctx
 	if d.lockWait > 0 {
@@ -49,36 +42,14 @@ func (d *Driver) waitLock(ctx context.Context, key string, try func(context.Cont
 		ctx, cancel = context.WithTimeoutCause(ctx, d.lockWait, ErrLockTimeout)
 		defer cancel()
 	}
-	sleep := minLockPoll
-	var timer *time.Timer
-	for {
-		ok, err := try(ctx)
-		if ok || (err != nil && ctx.Err() == nil) {
-			if timer != nil {
-				timer.Stop()
-			}
-			return err
-		}
-		if ctx.Err() == nil {
-			wait := sleep/2 + rand.N(sleep/2+1)
-			if timer == nil {
-				timer = time.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
-			}
-			select {
-			case <-timer.C:
-				sleep = min(2*sleep, maxLockPoll)
-				continue
-			case <-ctx.Done():
-				timer.Stop()
-			}
-		}
-		if perr := parent.Err(); perr != nil {
-			return fmt.Errorf("file driver: waiting for the lock on key %q: %w", key, perr)
-		}
-		return fmt.Errorf("file driver: waiting for the lock on key %q after %v: %w", key, d.lockWait, ErrLockTimeout)
+	err := backoff.ForLockSleep(d.lockSleep).Poll(ctx, try)
+	if err == nil || ctx.Err() == nil {
+		return err
 	}
+	if perr := parent.Err(); perr != nil {
+		return fmt.Errorf("file driver: waiting for the lock on key %q: %w", key, perr)
+	}
+	return fmt.Errorf("file driver: waiting for the lock on key %q after %v: %w", key, d.lockWait, ErrLockTimeout)
 }
 
 // fileMutex is the flock-based region.Mutex.
@@ -91,7 +62,8 @@ type fileMutex struct {
 	held *os.File // the locked lock file, nil when not held
 }
 
-// TryLock takes the lock if no one holds it.
+// TryLock takes the lock if no one holds it. A lock held by anyone, this
+// mutex included, is not free: TryLock then returns false, nil.
 func (m *fileMutex) TryLock(ctx context.Context) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
@@ -99,7 +71,7 @@ func (m *fileMutex) TryLock(ctx context.Context) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.held != nil {
-		return false, fmt.Errorf("file driver: TryLock on key %q: this mutex already holds the lock", m.key)
+		return false, nil // held, by this mutex: not free
 	}
 	f, err := m.d.lockFile(m.path)
 	if err != nil || f == nil {
@@ -115,8 +87,10 @@ func (m *fileMutex) Lock(ctx context.Context) error {
 	return m.d.waitLock(ctx, m.key, m.TryLock)
 }
 
-// Unlock removes the lock file and releases the flock. Removing it while
-// still holding the flock is safe: a waiter that opened the old file checks,
+// Unlock removes the lock file and releases the flock. A flock does not
+// expire (it ends only with its holder's descriptor), so Unlock never
+// reports region.ErrLockLost. Removing the file while still holding the
+// flock is safe: a waiter that opened the old file checks,
 // once it has the flock, that the path still names that file, and retries
 // otherwise.
 func (m *fileMutex) Unlock(context.Context) error {
@@ -261,7 +235,10 @@ func (m *localMutex) acquire(ctx context.Context, wait bool) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.held != nil {
-		return false, fmt.Errorf("file driver: lock on key %q: this mutex already holds the lock", m.key)
+		if wait {
+			return false, fmt.Errorf("file driver: Lock on key %q: this mutex already holds the lock", m.key)
+		}
+		return false, nil // TryLock: held, by this mutex: not free
 	}
 	e := m.d.local.ref(m.key)
 	if wait {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 // TestServerKilledDuringLoad kills memcached under a load of every
@@ -249,4 +250,18 @@ func TestHungServer(t *testing.T) {
 			t.Errorf("%s on a hung server returned after %v; want about the %v timeout", name, el, timeout)
 		}
 	}
+}
+
+// TestUnlockOnStoppedServer: with the default timeout (500ms), a release
+// on a SIGSTOPped memcached gives up region.UnlockGrace after the caller's
+// deadline.
+func TestUnlockOnStoppedServer(t *testing.T) {
+	srv := testserver.Memcached(t)
+	r := region.New("hung")
+	if err := r.Configure(Name, region.Config{Arguments: map[string]any{
+		"url": srv.Addr, "distributed_lock": true}}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	regiontest.RunUnlockOnHungServer(t, r, srv.Pause, srv.Resume)
 }

@@ -1,17 +1,17 @@
 package memcached
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
-	"github.com/bradfitz/gomemcache/memcache"
-
+	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/region"
 )
 
@@ -45,7 +45,8 @@ func (l *LockingDriver) Mutex(key string) region.Mutex {
 // Config.LockTimeout, rounded up to whole seconds, and up to one second
 // more (see Driver.Set), so a holder that dies without unlocking blocks
 // the key for at most that long. Memcached may also evict it early under
-// memory pressure, like any item; the lock then stops excluding others.
+// memory pressure, like any item; the lock then stops excluding others
+// (and its holder's Unlock reports region.ErrLockLost).
 func (d *Driver) DistributedMutex(key string) *Mutex {
 	return &Mutex{d: d, key: lockKey(key)}
 }
@@ -53,12 +54,28 @@ func (d *Driver) DistributedMutex(key string) *Mutex {
 // Mutex is a distributed lock on one key; see DistributedMutex. It
 // implements region.Mutex. One Mutex value is used by one caller at a
 // time, but its methods are safe to call concurrently.
+//
+// The lock speaks memcached's meta protocol (memcached 1.6 or later), one
+// round trip to take the lock and one to release it:
+//
+//	take     ms <key> <n> T<lock_timeout> ME c   add the item (a random token),
+//	                                              and return its CAS id
+//	release  md <key> C<id>                       delete it only if it still has
+//	                                              that CAS id
+//	locked   mg <key> s                           is the item there?
+//
+// A lock that expired and was taken by someone else has another CAS id, so
+// a late release leaves the new holder's lock alone. (The classic protocol
+// needs five round trips for a cycle: add returns no CAS id, so the
+// release is a gets and a cas to an empty "released" item, which the next
+// add then finds in its way: add, gets, cas.)
 type Mutex struct {
 	d   *Driver
 	key string
 
 	mu    sync.Mutex
 	token []byte // non-nil while held
+	casID uint64 // the lock item's CAS id while held; 0 on a server without CAS
 }
 
 // Key returns the memcached key of the lock item.
@@ -66,9 +83,10 @@ func (m *Mutex) Key() string { return m.key }
 
 // TryLock takes the lock if it is free and reports whether it did; it
 // does not wait. A lock is free when its item is absent (never taken,
-// expired, evicted) or released (see Unlock); it is taken with memcached
-// "add", or with "cas" over a released lock, both atomic on the server.
-// TryLock on a Mutex that already holds its lock returns false.
+// released, expired or evicted); it is taken with one meta set in add mode
+// (atomic on the server), which also returns the item's CAS id for the
+// release. A lock held by anyone, this Mutex included, is not free:
+// TryLock then returns false, nil.
 func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -82,142 +100,126 @@ func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
 	defer done()
 	token := newToken()
 	exp := expiry(m.d.cfg.LockTimeout, time.Now())
-	c := m.d.client
-	for attempt := 0; attempt < 2; attempt++ {
-		err := c.Add(&memcache.Item{Key: m.key, Value: token, Expiration: exp})
-		if err == nil {
-			m.token = token
-			return true, nil
-		}
-		if !errors.Is(err, memcache.ErrNotStored) {
-			return false, m.err("add", err)
-		}
-		// Held, or released (an empty value). Take a released lock over
-		// with a compare-and-swap, which fails if anyone got there first.
-		it, err := c.Get(m.key)
-		if errors.Is(err, memcache.ErrCacheMiss) {
-			continue // it expired in between: try add once more
-		}
-		if err != nil {
-			return false, m.err("get", err)
-		}
-		if len(it.Value) != 0 || it.CasID == 0 {
-			return false, nil
-		}
-		it.Value, it.Expiration = token, exp
-		err = c.CompareAndSwap(it)
-		switch {
-		case err == nil:
-			m.token = token
-			return true, nil
-		case errors.Is(err, memcache.ErrCacheMiss):
-			continue // the released item expired in between: try add once more
-		case errors.Is(err, memcache.ErrCASConflict), errors.Is(err, memcache.ErrNotStored):
-			return false, nil
-		}
-		return false, m.err("cas", err)
+	reply, err := m.d.meta.do(ctx, m.key, fmt.Sprintf("ms %s %d T%d ME c", m.key, len(token), exp), token)
+	if err != nil {
+		return false, m.err("ms", err)
 	}
-	return false, nil
+	switch reply.code {
+	case "HD":
+		id, _ := reply.flag('c')
+		m.casID, _ = strconv.ParseUint(id, 10, 64)
+		m.token = token
+		return true, nil
+	case "NS":
+		return false, nil
+	}
+	return false, m.err("ms", fmt.Errorf("%w: %s", errMetaProtocol, reply.code))
 }
 
 // Lock waits until it takes the lock or ctx is done; then it returns an
-// error wrapping ctx.Err() and holds nothing. Between attempts it sleeps
-// 5ms, doubling up to Config.LockSleep, each sleep jittered to between
-// half and all of its length. A failing server ends the wait with its
-// error.
+// error wrapping ctx.Err() and holds nothing. It retries TryLock with
+// internal/backoff's lock policy: lock_sleep (Config.LockSleep) is the
+// longest wait between two attempts; the first is lock_sleep/16, and
+// each wait doubles up to lock_sleep, jittered. A failing server ends the
+// wait with its error.
 func (m *Mutex) Lock(ctx context.Context) error {
-	sleep := min(firstLockSleep, m.d.cfg.LockSleep)
-	for {
-		ok, err := m.TryLock(ctx)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		wait := sleep/2 + mrand.N(sleep/2+1)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("memcached: lock %q: %w", m.key, ctx.Err())
-		case <-t.C:
-		}
-		sleep = min(2*sleep, m.d.cfg.LockSleep)
+	err := backoff.ForLockSleep(m.d.cfg.LockSleep).Poll(ctx, m.TryLock)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("memcached: lock %q: %w", m.key, ctx.Err())
 	}
+	return err
 }
 
-// Unlock releases the lock if this Mutex still holds it. It reads the
-// lock item and, if it still carries this Mutex's token, replaces it with
-// an empty "released" item by compare-and-swap, so a lock that expired
-// and was taken by another holder in the meantime is left alone (the cas
-// fails when the item changed since the read). A released item expires
-// after a second; TryLock takes it over without waiting for that.
+// Unlock releases the lock if this Mutex still holds it: one meta delete
+// that compares the item's CAS id with the one TryLock got, so a lock that
+// expired and was taken by another holder in the meantime is left alone.
+// That case, and a lock item that expired or was evicted, return an error
+// wrapping region.ErrLockLost: the lock did not exclude others for the
+// whole time it was held. Unlock also returns an error when the Mutex does
+// not hold the lock, and when the server fails; the lock then expires after
+// Config.LockTimeout.
 //
-// Unlock returns nil when the lock was lost (expired, evicted or taken
-// over): there is nothing left to release. It returns an error when the
-// Mutex does not hold the lock, or when the server fails; the lock then
-// expires after Config.LockTimeout. If the server runs with CAS disabled
-// (memcached -C) the release is a plain delete after the token check,
-// which leaves a short window in which an expired lock's new holder could
-// be released.
+// It releases even when ctx is done, under region.UnlockContext: at most
+// region.UnlockGrace past ctx's deadline. On a server with CAS disabled
+// (memcached -C) the release reads the item and deletes it if it still
+// holds this Mutex's token: two round trips, with a short window in which
+// an expired lock's new holder could be released.
 func (m *Mutex) Unlock(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.token == nil {
 		return fmt.Errorf("memcached: unlock %q: %w", m.key, errNotHeld)
 	}
-	token := m.token
-	m.token = nil
-	// Release even when ctx is already done (a creator cancelled by its
-	// caller must not leave the lock behind until it expires).
-	done, err := m.d.begin(context.WithoutCancel(ctx), "unlock")
+	token, casID := m.token, m.casID
+	m.token, m.casID = nil, 0
+	ctx, cancel := region.UnlockContext(ctx)
+	defer cancel()
+	done, err := m.d.begin(ctx, "unlock")
 	if err != nil {
 		return err
 	}
 	defer done()
-	c := m.d.client
-	it, err := c.Get(m.key)
-	if errors.Is(err, memcache.ErrCacheMiss) {
-		return nil
+	if casID == 0 {
+		return m.unlockWithoutCAS(ctx, token)
 	}
+	reply, err := m.d.meta.do(ctx, m.key, fmt.Sprintf("md %s C%d", m.key, casID), nil)
 	if err != nil {
-		return m.err("get", err)
+		return m.err("md", err)
 	}
-	if string(it.Value) != string(token) {
+	switch reply.code {
+	case "HD":
 		return nil
+	case "NF", "EX":
+		return m.lost()
 	}
-	if it.CasID == 0 {
-		if err := m.d.delete(m.key); err != nil {
-			return m.err("delete", err)
-		}
-		return nil
+	return m.err("md", fmt.Errorf("%w: %s", errMetaProtocol, reply.code))
+}
+
+// unlockWithoutCAS is Unlock on a server that hands out no CAS ids: a
+// read, and a delete if the item still holds token.
+func (m *Mutex) unlockWithoutCAS(ctx context.Context, token []byte) error {
+	reply, err := m.d.meta.do(ctx, m.key, "mg "+m.key+" v", nil)
+	if err != nil {
+		return m.err("mg", err)
 	}
-	it.Value, it.Expiration = nil, 1
-	err = c.CompareAndSwap(it)
-	if err == nil || errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) ||
-		errors.Is(err, memcache.ErrCacheMiss) {
-		return nil // released, or already gone: nothing left to release
+	if reply.code != "VA" || !bytes.Equal(reply.value, token) {
+		return m.lost()
 	}
-	return m.err("cas", err)
+	if reply, err = m.d.meta.do(ctx, m.key, "md "+m.key, nil); err != nil {
+		return m.err("md", err)
+	}
+	if reply.code != "HD" {
+		return m.lost()
+	}
+	return nil
+}
+
+func (m *Mutex) lost() error {
+	return fmt.Errorf("memcached: unlock %q: %w (lock_timeout %v)", m.key, region.ErrLockLost, m.d.cfg.LockTimeout)
 }
 
 // Locked reports whether anyone (this Mutex or another client) holds the
-// lock now. (*region.Region).KeyIsLocked asks it.
+// lock now: one meta get. (*region.Region).KeyIsLocked asks it. An empty
+// item (the "released" marker of gosess versions before the meta-protocol
+// lock) is not a lock.
 func (m *Mutex) Locked(ctx context.Context) (bool, error) {
 	done, err := m.d.begin(ctx, "locked")
 	if err != nil {
 		return false, err
 	}
 	defer done()
-	it, err := m.d.client.Get(m.key)
-	if errors.Is(err, memcache.ErrCacheMiss) {
-		return false, nil
-	}
+	reply, err := m.d.meta.do(ctx, m.key, "mg "+m.key+" s", nil)
 	if err != nil {
-		return false, m.err("get", err)
+		return false, m.err("mg", err)
 	}
-	return len(it.Value) != 0, nil
+	switch reply.code {
+	case "EN":
+		return false, nil
+	case "HD":
+		size, _ := reply.flag('s')
+		return size != "0", nil
+	}
+	return false, m.err("mg", fmt.Errorf("%w: %s", errMetaProtocol, reply.code))
 }
 
 var errNotHeld = errors.New("mutex is not locked")

@@ -2,6 +2,8 @@ package memcached
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,6 +28,10 @@ func twoClients(t *testing.T, cfg Config) (*LockingDriver, *LockingDriver) {
 func TestLockExclusiveAcrossClients(t *testing.T) {
 	a, b := twoClients(t, Config{})
 	regiontest.RunLockerPair(t, a, b, "pair:")
+	t.Run("Expiry", func(t *testing.T) {
+		a, b := twoClients(t, Config{LockTimeout: time.Second})
+		regiontest.RunLockExpiry(t, a, b, "exp:", time.Second)
+	})
 
 	ctx := t.Context()
 	ma, mb := a.Mutex("res"), b.Mutex("res")
@@ -35,8 +41,8 @@ func TestLockExclusiveAcrossClients(t *testing.T) {
 	if locked, err := mb.(*Mutex).Locked(ctx); !locked || err != nil {
 		t.Fatalf("Locked while A holds = %v, %v", locked, err)
 	}
-	if ok, _ := ma.TryLock(ctx); ok {
-		t.Fatal("TryLock by the holder itself succeeded again")
+	if ok, err := ma.TryLock(ctx); ok || err != nil {
+		t.Fatalf("TryLock by the holder itself = %v, %v; want false, nil", ok, err)
 	}
 	if err := mb.Unlock(ctx); err == nil {
 		t.Fatal("Unlock by a Mutex that does not hold the lock succeeded")
@@ -143,8 +149,8 @@ func TestStaleHolderCannotUnlock(t *testing.T) {
 	if err := fresh.Lock(lctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := stale.Unlock(ctx); err != nil {
-		t.Fatalf("Unlock of a lost lock: %v; want nil (nothing to release)", err)
+	if err := stale.Unlock(ctx); !errors.Is(err, region.ErrLockLost) {
+		t.Fatalf("Unlock of a lost lock: %v; want region.ErrLockLost", err)
 	}
 	if ok, err := a.Mutex("stale").TryLock(ctx); ok || err != nil {
 		t.Fatalf("TryLock after the stale holder's Unlock = %v, %v; want false: the new holder still holds it", ok, err)
@@ -213,10 +219,10 @@ func TestLockKeys(t *testing.T) {
 	var _ region.Mutex = d.DistributedMutex("x")
 }
 
-// TestLockCyclesAcrossReleasedItemExpiry runs lock/unlock cycles for longer
-// than a released item lives (about a second), so that released items
-// vanish between the read and the compare-and-swap of TryLock and Unlock:
-// that must read as "free" or "already released", never as an error.
+// TestLockCyclesAcrossReleasedItemExpiry runs lock/unlock cycles from two
+// clients for longer than memcached's one-second expiry clock ticks (and
+// than the "released" items of the former lock protocol lived): every
+// cycle takes and releases the lock without an error.
 func TestLockCyclesAcrossReleasedItemExpiry(t *testing.T) {
 	a, b := twoClients(t, Config{LockSleep: 5 * time.Millisecond})
 	deadline := time.Now().Add(2500 * time.Millisecond)
@@ -251,5 +257,71 @@ func TestLockCyclesAcrossReleasedItemExpiry(t *testing.T) {
 	wg.Wait()
 	if cycles.Load() == 0 {
 		t.Fatal("no lock cycles completed")
+	}
+}
+
+// TestLockRoundTrips counts the round trips of the lock on the wire: one
+// to take it, one to release it, one to find it busy, one to ask whether
+// it is held.
+func TestLockRoundTrips(t *testing.T) {
+	srv := testserver.Memcached(t)
+	p, err := testserver.NewProxy(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	l := newTestDriver(t, Config{Servers: []string{p.Addr}}).Locking()
+	ctx := t.Context()
+	want := func(what string, n int64) {
+		t.Helper()
+		if got := p.RoundTrips(); got != n {
+			t.Errorf("%s: %d round trips; want %d", what, got, n)
+		}
+		p.Reset()
+	}
+	for i := range 3 {
+		m := l.Mutex("rt")
+		if ok, err := m.TryLock(ctx); !ok || err != nil {
+			t.Fatalf("TryLock = %v, %v", ok, err)
+		}
+		want(fmt.Sprintf("acquire %d", i), 1)
+		if ok, err := l.Mutex("rt").TryLock(ctx); ok || err != nil {
+			t.Fatalf("TryLock of a held lock = %v, %v", ok, err)
+		}
+		want("TryLock of a held lock", 1)
+		if locked, err := m.(*Mutex).Locked(ctx); !locked || err != nil {
+			t.Fatalf("Locked = %v, %v", locked, err)
+		}
+		want("Locked", 1)
+		if err := m.Unlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want(fmt.Sprintf("release %d", i), 1)
+	}
+}
+
+// TestLockIgnoresFormerReleasedMarker: the lock protocol before the meta
+// commands left an empty "released" item behind; Locked does not read it
+// as held, and it stops blocking TryLock when it expires (within 2s).
+func TestLockIgnoresFormerReleasedMarker(t *testing.T) {
+	srv := testserver.Memcached(t)
+	l := newTestDriver(t, Config{Servers: []string{srv.Addr}}).Locking()
+	m := l.Mutex("old")
+	raw := memcache.New(srv.Addr)
+	defer raw.Close()
+	if err := raw.Set(&memcache.Item{Key: m.(*Mutex).Key(), Value: nil, Expiration: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if locked, err := m.(*Mutex).Locked(ctx); locked || err != nil {
+		t.Fatalf("Locked with a released marker = %v, %v; want false", locked, err)
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := m.Lock(lctx); err != nil {
+		t.Fatalf("Lock behind a released marker: %v", err)
+	}
+	if err := m.Unlock(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

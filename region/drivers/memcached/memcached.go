@@ -33,9 +33,6 @@ const (
 	// DefaultMultiConcurrency is the default Config.MultiConcurrency.
 	DefaultMultiConcurrency = 8
 
-	// firstLockSleep is the first wait of Mutex.Lock between attempts.
-	firstLockSleep = 5 * time.Millisecond
-
 	// maxRelative is the longest expiry memcached reads as relative (30
 	// days, in seconds); a larger number is an absolute Unix time.
 	maxRelative = 30 * 24 * 60 * 60
@@ -86,10 +83,11 @@ type Config struct {
 	LockTimeout time.Duration
 
 	// LockSleep is the longest wait between two attempts of Mutex.Lock to
-	// take a busy lock (argument "lock_sleep"). Waits start at 5ms (or
-	// LockSleep if shorter), double after each attempt up to LockSleep,
-	// and are jittered so waiters do not retry in step. Default 100ms
-	// (DefaultLockSleep).
+	// take a busy lock (argument "lock_sleep"), and so the longest a waiter
+	// can be late in noticing a release. The first wait is LockSleep/16;
+	// waits double after each attempt up to LockSleep and are jittered so
+	// waiters do not retry in step (internal/backoff.ForLockSleep, the same
+	// meaning in every driver). Default 100ms (DefaultLockSleep).
 	LockSleep time.Duration
 
 	// MultiConcurrency bounds how many round trips SetMulti and
@@ -113,6 +111,7 @@ type Config struct {
 type Driver struct {
 	cfg    Config
 	client *memcache.Client
+	meta   *metaClient // the distributed lock's meta-protocol connections
 
 	mu     sync.RWMutex // held for reading by every operation, for writing by Close
 	closed atomic.Bool
@@ -164,7 +163,7 @@ func New(cfg Config) (*Driver, error) {
 	c.Timeout = cfg.Timeout
 	c.MaxIdleConns = cfg.MaxIdleConns
 	c.DialContext = cfg.DialContext
-	return &Driver{cfg: cfg, client: c}, nil
+	return &Driver{cfg: cfg, client: c, meta: newMetaClient(&sl, cfg)}, nil
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -191,6 +190,7 @@ func (d *Driver) Close() error {
 	if d.closed.Swap(true) {
 		return nil
 	}
+	d.meta.close()
 	return d.client.Close()
 }
 

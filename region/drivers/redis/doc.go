@@ -39,10 +39,14 @@
 //     by a Lua script that deletes the key only if it still holds the token,
 //     so a holder whose lock expired cannot release the next holder's lock.
 //     A holder that dies leaves a lock that expires after lock_timeout.
-//     Waiters poll with a growing, jittered, bounded sleep and honour their
-//     context's deadline. This is redis-py's Lock, which dogpile.cache
-//     uses: a region of region.FormatDogpile names the lock as dogpile does
-//     ("_lock" + key), so Go and Python processes exclude each other.
+//     Waiters poll with a growing, jittered sleep bounded by lock_sleep and
+//     honour their context's deadline. TryLock of a held lock is false, nil;
+//     the release of a lock that expired meanwhile is region.ErrLockLost;
+//     a release on a hung server gives up region.UnlockGrace after the
+//     caller's deadline. A lock cycle (take and release) is two round
+//     trips. This is redis-py's Lock, which dogpile.cache uses: a region of
+//     region.FormatDogpile names the lock as dogpile does ("_lock" + key),
+//     so Go and Python processes exclude each other.
 //
 // Connection failures are errors returned within the configured timeouts
 // (dial_timeout, read_timeout, max_retries, and the context's deadline,
@@ -129,9 +133,9 @@
 //	                                 region.Locker). Default false.
 //	lock_timeout           duration  lifetime of a lock key; a dead holder blocks
 //	                                 others at most this long. Default 30s.
-//	lock_sleep             duration  first wait between lock attempts; grows by half
-//	                                 per attempt up to 10 × lock_sleep, with jitter.
-//	                                 At least 1ms. Default 10ms.
+//	lock_sleep             duration  longest wait between two attempts to take a busy
+//	                                 lock; the first is lock_sleep/16, doubling, with
+//	                                 jitter. At least 1ms. Default 100ms.
 //	lock_prefix            string    lock key of NewMutex(key) used directly:
 //	                                 key_prefix + lock_prefix + key. Default
 //	                                 "_lock:". A region names its own lock keys.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 // verifyNoLeaks fails the test if goroutines other than the test servers'
@@ -179,4 +180,18 @@ func TestCloseWhileDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	verifyNoLeaks(t)
+}
+
+// TestUnlockOnStoppedServer: with default timeouts (2s reads, one retry),
+// a release on a SIGSTOPped redis-server gives up region.UnlockGrace after
+// the caller's deadline instead of after the client's timeouts.
+func TestUnlockOnStoppedServer(t *testing.T) {
+	s := testserver.Redis(t)
+	r := region.New("hung")
+	if err := r.Configure("redis", region.Config{Arguments: map[string]any{
+		"addrs": s.Addr, "distributed_lock": true}}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	regiontest.RunUnlockOnHungServer(t, r, s.Pause, s.Resume)
 }

@@ -3,22 +3,21 @@ package redis
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"sync"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/region"
 )
 
-// ErrLockLost is returned (wrapped) by Unlock when the lock key no longer
-// holds this mutex's token: it expired after LockTimeout, and possibly
-// another holder took it (that holder's lock is left alone). It means the
-// creator ran longer than LockTimeout.
-var ErrLockLost = errors.New("redis: lock expired before unlock")
+// ErrLockLost is region.ErrLockLost, under the name this package had for
+// it: Unlock returns it (wrapped) when the lock key no longer holds this
+// mutex's token. It expired after LockTimeout, and possibly another holder
+// took it (that holder's lock is left alone). It means the creator ran
+// longer than LockTimeout.
+var ErrLockLost = region.ErrLockLost
 
 // unlockScript deletes the lock key only while it still holds the caller's
 // token, so a holder whose lock expired cannot release its successor's.
@@ -45,12 +44,14 @@ type mutex struct {
 	token string // non-empty while held
 }
 
-// TryLock takes the lock if no one holds it; it never waits.
+// TryLock takes the lock if no one holds it; it never waits. A lock held
+// by anyone, this mutex included, is not free: TryLock then returns false,
+// nil.
 func (m *mutex) TryLock(ctx context.Context) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.token != "" {
-		return false, fmt.Errorf("redis: lock %q already held by this mutex", m.key)
+		return false, nil
 	}
 	token := rand.Text()
 	ok, err := m.d.client.SetNX(ctx, m.key, token, m.d.lockTimeout).Result()
@@ -63,51 +64,25 @@ func (m *mutex) TryLock(ctx context.Context) (bool, error) {
 	return ok, nil
 }
 
-// Lock polls TryLock until it succeeds or ctx ends. The wait between
-// attempts starts at LockSleep and grows by half each time up to
-// 10 × LockSleep, each wait shortened by a random part of up to half so
+// Lock polls TryLock until it succeeds or ctx ends, with internal/backoff's
+// lock policy: LockSleep is the longest wait between two attempts; the
+// first is LockSleep/16, and each wait doubles up to LockSleep, jittered so
 // that waiters spread out.
 func (m *mutex) Lock(ctx context.Context) error {
-	wait, maxWait := m.d.lockSleep, 10*m.d.lockSleep
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("redis: waiting for lock %q: %w", m.key, err)
-		}
-		ok, err := m.TryLock(ctx)
-		if ok {
-			return nil
-		}
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return fmt.Errorf("redis: waiting for lock %q: %w", m.key, ctxErr)
-			}
-			return err
-		}
-		sleep := wait - time.Duration(mrand.Int64N(int64(wait/2)+1))
-		if timer == nil {
-			timer = time.NewTimer(sleep)
-		} else {
-			timer.Reset(sleep)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("redis: waiting for lock %q: %w", m.key, ctx.Err())
-		case <-timer.C:
-		}
-		wait = min(wait+wait/2, maxWait)
+	err := backoff.ForLockSleep(m.d.lockSleep).Poll(ctx, m.TryLock)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("redis: waiting for lock %q: %w", m.key, ctx.Err())
 	}
+	return err
 }
 
-// Unlock releases the lock if it still holds this mutex's token. It runs
-// even when ctx is already cancelled (a creator's request may be gone by
-// then, and leaving the lock would block others for LockTimeout), bounded
-// by LockTimeout, after which the key expires anyway.
+// Unlock releases the lock if it still holds this mutex's token (one
+// script round trip). It runs even when ctx is already cancelled (a
+// creator's request may be gone by then, and leaving the lock would block
+// others for LockTimeout), under region.UnlockContext: at most
+// region.UnlockGrace past ctx's deadline, so a hung server does not hold
+// the caller for the client's read timeouts. A lock that no longer holds
+// the token (it expired) returns an error wrapping region.ErrLockLost.
 func (m *mutex) Unlock(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -116,7 +91,7 @@ func (m *mutex) Unlock(ctx context.Context) error {
 	}
 	token := m.token
 	m.token = ""
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.d.lockTimeout)
+	ctx, cancel := region.UnlockContext(ctx)
 	defer cancel()
 	n, err := unlockScript.Run(ctx, m.d.client, []string{m.key}, token).Int()
 	if err != nil {

@@ -31,9 +31,9 @@ const (
 	// DefaultLockTimeout is how long a distributed lock lives in redis
 	// when its holder never releases it.
 	DefaultLockTimeout = 30 * time.Second
-	// DefaultLockSleep is the first wait between attempts to take a lock
-	// held by someone else.
-	DefaultLockSleep = 10 * time.Millisecond
+	// DefaultLockSleep is the longest wait between attempts to take a
+	// lock held by someone else (the first is a sixteenth of it).
+	DefaultLockSleep = 100 * time.Millisecond
 	// DefaultLockPrefix is put in front of a key to name its lock key.
 	DefaultLockPrefix = "_lock:"
 	// DefaultAddr is the server used when neither URL nor Addrs is set.
@@ -145,11 +145,15 @@ type Config struct {
 	// exceed the longest creator run. Default DefaultLockTimeout (30s).
 	LockTimeout time.Duration
 
-	// LockSleep is the first wait between attempts to take a lock held by
-	// another; the wait grows by half each attempt up to 10 × LockSleep,
-	// with random jitter of up to half the wait. Values under 1ms are
-	// raised to 1ms. Default DefaultLockSleep (10ms, so waits grow to
-	// 100ms).
+	// LockSleep is the longest wait between two attempts to take a lock
+	// held by another, and so the longest a waiter can be late in noticing
+	// a release. The first wait is LockSleep/16; waits double after each
+	// attempt up to LockSleep and are jittered so waiters do not retry in
+	// step (internal/backoff.ForLockSleep, the same meaning in every
+	// driver). Values under 1ms are raised to 1ms. Default
+	// DefaultLockSleep (100ms). Before gosess had one meaning for it, this
+	// was the first wait of a sleep growing to ten times it: multiply an
+	// old setting by ten to keep its longest wait.
 	LockSleep time.Duration
 
 	// LockPrefix is put in front of a key (after KeyPrefix) to name the
