@@ -75,12 +75,11 @@ func (m *DogpileMutex) TryLock(ctx context.Context) (bool, error) {
 }
 
 // Lock waits until it takes the lock or ctx is done, then returns an error
-// wrapping ctx.Err() and holds nothing. Waits between attempts start at
-// 5ms and double up to Config.LockSleep, jittered. A failing server ends
-// the wait with its error.
+// wrapping ctx.Err() and holds nothing. It waits between attempts as Mutex
+// does (internal/backoff.ForLockSleep: Config.LockSleep is the longest
+// wait). A failing server ends the wait with its error.
 func (m *DogpileMutex) Lock(ctx context.Context) error {
-	p := backoff.Policy{First: min(firstLockSleep, m.d.cfg.LockSleep), Max: m.d.cfg.LockSleep}
-	err := p.Poll(ctx, m.TryLock)
+	err := backoff.ForLockSleep(m.d.cfg.LockSleep).Poll(ctx, m.TryLock)
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return fmt.Errorf("memcached: lock %q: %w", m.key, err)
 	}
@@ -88,9 +87,10 @@ func (m *DogpileMutex) Lock(ctx context.Context) error {
 }
 
 // Unlock deletes the lock item, even when ctx is already done (a creator
-// cancelled by its caller must not leave its lock behind). It does not
-// check who holds the lock (see DogpileMutex). It is an error to unlock a
-// DogpileMutex that does not hold its lock.
+// cancelled by its caller must not leave its lock behind), under
+// region.UnlockContext like every release. It does not check who holds the
+// lock (see DogpileMutex), so it cannot report region.ErrLockLost. It is an
+// error to unlock a DogpileMutex that does not hold its lock.
 func (m *DogpileMutex) Unlock(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -98,7 +98,9 @@ func (m *DogpileMutex) Unlock(ctx context.Context) error {
 		return fmt.Errorf("memcached: unlock %q: %w", m.key, errNotHeld)
 	}
 	m.held = false
-	done, err := m.d.begin(context.WithoutCancel(ctx), "unlock")
+	ctx, cancel := region.UnlockContext(ctx)
+	defer cancel()
+	done, err := m.d.begin(ctx, "unlock")
 	if err != nil {
 		return err
 	}
