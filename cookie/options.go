@@ -8,7 +8,12 @@ import (
 )
 
 // Options are the attributes of the Set-Cookie header. The zero value is
-// usable but is not the recommended default: start from DefaultOptions.
+// the recommended default, each field's stated once below: a host-only
+// cookie named "session" for Path "/", HttpOnly, SameSite=Lax, dropped
+// when the browser closes, and without Secure so that plain-HTTP
+// development works (turn Secure on in production). So a literal that
+// sets only what it changes (Options{Domain: "example.com", Secure:
+// true}) keeps the safe defaults of the others.
 type Options struct {
 	// Name of the cookie. Empty means "session". It must be an HTTP token.
 	Name string
@@ -30,12 +35,14 @@ type Options struct {
 	// browsers for SameSite=None, Partitioned and __Secure-/__Host- names.
 	Secure bool
 
-	// HTTPOnly hides the cookie from JavaScript. DefaultOptions sets it.
-	HTTPOnly bool
+	// ScriptReadable leaves out the HttpOnly attribute, so that page
+	// scripts can read the cookie. Default false: the cookie is HttpOnly,
+	// out of reach of scripts (and of cross-site scripting).
+	ScriptReadable bool
 
-	// SameSite restricts cross-site sending. DefaultOptions sets
-	// http.SameSiteLaxMode; 0 and http.SameSiteDefaultMode write no
-	// attribute.
+	// SameSite restricts cross-site sending. 0 (the default) means
+	// http.SameSiteLaxMode; http.SameSiteDefaultMode writes no attribute
+	// (the browser's own default).
 	SameSite http.SameSite
 
 	// Partitioned asks for a partitioned cookie (CHIPS): one jar per
@@ -43,19 +50,36 @@ type Options struct {
 	Partitioned bool
 }
 
-// DefaultOptions returns the recommended attributes: Name "session",
-// Path "/", HttpOnly, SameSite=Lax, a session cookie (no MaxAge), no Domain
-// (host-only), and Secure off so that plain-HTTP development works; turn
-// Secure on in production.
+// DefaultOptions returns the defaults of the zero Options spelt out: Name
+// "session", Path "/", SameSite=Lax (HttpOnly, host-only, a session
+// cookie and no Secure are the zero values of their fields). It describes
+// the same cookie as Options{}.
 func DefaultOptions() Options {
-	return Options{Name: "session", Path: "/", HTTPOnly: true, SameSite: http.SameSiteLaxMode}
+	return Options{Name: DefaultName, Path: "/", SameSite: http.SameSiteLaxMode}
+}
+
+// DefaultName is the cookie name of an Options without a Name.
+const DefaultName = "session"
+
+// Effective returns o with its defaults filled in (Name, Path and
+// SameSite as DefaultOptions gives them), describing the same cookie.
+func (o Options) Effective() Options {
+	o.Name, o.Path, o.SameSite = o.name(), o.path(), o.sameSite()
+	return o
 }
 
 func (o Options) name() string {
 	if o.Name == "" {
-		return "session"
+		return DefaultName
 	}
 	return o.Name
+}
+
+func (o Options) sameSite() http.SameSite {
+	if o.SameSite == 0 {
+		return http.SameSiteLaxMode
+	}
+	return o.SameSite
 }
 
 func (o Options) path() string {
@@ -72,8 +96,8 @@ func (o Options) base() *http.Cookie {
 		Domain:      o.Domain,
 		Path:        o.path(),
 		Secure:      o.Secure,
-		HttpOnly:    o.HTTPOnly,
-		SameSite:    o.SameSite,
+		HttpOnly:    !o.ScriptReadable,
+		SameSite:    o.sameSite(),
 		Partitioned: o.Partitioned,
 	}
 }

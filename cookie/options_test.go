@@ -10,7 +10,7 @@ import (
 
 func TestDefaultOptions(t *testing.T) {
 	o := DefaultOptions()
-	if o.Name != "session" || o.Path != "/" || !o.HTTPOnly || o.SameSite != http.SameSiteLaxMode ||
+	if o.Name != "session" || o.Path != "/" || o.ScriptReadable || o.SameSite != http.SameSiteLaxMode ||
 		o.Secure || o.Partitioned || o.Domain != "" || o.MaxAge != 0 {
 		t.Fatalf("%+v", o)
 	}
@@ -26,7 +26,7 @@ func TestDefaultOptions(t *testing.T) {
 func TestCookieAllAttributes(t *testing.T) {
 	o := Options{
 		Name: "sid", Domain: "example.com", Path: "/app", MaxAge: 90 * time.Minute,
-		Secure: true, HTTPOnly: true, SameSite: http.SameSiteLaxMode, Partitioned: true,
+		Secure: true, SameSite: http.SameSiteLaxMode, Partitioned: true,
 	}
 	c, err := o.Cookie("v4lue", t0)
 	if err != nil {
@@ -54,7 +54,7 @@ func TestCookieAllAttributes(t *testing.T) {
 
 func TestCookieSameSiteModes(t *testing.T) {
 	for mode, want := range map[http.SameSite]string{
-		0: "", http.SameSiteDefaultMode: "", http.SameSiteLaxMode: "SameSite=Lax",
+		0: "SameSite=Lax", http.SameSiteDefaultMode: "", http.SameSiteLaxMode: "SameSite=Lax",
 		http.SameSiteStrictMode: "SameSite=Strict", http.SameSiteNoneMode: "SameSite=None",
 	} {
 		c, err := Options{SameSite: mode, Secure: true}.Cookie("x", t0)
@@ -67,13 +67,23 @@ func TestCookieSameSiteModes(t *testing.T) {
 	}
 }
 
+// The zero Options are the defaults: the same cookie as DefaultOptions,
+// HttpOnly and SameSite=Lax included; ScriptReadable drops HttpOnly.
 func TestCookieZeroOptions(t *testing.T) {
 	c, err := Options{}.Cookie("x", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.String(); got != "session=x; Path=/" {
+	if got := c.String(); got != "session=x; Path=/; HttpOnly; SameSite=Lax" {
 		t.Errorf("%q", got)
+	}
+	d, _ := DefaultOptions().Cookie("x", t0)
+	if c.String() != d.String() || (Options{}).Effective() != DefaultOptions() {
+		t.Errorf("zero %q, default %q, effective %+v", c, d, (Options{}).Effective())
+	}
+	c, _ = Options{ScriptReadable: true, SameSite: http.SameSiteDefaultMode}.Cookie("x", t0)
+	if got := c.String(); got != "session=x; Path=/" {
+		t.Errorf("script readable, no SameSite: %q", got)
 	}
 }
 
@@ -148,7 +158,7 @@ func TestCookieTooLarge(t *testing.T) {
 	o.Domain = "example.com"
 	// A value that fits alone but not with the attributes.
 	value := strings.Repeat("v", MaxCookieSize-len("session="))
-	if _, err := (Options{Name: "session", Path: ""}).Cookie(value[:len(value)-len("; Path=/")], t0); err != nil {
+	if _, err := (Options{Name: "session", Path: "", ScriptReadable: true, SameSite: http.SameSiteDefaultMode}).Cookie(value[:len(value)-len("; Path=/")], t0); err != nil {
 		t.Fatalf("exactly %d bytes: %v", MaxCookieSize, err)
 	}
 	_, err := o.Cookie(value, t0)
@@ -167,7 +177,7 @@ func TestCookieTooLarge(t *testing.T) {
 }
 
 func TestExpired(t *testing.T) {
-	o := Options{Name: "sid", Domain: "example.com", Path: "/app", Secure: true, HTTPOnly: true,
+	o := Options{Name: "sid", Domain: "example.com", Path: "/app", Secure: true,
 		SameSite: http.SameSiteNoneMode, Partitioned: true, MaxAge: time.Hour}
 	c := o.Expired()
 	s := c.String()

@@ -46,6 +46,18 @@ func LoadOrCreateSecret(path string) (key []byte, created bool, err error) {
 	}
 }
 
+// LoadSecret returns the key kept in the file at path, as
+// LoadOrCreateSecret does, but never creates the file: a missing file is
+// an error wrapping fs.ErrNotExist. It is for processes that must sign
+// with a key provisioned for them (a fleet), where creating a key of
+// their own would split them from the others.
+func LoadSecret(path string) ([]byte, error) {
+	if path == "" {
+		return nil, errors.New("cookie: secret file path is empty")
+	}
+	return readSecret(path)
+}
+
 // WriteSecret writes a new key of SecretSize random bytes to path with mode
 // 0600 and returns it; it backs `gosess keygen`. An existing file is
 // replaced, atomically, only when force is true; otherwise the error wraps

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -222,22 +221,17 @@ func ValidID(id string) bool {
 // bad ones, typically by returning cfg.Args.Err().
 type BackendFactory func(cfg BackendConfig) (Backend, error)
 
-// BackendConfig is what a BackendFactory is given.
+// BackendConfig is what a BackendFactory is given: the backend's name and
+// settings, and what the backend may want to know about the Maker (the
+// same is given to Attach, where a backend that also has a constructor
+// for New better looks at it).
 type BackendConfig struct {
 	// Name is the name the backend was registered under.
 	Name string
 	// Args gives typed access to the settings; a backend reads its own
 	// keys (documented in its package) and nothing else.
 	Args *Args
-	// Config is the general settings in effect (read only).
-	Config Config
-	// Encrypted reports whether cookies are encrypted (encryption_key or
-	// enable_encryption).
-	Encrypted bool
-	// Logger is the Maker's logger.
-	Logger *slog.Logger
-	// Now is the Maker's clock.
-	Now func() time.Time
+	BackendEnv
 }
 
 var backends = struct {

@@ -29,20 +29,21 @@ type Maker struct {
 	state    atomic.Pointer[makerState]
 }
 
-// makerState is what Configure sets.
+// makerState is what Configure or New sets.
 type makerState struct {
-	mc          MakerConfig
 	backendName string
 	backend     Backend
 	carrier     CookieCarrier // non-nil for backends that live in the cookie
 	rt          *runtime
 	deriveEnc   bool // encrypt with the signing ring (enable_encryption, no key)
+	codecs      codecCache
 }
 
 // runtime is a set of general settings with the cookie machinery built
 // from them: the Maker's, or one call's with overrides.
 type runtime struct {
 	cfg   Config
+	sign  [][]byte // the signing keys in use (cfg.SignatureKeys, or derived)
 	codec *cookie.Codec
 	opts  cookie.Options
 }
@@ -94,108 +95,72 @@ func NewMaker(opts ...MakerOption) *Maker {
 }
 
 // Configure sets up the Maker from settings (see Settings and the package
-// documentation for every key). It can succeed once: a second call fails
-// with ErrAlreadyConfigured. A failed call leaves the Maker unconfigured.
-// Errors wrap ErrInvalidSetting and name the setting: an unknown key, a
-// bad value, a key shorter than 32 bytes, a missing or unknown backend
-// (also ErrUnknownBackend), a secret file that cannot be read or created
-// or has permissions wider than 0600 (cookie.ErrSecretFilePerm). Every
-// problem found is reported at once, joined with errors.Join (one per
-// line), so that a map with several mistakes is fixed in one round.
+// documentation for every key): it reads them into a Config, building the
+// backend with the factory registered under the "backend" setting, and
+// configures the Maker as New does with that Config. It can succeed
+// once: a second call fails with ErrAlreadyConfigured. A failed call
+// leaves the Maker unconfigured. Errors wrap ErrInvalidSetting and name
+// the setting: an unknown key, a bad value, a key shorter than 32 bytes,
+// a missing or unknown backend (also ErrUnknownBackend), a secret file
+// that cannot be read or created or has permissions wider than 0600
+// (cookie.ErrSecretFilePerm). Every problem found is reported at once,
+// joined with errors.Join (one per line), so that a map with several
+// mistakes is fixed in one round.
 //
 // A backend that keeps sessions in the cookie (CookieCarrier: the cookie
 // backend) cannot revoke them, so when the settings give no max_age its
-// sessions get DefaultCookieCarrierMaxAge instead of 0.
+// sessions get DefaultCookieCarrierMaxAge instead of none.
 func (m *Maker) Configure(settings Settings) error {
 	m.configMu.Lock()
 	defer m.configMu.Unlock()
 	if m.state.Load() != nil {
 		return ErrAlreadyConfigured
 	}
-	var errs []error
+	cfg, errs := m.fromSettings(settings)
+	return m.setup(cfg, errs, true)
+}
+
+// fromSettings reads settings into a Config, building the backend with its
+// factory, and returns the problems found.
+func (m *Maker) fromSettings(settings Settings) (Config, []error) {
 	a := NewArgs("", settings)
-	mc, encSet := readMakerConfig(a)
-	cfg := readConfig(a, DefaultConfig())
-	if mc.Backend == "" {
+	cfg := readConfig(a, readMakerSettings(a))
+	name := a.String(KeyBackend, "")
+	if name == "" {
 		a.Fail(KeyBackend, "required (registered backends: %s)", strings.Join(Backends(), ", "))
 	}
-	errs = append(errs, a.Err())
-	var factory BackendFactory
-	if mc.Backend != "" {
-		var err error
-		factory, err = lookupBackend(mc.Backend)
-		errs = append(errs, err)
+	if a.Has(KeyEnableEncryption) && !cfg.EnableEncryption && len(cfg.EncryptionKeys) > 0 {
+		a.Fail(KeyEnableEncryption, "false contradicts the %s given", KeyEncryptionKey)
 	}
-	if encSet && !mc.EnableEncryption && len(cfg.EncryptionKeys) > 0 {
-		errs = append(errs, fmt.Errorf("%w: %s=false contradicts the %s given", ErrInvalidSetting, KeyEnableEncryption, KeyEncryptionKey))
+	errs := []error{a.Err()}
+	if name == "" {
+		return cfg, errs
 	}
-	st := &makerState{mc: mc, backendName: mc.Backend, deriveEnc: mc.EnableEncryption && len(cfg.EncryptionKeys) == 0}
-
+	factory, err := lookupBackend(name)
+	if err != nil {
+		return cfg, append(errs, err)
+	}
 	// The backend is built even when settings are already known to be
 	// wrong, so that its own mistakes and the unknown keys (which only
 	// the backend's reads tell apart) are reported in the same round.
-	var b Backend
-	if factory != nil {
-		ba := NewArgs(mc.Backend, settings)
-		var err error
-		b, err = factory(BackendConfig{
-			Name: mc.Backend, Args: ba, Config: cfg, Encrypted: len(cfg.EncryptionKeys) > 0 || st.deriveEnc,
-			Logger: m.logger, Now: m.now,
-		})
-		if err == nil {
-			err = ba.Err()
-		}
-		if err == nil && b == nil {
-			err = fmt.Errorf("factory returned no backend")
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("session: backend %q: %w", mc.Backend, err))
-		}
-		errs = append(errs, unknownSettings(settings, a, ba, mc.Backend))
+	ba := NewArgs(name, settings)
+	b, err := factory(BackendConfig{Name: name, Args: ba, BackendEnv: BackendEnv{
+		Config: cfg.withDefaults(false), Encrypted: len(cfg.EncryptionKeys) > 0 || cfg.EnableEncryption,
+		Logger: m.logger, Now: m.now,
+	}})
+	if err == nil {
+		err = ba.Err()
 	}
-	if _, carrier := b.(CookieCarrier); carrier && !a.Has(KeyMaxAge) {
-		cfg.MaxAge = DefaultCookieCarrierMaxAge
+	if err == nil && b == nil {
+		err = fmt.Errorf("factory returned no backend")
 	}
-	// The cookie attributes and keys are checked now; without a
-	// signature_key, with a stand-in key, so that the secret file is read
-	// (or created) only by a Configure that succeeds.
-	sigGiven := len(cfg.SignatureKeys) > 0
-	probe := cfg
-	if !sigGiven {
-		probe.SignatureKeys = [][]byte{make([]byte, cookie.MinKeySize)}
+	if err != nil {
+		errs = append(errs, fmt.Errorf("session: backend %q: %w", name, err))
+		b = nil
 	}
-	rt, err := newRuntime(probe, st.deriveEnc, m.now())
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	if !sigGiven {
-		key, created, err := cookie.LoadOrCreateSecret(mc.SecretFile)
-		if err != nil {
-			return fmt.Errorf("%w: %s %q (used because no %s is given): %w", ErrInvalidSetting, KeySecretFile, mc.SecretFile, KeySignatureKey, err)
-		}
-		if created {
-			m.logger.Info("session: created a new secret file for signing cookies; keep it, cookies signed with it become invalid when it changes",
-				"path", mc.SecretFile)
-		}
-		cfg.SignatureKeys = [][]byte{key}
-		if rt, err = newRuntime(cfg, st.deriveEnc, m.now()); err != nil {
-			return err
-		}
-	}
-	st.rt = rt
-	st.backend = b
-	st.carrier, _ = b.(CookieCarrier)
-	m.state.Store(st)
-	return nil
+	cfg.Backend = b
+	return cfg, append(errs, unknownSettings(settings, a, ba, name))
 }
-
-// DefaultCookieCarrierMaxAge is the max_age of sessions kept in the
-// cookie (the cookie backend) when the settings give none: such a cookie
-// cannot be revoked on the server, so it must not stay valid forever.
-// Give max_age explicitly to change it (0 makes them browser-session
-// cookies that the server never expires).
-const DefaultCookieCarrierMaxAge = 24 * time.Hour
 
 // unknownSettings reports the keys neither a (maker and general) nor ba
 // (the backend) asked for.
@@ -225,11 +190,42 @@ func unknownSettings(settings Settings, a, ba *Args, backend string) error {
 		strings.Join(generalKeys, ", "), backend, known)
 }
 
-// newRuntime builds the cookie codec and attributes for cfg and checks
-// that they can form a cookie. Every problem is reported (errors.Join).
-func newRuntime(cfg Config, deriveEnc bool, now time.Time) (*runtime, error) {
+// newRuntime builds the cookie codec and attributes for cfg, signing with
+// sign, and checks that they can form a cookie. Every problem is reported
+// (errors.Join). With a state (per-call overrides), the codec comes from
+// the state's cache when it holds one for the same keys and cipher (see
+// codecCache), and is added to it otherwise.
+func (m *Maker) newRuntime(cfg Config, sign [][]byte, deriveEnc bool, st *makerState) (*runtime, error) {
 	var errs []error
-	sign, err := cookie.NewKeyring(cfg.SignatureKeys...)
+	rt := &runtime{cfg: cfg, sign: sign, opts: cfg.Options}
+	rt.opts.MaxAge = max(cfg.MaxAge, 0) // NoMaxAge: a browser-session cookie
+	if st != nil {
+		rt.codec = st.codecs.get(st.rt, sign, cfg.EncryptionKeys, cfg.Cipher)
+	}
+	if rt.codec == nil {
+		codec, err := buildCodec(cfg, sign, deriveEnc)
+		if err != nil {
+			errs = append(errs, err)
+		} else if st != nil {
+			st.codecs.put(sign, cfg.EncryptionKeys, cfg.Cipher, codec)
+		}
+		rt.codec = codec
+	}
+	if _, err := rt.opts.Cookie("x", m.now()); err != nil {
+		errs = append(errs, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// buildCodec builds the key rings and the codec of cfg, signing with
+// sign: the costly part of a runtime.
+func buildCodec(cfg Config, sign [][]byte, deriveEnc bool) (*cookie.Codec, error) {
+	codecBuilds.Add(1)
+	var errs []error
+	signRing, err := cookie.NewKeyring(sign...)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeySignatureKey, err))
 	}
@@ -240,28 +236,16 @@ func newRuntime(cfg Config, deriveEnc bool, now time.Time) (*runtime, error) {
 			errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyEncryptionKey, err))
 		}
 	case deriveEnc:
-		enc = sign // the codec derives separate sub-keys for each purpose
+		enc = signRing // the codec derives separate sub-keys for each purpose
 	}
-	var codec *cookie.Codec
-	if len(errs) == 0 {
-		if codec, err = cookie.NewCodec(cookie.CodecOptions{SignKeys: sign, EncryptKeys: enc, Cipher: cfg.Cipher}); err != nil {
-			errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyCipher, err))
-		}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
-	if cfg.Codec == nil {
-		cfg.Codec = BinaryCodec{}
+	codec, err := cookie.NewCodec(cookie.CodecOptions{SignKeys: signRing, EncryptKeys: enc, Cipher: cfg.Cipher})
+	if err != nil {
+		return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyCipher, err)
 	}
-	rt := &runtime{cfg: cfg, codec: codec, opts: cookie.Options{
-		Name: cfg.Name, Domain: cfg.Domain, Path: cfg.Path, MaxAge: cfg.MaxAge, Secure: cfg.Secure,
-		HTTPOnly: cfg.HTTPOnly, SameSite: cfg.SameSite, Partitioned: cfg.Partitioned,
-	}}
-	if _, err := rt.opts.Cookie("x", now); err != nil {
-		errs = append(errs, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return rt, nil
+	return codec, nil
 }
 
 // cookie encodes payload and returns the cookie carrying it; its Max-Age
@@ -290,8 +274,11 @@ func (m *Maker) current() (*makerState, error) {
 	return st, nil
 }
 
-// Config returns the general settings in effect; the defaults when the
-// Maker is not configured. Keys are shared, do not modify them.
+// Config returns the configuration in effect, defaults filled in and
+// Backend the one the Maker uses; DefaultConfig when the Maker is not
+// configured. Keys are shared, do not modify them. SignatureKeys are
+// those given: a key read from the secret file, or an ephemeral one, is
+// not shown.
 func (m *Maker) Config() Config {
 	if st := m.state.Load(); st != nil {
 		return st.rt.cfg
@@ -363,7 +350,10 @@ func (m *Maker) LoadWith(ctx context.Context, s string, overrides Settings) (*Se
 	return m.load(ctx, st, rt, cookie.ExtractAll(s, rt.cfg.Name))
 }
 
-// prepare returns the state and the runtime for one call.
+// prepare returns the state and the runtime for one call. The key rings
+// are not rebuilt for it: overrides that leave the keys and cipher alone
+// use the Maker's codec, others the codec an earlier call made for the
+// same keys (see codecCache).
 func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
 	st, err := m.current()
 	if err != nil {
@@ -373,14 +363,21 @@ func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
 		return st, st.rt, nil
 	}
 	a := NewArgs("", overrides)
-	cfg := readConfig(a, st.rt.cfg)
-	errs := []error{a.Err()}
+	cfg := readConfig(a, st.rt.cfg).withDefaults(st.carrier != nil)
+	errs := append([]error{a.Err()}, cfg.check()...)
 	if u := a.Unused(); len(u) > 0 {
 		errs = append(errs, fmt.Errorf("%w: setting %q cannot be overridden per call (only general settings can: %s)",
 			ErrInvalidSetting, strings.Join(u, `", "`), strings.Join(generalKeys, ", ")))
 	}
-	rt, err := newRuntime(cfg, st.deriveEnc, m.now())
-	if err := errors.Join(append(errs, err)...); err != nil {
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	sign := st.rt.sign
+	if a.Has(KeySignatureKey) {
+		sign = cfg.SignatureKeys
+	}
+	rt, err := m.newRuntime(cfg, sign, st.deriveEnc, st)
+	if err != nil {
 		return nil, nil, err
 	}
 	return st, rt, nil

@@ -105,8 +105,8 @@ func TestMakerDefaults(t *testing.T) {
 	m := newMaker(t, localBackends[0], nil)
 	c := m.Config()
 	want := session.DefaultConfig()
-	if c.Path != "/" || c.Name != "session" || !c.RefreshOnAccess || c.MaxAge != 0 || c.Secure ||
-		!c.HTTPOnly || c.SameSite != http.SameSiteLaxMode || c.IDLength != 32 || c.Cipher != "aes-256-gcm" ||
+	if c.Path != "/" || c.Name != "session" || c.MaxAgeFromCreation || c.MaxAge != 0 || c.Secure ||
+		c.ScriptReadable || c.SameSite != http.SameSiteLaxMode || c.IDLength != 32 || c.Cipher != "aes-256-gcm" ||
 		c.TouchInterval != time.Minute || c.Lifetime != 0 || c.Partitioned || len(c.EncryptionKeys) != 0 {
 		t.Errorf("defaults: %v", c)
 	}
@@ -162,8 +162,8 @@ func TestMakerStringForms(t *testing.T) {
 		"cipher": "xchacha20-poly1305",
 	})
 	c := m.Config()
-	if c.MaxAge != 300*time.Second || c.Lifetime != 2*time.Hour || c.RefreshOnAccess || !c.Secure ||
-		c.HTTPOnly || c.SameSite != http.SameSiteNoneMode || c.IDLength != 48 ||
+	if c.MaxAge != 300*time.Second || c.Lifetime != 2*time.Hour || !c.MaxAgeFromCreation || !c.Secure ||
+		!c.ScriptReadable || c.SameSite != http.SameSiteNoneMode || c.IDLength != 48 ||
 		c.TouchInterval != 10500*time.Millisecond || len(c.SignatureKeys[0]) != 32 || c.Cipher != "xchacha20-poly1305" {
 		t.Errorf("parsed: %v", c)
 	}
@@ -587,13 +587,13 @@ func TestCookieBackendDefaultMaxAge(t *testing.T) {
 	if back := load(t, m, c); !back.IsNew() {
 		t.Error("a cookie older than the default max_age still loads")
 	}
-	// Explicit settings win, 0 included.
+	// Explicit settings win, 0 included (NoMaxAge: none, not the default).
 	for _, v := range []any{0, "1h"} {
 		m := session.NewMaker(session.WithLogger(discard))
 		if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey, "max_age": v}); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := m.Config().MaxAge, map[any]time.Duration{0: 0, "1h": time.Hour}[v]; got != want {
+		if got, want := m.Config().MaxAge, map[any]time.Duration{0: session.NoMaxAge, "1h": time.Hour}[v]; got != want {
 			t.Errorf("max_age %v: got %v", v, got)
 		}
 	}

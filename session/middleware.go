@@ -193,7 +193,7 @@ func (s *Session) forResponse(ctx context.Context) (*http.Cookie, error) {
 		return s.saved, nil
 	case s.isNew:
 		return nil, nil
-	case cfg.RefreshOnAccess && cfg.MaxAge > 0 && now.Sub(s.access) >= cfg.touchEvery():
+	case cfg.refreshOnAccess() && cfg.MaxAge > 0 && now.Sub(s.access) >= cfg.touchEvery():
 		return s.save(ctx)
 	}
 	return nil, nil

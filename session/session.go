@@ -528,7 +528,7 @@ func (c *Config) expiry(created, access time.Time) time.Time {
 	var exp time.Time
 	if c.MaxAge > 0 {
 		from := created
-		if c.RefreshOnAccess {
+		if c.refreshOnAccess() {
 			from = access
 		}
 		exp = from.Add(c.MaxAge)

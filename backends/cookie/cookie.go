@@ -64,17 +64,37 @@ var ErrBadPayload = errors.New("cookie session backend: malformed payload")
 func init() { session.RegisterBackend(Name, factory) }
 
 func factory(cfg session.BackendConfig) (session.Backend, error) {
-	if !cfg.Encrypted && cfg.Logger != nil {
-		cfg.Logger.Warn("session: THE COOKIE BACKEND STORES SESSIONS UNENCRYPTED: every client can read all of its " +
-			"session's values (they are signed, so it cannot change them). Set encryption_key, or enable_encryption=true.")
-	}
-	return Backend{}, cfg.Args.Err()
+	return New(), cfg.Args.Err()
 }
 
 // Backend keeps sessions in the cookie. It implements session.Backend and
 // session.CookieCarrier; the Maker only uses the latter (Seal and Open),
-// the Backend methods report that nothing is stored on the server.
+// the Backend methods report that nothing is stored on the server. It
+// also implements session.Attacher and session.Sharer.
 type Backend struct{}
+
+// New returns the backend, for session.Config's Backend:
+//
+//	maker, err := session.New(session.Config{Backend: cookie.New(), EncryptionKeys: [][]byte{encKey}, ...})
+func New() Backend { return Backend{} }
+
+// Name returns "cookie", the name the backend registers under.
+func (Backend) Name() string { return Name }
+
+// Attach implements session.Attacher: it says loudly in the log when
+// cookies are not encrypted.
+func (b Backend) Attach(env session.BackendEnv) (session.Backend, error) {
+	if !env.Encrypted && env.Logger != nil {
+		env.Logger.Warn("session: THE COOKIE BACKEND STORES SESSIONS UNENCRYPTED: every client can read all of its " +
+			"session's values (they are signed, so it cannot change them). Set encryption_key, or enable_encryption=true.")
+	}
+	return b, nil
+}
+
+// Shared implements session.Sharer: false, nothing is stored on the
+// server. (Processes that sign with different keys still refuse each
+// other's cookies: give them one key.)
+func (Backend) Shared() bool { return false }
 
 // Seal implements session.CookieCarrier: version | uvarint id length | id
 // | session data.

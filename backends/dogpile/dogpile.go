@@ -104,23 +104,107 @@ func factory(cfg session.BackendConfig) (session.Backend, error) {
 	if err := cfg.Args.Err(); err != nil {
 		return nil, err
 	}
-	b, err := New(r, prefix, cfg.Now)
-	if err == nil {
-		warnShortStore(cfg, r)
-		warnInProcess(cfg, r)
-	}
-	return b, err
+	return New(r, WithKeyPrefix(prefix)), nil
 }
+
+// Backend stores sessions in a region. It implements session.Backend,
+// session.Attacher and session.Sharer.
+type Backend struct {
+	r        *region.Region
+	prefix   string
+	now      func() time.Time
+	ownClock bool // now was given with WithClock
+}
+
+// Option configures a Backend at New.
+type Option func(*Backend)
+
+// WithKeyPrefix sets the prefix of the region keys the sessions are
+// stored under (the "key_prefix" setting). Default DefaultKeyPrefix
+// ("session:"); an empty prefix means the default.
+func WithKeyPrefix(prefix string) Option {
+	return func(b *Backend) {
+		if prefix != "" {
+			b.prefix = prefix
+		}
+	}
+}
+
+// WithClock sets the clock that record expiry is judged by. Default: the
+// clock of the Maker the backend is given to (time.Now unless
+// session.WithClock), or time.Now for a backend used without a Maker.
+func WithClock(now func() time.Time) Option {
+	return func(b *Backend) {
+		if now != nil {
+			b.now, b.ownClock = now, true
+		}
+	}
+}
+
+// New returns a backend storing sessions in r, for session.Config's
+// Backend:
+//
+//	maker, err := session.New(session.Config{Backend: dogpile.New(r), ...})
+//
+// r must be configured when the Maker is (Attach checks it, so New itself
+// cannot fail and fits in a Config literal).
+func New(r *region.Region, opts ...Option) *Backend {
+	b := &Backend{r: r, prefix: DefaultKeyPrefix, now: time.Now}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
+}
+
+// Name returns "dogpile", the name the backend registers under.
+func (b *Backend) Name() string { return Name }
+
+// Attach implements session.Attacher: it checks that the region is
+// configured, warns when the region's driver keeps items for less time
+// than the sessions live or detects concurrent saves only within this
+// process, and returns a copy of b on the Maker's clock
+// when b was given none.
+func (b *Backend) Attach(env session.BackendEnv) (session.Backend, error) {
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	warnShortStore(env, b.r)
+	warnInProcess(env, b.r)
+	bound := *b
+	if !bound.ownClock && env.Now != nil {
+		bound.now = env.Now
+	}
+	return &bound, nil
+}
+
+// check reports a missing or unconfigured region.
+func (b *Backend) check() error {
+	if b.r == nil || !b.r.IsConfigured() {
+		name := "<nil>"
+		if b.r != nil {
+			name = b.r.Name()
+		}
+		return fmt.Errorf("%w: backend %q setting %q: region %q is not configured (configure it before the Maker)",
+			session.ErrInvalidSetting, Name, "region", name)
+	}
+	return nil
+}
+
+// Shared implements session.Sharer: the sessions are shared when the
+// region's driver keeps its items where other processes reach them
+// (region.Reach: memcached, redis, files), not when they live in this
+// process's memory.
+func (b *Backend) Shared() bool { return b.r.Reach() != region.ReachProcess }
 
 // warnInProcess warns when the region's driver has neither compare-and-set
 // nor a distributed lock: saves are then compare-and-set under an
 // in-process lock, so concurrent writers of one session in two processes
 // sharing the store are not detected.
-func warnInProcess(cfg session.BackendConfig, r *region.Region) {
-	if r.Atomicity() != region.AtomicInProcess || cfg.Logger == nil {
+func warnInProcess(env session.BackendEnv, r *region.Region) {
+	if r.Atomicity() != region.AtomicInProcess || env.Logger == nil {
 		return
 	}
-	cfg.Logger.Warn("session: the region's driver has neither compare-and-set nor a distributed lock, so concurrent saves of one session are detected only within this process; processes sharing the store can overwrite each other's changes",
+	env.Logger.Warn("session: the region's driver has neither compare-and-set nor a distributed lock, so concurrent saves of one session are detected only within this process; processes sharing the store can overwrite each other's changes",
 		"region", r.Name(), "driver", r.DriverName(), "atomicity", r.Atomicity().String())
 }
 
@@ -128,50 +212,25 @@ func warnInProcess(cfg session.BackendConfig, r *region.Region) {
 // the region's driver keeps items (the memory driver's life window): they
 // would end early, after that time idle. Sessions without a max_age or
 // lifetime have no server-side end, and the store's eviction is theirs.
-func warnShortStore(cfg session.BackendConfig, r *region.Region) {
+func warnShortStore(env session.BackendEnv, r *region.Region) {
 	limit := r.MaxTTL()
-	live := cfg.Config.MaxAge
-	if live == 0 || (cfg.Config.Lifetime > 0 && cfg.Config.Lifetime < live) {
-		live = cfg.Config.Lifetime
+	live := max(env.Config.MaxAge, 0)
+	if live == 0 || (env.Config.Lifetime > 0 && env.Config.Lifetime < live) {
+		live = env.Config.Lifetime
 	}
-	if limit == 0 || live <= limit || cfg.Logger == nil {
+	if limit == 0 || live <= limit || env.Logger == nil {
 		return
 	}
-	cfg.Logger.Warn("session: the region's driver keeps items at most "+limit.String()+
+	env.Logger.Warn("session: the region's driver keeps items at most "+limit.String()+
 		", so sessions idle that long are lost before they expire; raise the driver's limit (memory: arguments.life_window) to at least "+live.String(),
-		"region", r.Name(), "max_age", cfg.Config.MaxAge, "lifetime", cfg.Config.Lifetime)
-}
-
-// Backend stores sessions in a region. It implements session.Backend.
-type Backend struct {
-	r      *region.Region
-	prefix string
-	now    func() time.Time
-}
-
-// New returns a backend storing sessions in r under prefix (empty means
-// DefaultKeyPrefix); now is the clock that record expiry is judged by
-// (nil means time.Now). r must be configured.
-func New(r *region.Region, prefix string, now func() time.Time) (*Backend, error) {
-	if r == nil || !r.IsConfigured() {
-		name := "<nil>"
-		if r != nil {
-			name = r.Name()
-		}
-		return nil, fmt.Errorf("%w: backend %q setting %q: region %q is not configured (configure it before the Maker)",
-			session.ErrInvalidSetting, Name, "region", name)
-	}
-	if prefix == "" {
-		prefix = DefaultKeyPrefix
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Backend{r: r, prefix: prefix, now: now}, nil
+		"region", r.Name(), "max_age", env.Config.MaxAge, "lifetime", env.Config.Lifetime)
 }
 
 // Region returns the region the sessions are stored in.
 func (b *Backend) Region() *region.Region { return b.r }
+
+// KeyPrefix returns the prefix of the region keys of the sessions.
+func (b *Backend) KeyPrefix() string { return b.prefix }
 
 // Key returns the region key of session id.
 func (b *Backend) Key(id string) string { return b.prefix + id }

@@ -41,10 +41,7 @@ func memoryRegion(t *testing.T) *region.Region {
 }
 
 func TestContractMemory(t *testing.T) {
-	b, err := dogpile.New(memoryRegion(t), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := dogpile.New(memoryRegion(t))
 	sessiontest.Backend(t, b)
 }
 
@@ -55,10 +52,7 @@ func TestContractRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	b, err := dogpile.New(r, "s:", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := dogpile.New(r, dogpile.WithKeyPrefix("s:"))
 	sessiontest.Backend(t, b)
 }
 
@@ -133,10 +127,7 @@ func TestRegionExpirationDoesNotEndSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	b, err := dogpile.New(r, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := dogpile.New(r)
 	if err := b.Save(ctx, "abc", session.Record{Version: 1, Data: []byte("d")}, nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -180,15 +171,18 @@ func TestFactoryErrors(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := dogpile.New(nil, "", nil); !errors.Is(err, session.ErrInvalidSetting) {
-		t.Errorf("New(nil): %v", err)
+	for _, r := range []*region.Region{nil, unconfigured} {
+		_, err := session.New(session.Config{Backend: dogpile.New(r), SignatureKeys: [][]byte{key}})
+		if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), "not configured") {
+			t.Errorf("New(%v): %v", r, err)
+		}
 	}
 }
 
 // Bytes under a session key that are not a record are a miss, not an error.
 func TestForeignBytes(t *testing.T) {
 	r := memoryRegion(t)
-	b, _ := dogpile.New(r, "", nil)
+	b := dogpile.New(r)
 	if err := region.Set(ctx, r, b.Key("abc"), []byte("not a record")); err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,9 @@ func factory(cfg session.BackendConfig) (session.Backend, error) {
 
 // Options tunes Open. The zero value is the default.
 type Options struct {
-	// Now is the clock that expiry is judged by. Default time.Now.
+	// Now is the clock that expiry is judged by. Default: the clock of
+	// the Maker the backend is given to (time.Now unless
+	// session.WithClock), or time.Now for a backend used without one.
 	Now func() time.Time
 	// NoSync skips the fsync calls of each save (the "sync" setting set
 	// to false): writes stay atomic, but a crash may lose the latest
@@ -119,13 +121,15 @@ type Options struct {
 const DefaultLockSleep = 20 * time.Millisecond
 
 // Backend keeps sessions in files. It implements session.Backend,
-// session.Cleaner, session.Lister and session.Pinger.
+// session.Cleaner, session.Lister, session.Pinger, session.Attacher and
+// session.Sharer.
 type Backend struct {
 	dir      string
 	now      func() time.Time
+	ownClock bool // Options.Now was given
 	noSync   bool
 	lockWait backoff.Policy
-	local    [lockShards]chan struct{} // in-process side of the shard locks
+	local    *[lockShards]chan struct{} // in-process side of the shard locks
 }
 
 // Open returns a backend for dir, creating it with mode 0700 when missing.
@@ -157,13 +161,35 @@ func Open(dir string, opts Options) (*Backend, error) {
 	if sleep <= 0 {
 		sleep = DefaultLockSleep
 	}
-	b := &Backend{dir: dir, now: now, noSync: opts.NoSync,
-		lockWait: backoff.Policy{First: sleep / 16, Max: sleep}}
+	b := &Backend{dir: dir, now: now, ownClock: opts.Now != nil, noSync: opts.NoSync,
+		lockWait: backoff.Policy{First: sleep / 16, Max: sleep}, local: new([lockShards]chan struct{})}
 	for i := range b.local {
 		b.local[i] = make(chan struct{}, 1)
 	}
 	return b, nil
 }
+
+// Name returns "file", the name the backend registers under.
+func (b *Backend) Name() string { return Name }
+
+// Attach implements session.Attacher: a backend opened without a clock
+// of its own is returned as a copy on the Maker's clock (sharing the
+// directory and the locks).
+func (b *Backend) Attach(env session.BackendEnv) (session.Backend, error) {
+	if b.ownClock || env.Now == nil {
+		return b, nil
+	}
+	bound := *b
+	bound.now = env.Now
+	return &bound, nil
+}
+
+// Shared implements session.Sharer: true, processes of this host that
+// open the same directory share the sessions.
+func (b *Backend) Shared() bool { return true }
+
+// Synced reports whether saves are fsynced (the "sync" setting).
+func (b *Backend) Synced() bool { return !b.noSync }
 
 // Dir returns the directory of the session files.
 func (b *Backend) Dir() string { return b.dir }
