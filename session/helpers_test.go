@@ -18,6 +18,7 @@ import (
 	_ "github.com/gosess/gosess/backends/file"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	_ "github.com/gosess/gosess/region/drivers/file"
 	_ "github.com/gosess/gosess/region/drivers/memcached"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/redis"
