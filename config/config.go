@@ -22,7 +22,17 @@
 //	backend = "dogpile"
 //	region = "app"               # a region of this file, by name
 //	domain = "example.com"
-//	secret_file = "./secret"
+//	secret_file = "secret"       # relative to this file (see below)
+//	secret_file_create = false   # a fleet: the file is provisioned, never created
+//
+// Relative paths in a file read with Load are relative to the file's
+// directory, not to the working directory: a maker's secret_file (and
+// its default, "./secret", when the section names no signature_key or
+// ephemeral_key: the file next to the config file), a file backend's
+// dir, and a file driver's dir argument. So processes started from
+// different directories with the same file share one secret and one
+// store, instead of one of them quietly creating a secret of its own and
+// refusing the others' cookies.
 //
 // Every error names the file, the key and what was expected. Drivers and
 // session backends must be registered (imported) by the program; the
@@ -113,7 +123,48 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	f.Path = path
+	f.resolvePaths(filepath.Dir(path))
 	return f, nil
+}
+
+// resolvePaths makes the relative paths of the file relative to dir, the
+// file's directory: a session maker's secret_file (and its default,
+// "./secret", when the section gives no key of its own) and a file
+// backend's dir, and a file driver's dir argument. So every process that
+// reads the same file uses the same secret and the same directories,
+// whatever its working directory; a process started elsewhere does not
+// quietly create a secret of its own.
+func (f *File) resolvePaths(dir string) {
+	join := func(v any) any {
+		if p, ok := v.(string); ok && p != "" && !filepath.IsAbs(p) {
+			return filepath.Join(dir, p)
+		}
+		return v
+	}
+	for _, m := range f.Sessions {
+		if v, ok := m.Settings[session.KeySecretFile]; ok {
+			m.Settings[session.KeySecretFile] = join(v)
+		} else if !hasAny(m.Settings, session.KeySignatureKey, session.KeyEphemeralKey) {
+			m.Settings[session.KeySecretFile] = join(session.DefaultSecretFile)
+		}
+		if v, ok := m.Settings["dir"]; ok && m.Settings[session.KeyBackend] == "file" {
+			m.Settings["dir"] = join(v)
+		}
+	}
+	for _, r := range f.Regions {
+		if v, ok := r.Arguments["dir"]; ok && r.Driver == "file" {
+			r.Arguments["dir"] = join(v)
+		}
+	}
+}
+
+func hasAny(m map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Parse reads a configuration in format "toml" or "json".
