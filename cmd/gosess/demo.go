@@ -39,13 +39,16 @@ type demoApp struct {
 // demoFlags are the demo's own flags (the region and maker come from
 // setup's flags). New features add a field here and a line in register.
 type demoFlags struct {
-	addr  string
-	check bool
+	addr       string
+	check      bool
+	secretFile string
 }
 
 func (f *demoFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port)")
 	fs.BoolVar(&f.check, "check", true, "check at start-up that the region's store and the sessions' backend answer; exit with an error if not")
+	fs.StringVar(&f.secretFile, "secret-file", "", "sign cookies with the key in this file, created (mode 0600) if missing; give every instance that shares a store the same file "+
+		"(without -config; default: a key of this process only, refused with a store other processes share)")
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,7 +64,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: demo takes no arguments, got %q", errUsage, fs.Args())
 	}
 	log := s.logger(stderr)
-	app, closeApp, err := openDemo(&s, log)
+	app, closeApp, err := openDemo(&s, &df, log)
 	if err != nil {
 		return err
 	}
@@ -92,8 +95,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // openDemo builds the demo app from the shared flags: the region (and
-// maker) of -config or of -driver/-arg, every layer logging through log.
-func openDemo(s *setup, log *slog.Logger) (*demoApp, func(), error) {
+// maker) of -config or of -driver/-arg, every layer logging through log;
+// without a maker in -config, the maker signs with df.secretFile's key.
+func openDemo(s *setup, df *demoFlags, log *slog.Logger) (*demoApp, func(), error) {
 	if _, set := s.args["life_window"]; s.configFile == "" && s.driver == "memory" && !set {
 		// The memory driver keeps items for its life window at most; the
 		// demo's sessions live 30 minutes, so keep items an hour.
@@ -104,12 +108,24 @@ func openDemo(s *setup, log *slog.Logger) (*demoApp, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if e.maker == nil {
-		if e.maker, err = defaultMaker(e.region, log); err != nil {
+	switch {
+	case e.maker == nil:
+		if e.maker, err = defaultMaker(e.region, df.secretFile, log); err != nil {
 			e.Close()
+			if errors.Is(err, session.ErrInvalidSetting) && df.secretFile == "" {
+				err = fmt.Errorf("%w\n(start every instance of the demo with the same -secret-file, e.g. -secret-file ./secret)", err)
+			}
 			return nil, nil, err
 		}
-		log.Info("demo: sessions use the dogpile backend on the region, with a key made for this run")
+		if df.secretFile == "" {
+			log.Info("demo: sessions use the dogpile backend on the region, signed with a key made for this run (-secret-file to keep one)")
+		} else {
+			log.Info("demo: sessions use the dogpile backend on the region, signed with the key of -secret-file", "path", df.secretFile)
+		}
+	case df.secretFile != "":
+		e.Close()
+		return nil, nil, fmt.Errorf("%w: -secret-file applies only when -config has no maker %q (set secret_file in its [sessions.%s] section)",
+			errUsage, s.makerName, s.makerName)
 	}
 	app := newDemoApp(e.region, e.maker, log)
 	app.sessionPrefix, app.makerName = prefix, s.makerName

@@ -28,7 +28,7 @@ func openDemoArgs(t *testing.T, args ...string) (*demoApp, *testlog.Buffer) {
 	if err := parse(fs, args); err != nil {
 		t.Fatal(err)
 	}
-	app, closeApp, err := openDemo(&s, s.logger(&logs))
+	app, closeApp, err := openDemo(&s, &df, s.logger(&logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,8 @@ max_age = "30m"
 // the failing check when the server is down.
 func TestDemoHealthzOnRedis(t *testing.T) {
 	rs := testserver.Redis(t)
-	app, _ := openDemoArgs(t, "-driver", "redis", "-arg", "url=redis://"+rs.Addr, "-arg", "dial_timeout=200ms")
+	app, _ := openDemoArgs(t, "-driver", "redis", "-arg", "url=redis://"+rs.Addr, "-arg", "dial_timeout=200ms",
+		"-secret-file", filepath.Join(t.TempDir(), "secret"))
 	srv := httptest.NewServer(app.handler())
 	defer srv.Close()
 	get := func() (int, string) {
@@ -121,7 +122,8 @@ func TestDemoStartupCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := fmt.Sprintf("url=redis://127.0.0.1:%d", port)
-	code, _, errs := runCLI(t, "demo", "-addr", "127.0.0.1:0", "-driver", "redis", "-arg", url, "-arg", "dial_timeout=200ms")
+	code, _, errs := runCLI(t, "demo", "-addr", "127.0.0.1:0", "-driver", "redis", "-arg", url, "-arg", "dial_timeout=200ms",
+		"-secret-file", filepath.Join(t.TempDir(), "secret"))
 	if code != exitFailure || !strings.Contains(errs, "start-up check failed") || !strings.Contains(errs, `region app (driver redis)`) ||
 		!strings.Contains(errs, "-check=false") {
 		t.Fatalf("code %d, stderr %s", code, errs)
@@ -134,5 +136,23 @@ func TestOverflowingDurationFlag(t *testing.T) {
 		if code, _, errs := runCLI(t, "region", "get", "k", "-expiration", v); code != exitUsage || !strings.Contains(errs, "expiration") {
 			t.Errorf("-expiration %s: code %d, %s", v, code, errs)
 		}
+	}
+}
+
+// Without -secret-file the demo signs with a key of its own process,
+// which the session layer refuses for a store other processes share: the
+// demo says which flag fixes it. -secret-file with a maker from -config
+// is a usage error.
+func TestDemoRefusesAPerProcessKeyOnASharedStore(t *testing.T) {
+	rs := testserver.Redis(t)
+	code, _, errs := runCLI(t, "demo", "-addr", "127.0.0.1:0", "-driver", "redis", "-arg", "url=redis://"+rs.Addr)
+	if code != exitFailure || !strings.Contains(errs, "other processes") || !strings.Contains(errs, "-secret-file") {
+		t.Fatalf("code %d, stderr %s", code, errs)
+	}
+	cfg := filepath.Join(t.TempDir(), "gosess.toml")
+	os.WriteFile(cfg, []byte("[regions.app]\ndriver = \"memory\"\n[sessions.web]\nbackend = \"dogpile\"\nregion = \"app\"\nephemeral_key = true\n"), 0o600)
+	code, _, errs = runCLI(t, "demo", "-addr", "127.0.0.1:0", "-config", cfg, "-secret-file", "x")
+	if code != exitUsage || !strings.Contains(errs, "-secret-file applies only") {
+		t.Fatalf("code %d, stderr %s", code, errs)
 	}
 }

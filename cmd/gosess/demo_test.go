@@ -24,7 +24,7 @@ func newDemo(t *testing.T) (*httptest.Server, *demoApp) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	m, err := defaultMaker(r, log)
+	m, err := defaultMaker(r, "", log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	_ "github.com/gosess/gosess/all"
 	"github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/config"
+	"github.com/gosess/gosess/cookie"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
@@ -143,16 +143,19 @@ func (s *setup) sessionKeyPrefix() string {
 }
 
 // defaultMaker builds the demo's maker when the config file has none: the
-// dogpile backend on the region, with a key made for this run only.
-func defaultMaker(r *region.Region, log *slog.Logger) (*session.Maker, error) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	m := session.NewMaker(session.WithLogger(log))
-	err := m.Configure(session.Settings{
-		"backend":       "dogpile",
-		"region":        r,
-		"signature_key": key,
-		"max_age":       30 * time.Minute,
-	})
-	return m, err
+// dogpile backend on the region, signing with the key of secretFile
+// (created if missing), or with a key of this process when secretFile is
+// empty, which the session layer refuses for a region that other
+// processes share.
+func defaultMaker(r *region.Region, secretFile string, log *slog.Logger) (*session.Maker, error) {
+	cfg := session.Config{
+		Backend: dogpile.New(r),
+		Options: cookie.Options{MaxAge: 30 * time.Minute},
+	}
+	if secretFile == "" {
+		cfg.EphemeralKey = true
+	} else {
+		cfg.SecretFile = secretFile
+	}
+	return session.New(cfg, session.WithLogger(log))
 }
