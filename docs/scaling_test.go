@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/config"
+	"github.com/gosess/gosess/cookie"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/session"
 )
 
 // TestScalingOutByConfiguration runs one program on each configuration
@@ -45,6 +48,12 @@ func TestScalingOutByConfiguration(t *testing.T) {
 			}
 			t.Chdir(dir)
 			t.Setenv("GOSESS_CONFIG", path)
+			if strings.Contains(text, "secret_file_create = false") {
+				// The fleet's secret file, provisioned as gosess keygen does.
+				if _, err := cookie.WriteSecret(filepath.Join(dir, "secret"), false); err != nil {
+					t.Fatal(err)
+				}
+			}
 			ctx := context.Background()
 
 			f, err := config.Load(os.Getenv("GOSESS_CONFIG"))
@@ -141,5 +150,38 @@ func TestSharedInvalidation(t *testing.T) {
 			t.Fatal("the other process never saw the invalidation")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestFleetEphemeralKeyRefused runs the snippet of scaling-out.md: a key
+// made by the process is refused for sessions in redis; the same files
+// without the provisioned secret fail at start-up.
+func TestFleetEphemeralKeyRefused(t *testing.T) {
+	r := region.New("app")
+	if err := r.Configure("redis", region.Config{Arguments: map[string]any{"url": "redis://" + testserver.Redis(t).Addr}}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	_, err := session.New(session.Config{Backend: dogpile.New(r), EphemeralKey: true})
+	if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), "secret_file") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, b := range pageBlocks(t, "scaling-out.md", "toml") {
+		if !strings.Contains(b.text, "secret_file_create = false") {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), "gosess.toml")
+		os.WriteFile(path, []byte(b.text), 0o600)
+		f, err := config.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set, err := f.Build(config.Options{}); err == nil || !strings.Contains(err.Error(), "gosess keygen") {
+			if set != nil {
+				set.Close()
+			}
+			t.Errorf("scaling-out.md:%d without its secret file: %v", b.line, err)
+		}
 	}
 }
