@@ -92,6 +92,21 @@
 // a cookie older than max_age is refused. The middleware records accesses
 // at most every touch_interval, to save store writes.
 //
+// # Typed configuration
+//
+// New builds a Maker from a Config, whose Backend is made by the backend
+// package's constructor and whose zero fields are the defaults:
+//
+//	maker, err := session.New(session.Config{
+//		Backend:       dogpile.New(r),
+//		Options:       cookie.Options{Domain: "example.com", Secure: true},
+//		SignatureKeys: [][]byte{key},
+//	})
+//
+// Configure is the same with a Settings map (PySess's way, and what
+// configuration files give): it reads the map into a Config and goes on
+// as New, so both give equal Makers.
+//
 // # Settings
 //
 // Configure takes one Settings map. Keys are split in three parts; a key
@@ -100,37 +115,47 @@
 // seconds (300, "300", "1.5") or a Go duration string ("5m"); booleans
 // are bool or "true"/"false"/"yes"/"no"/"on"/"off"/"1"/"0"; keys are
 // []byte or string (raw, or "hex:..." / "base64:..."), and a key ring is a
-// [][]byte, []string or []any whose first key signs and all verify.
+// [][]byte, []string or []any whose first key signs and all verify. The
+// Config field of each setting is in parentheses.
 //
-// Maker-only settings (MakerConfig; not per call):
+// Maker-only settings (not per call):
 //
-//	key                default     meaning
-//	backend            (required)  registered backend: "dogpile", "file", "cookie", ...
-//	secret_file        "./secret"  secret read, or created with mode 0600, when no
-//	                               signature_key is given; wider permissions are refused
-//	enable_encryption  false       encrypt cookies even without encryption_key
-//	                               (sub-key derived from the signing key)
+//	key                 default     meaning
+//	backend             (required)  registered backend: "dogpile", "file", "cookie", ... (Backend)
+//	secret_file         "./secret"  secret read, or created with mode 0600, when no
+//	                                signature_key is given; wider permissions are
+//	                                refused (SecretFile)
+//	secret_file_create  true        false: a missing secret_file is an error
+//	                                (SecretFileMustExist, inverted)
+//	ephemeral_key       false       sign with a key of this process; refused for
+//	                                backends other processes reach (EphemeralKey)
+//	enable_encryption   false       encrypt cookies even without encryption_key
+//	                                (sub-key derived from the signing key)
+//	                                (EnableEncryption)
 //
-// General settings (Config; also per call with NewWith and LoadWith):
+// General settings (also per call with NewWith and LoadWith):
 //
 //	key                default       meaning
 //	domain             ""            cookie Domain; empty = host-only cookie
 //	path               "/"           cookie Path
 //	name               "session"     cookie name
-//	max_age            0 (cookie     idle expiry (server and cookie); 0 = browser-session
-//	                   backend: 24h) cookie, no idle expiry on the server
-//	refresh_on_access  true          max_age counts from the last access (else creation)
+//	max_age            none (cookie  idle expiry (server and cookie); 0 = browser-session
+//	                   backend: 24h) cookie, no idle expiry on the server (NoMaxAge)
+//	refresh_on_access  true          max_age counts from the last access, else creation
+//	                                 (MaxAgeFromCreation, inverted)
 //	lifetime           0             absolute cap on a session's age; 0 = none
 //	touch_interval     1m            middleware records an access at most this often
-//	                                 (capped at max_age/2; 0 = every request)
+//	                                 (capped at max_age/2; 0 = every request:
+//	                                 TouchEveryRequest)
 //	secure             false         cookie Secure (set it in production)
-//	httponly           true          cookie HttpOnly
+//	httponly           true          cookie HttpOnly (ScriptReadable, inverted)
 //	samesite           "lax"         cookie SameSite: lax, strict, none (needs secure), default
 //	partitioned        false         cookie Partitioned (CHIPS; needs secure)
-//	session_id_length  32            random bytes per id (32..128); ids are base64url
+//	session_id_length  32            random bytes per id (32..128); ids are base64url (IDLength)
 //	codec              "binary"      value codec: "binary", "gob" or a Codec
-//	signature_key      secret file   HMAC-SHA256 key or ring, each >= 32 bytes
+//	signature_key      secret file   HMAC-SHA256 key or ring, each >= 32 bytes (SignatureKeys)
 //	encryption_key     none          AEAD key or ring, each >= 32 bytes; turns encryption on
+//	                                 (EncryptionKeys)
 //	cipher             "aes-256-gcm" AEAD: "aes-256-gcm" or "xchacha20-poly1305"
 //
 // Backend-specific settings (documented by each backend package):
@@ -141,6 +166,18 @@
 //	file     dir         (required)  directory of the session files (0700)
 //	file     sync        true        fsync each save (crash durability, ~2 ms on ext4)
 //	cookie   (none)
+//
+// # Fleets
+//
+// Every process that serves the same sessions must sign (and encrypt)
+// with the same keys; a process with another key refuses the others'
+// cookies and gives their users new, empty sessions, without an error.
+// So a key made by the process (ephemeral_key) is refused for a backend
+// that other processes reach (Sharer: a region on memcached, redis or
+// files, the file backend), and creating a missing secret file logs a
+// warning that says what it means for a fleet; secret_file_create=false
+// forbids the creation where the file is provisioned. Package config
+// resolves a relative secret_file against the configuration file.
 //
 // # Concurrency
 //
