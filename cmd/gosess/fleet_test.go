@@ -219,6 +219,9 @@ func TestFleetSharesSessions(t *testing.T) {
 			if t.Failed() {
 				return
 			}
+			fig := driveFleet(t, instances, users, clicks)
+			// (The children's stderr is copied by goroutines of exec: read
+			// it once the traffic is done.)
 			created := 0
 			for _, p := range instances {
 				created += strings.Count(p.stderr.String(), "created a new secret file")
@@ -226,7 +229,6 @@ func TestFleetSharesSessions(t *testing.T) {
 			if created != 1 {
 				t.Errorf("%d instances created the secret file, want 1", created)
 			}
-			fig := driveFleet(t, instances, users, clicks)
 			t.Logf("fleet on %s, shared secret file: %d users, %d requests, %d sessions moved between the instances, %d updates lost, %d failed responses",
 				driver, users, fig.requests, fig.moved, fig.lost, fig.failed)
 			if fig.lost != 0 || fig.failed != 0 || fig.moved < users*clicks/4 {
