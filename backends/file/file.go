@@ -162,7 +162,7 @@ func Open(dir string, opts Options) (*Backend, error) {
 		sleep = DefaultLockSleep
 	}
 	b := &Backend{dir: dir, now: now, ownClock: opts.Now != nil, noSync: opts.NoSync,
-		lockWait: backoff.Policy{First: sleep / 16, Max: sleep}, local: new([lockShards]chan struct{})}
+		lockWait: backoff.ForLockSleep(sleep), local: new([lockShards]chan struct{})}
 	for i := range b.local {
 		b.local[i] = make(chan struct{}, 1)
 	}
