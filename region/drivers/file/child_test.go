@@ -16,14 +16,21 @@ import (
 //	locker   TryLock $KEY in $DIR, say "locked", then hold the lock until
 //	         stdin says "unlock" (says "unlocked") or closes.
 //	stampede see stampedeChild.
+//	update   see updateChild (update-nocas: with compare-and-set hidden).
 func runChild(mode string) int {
 	dir, key := os.Getenv("DIR"), os.Getenv("KEY")
 	fail := func(err error) int {
 		fmt.Fprintf(os.Stderr, "child %s: %v\n", mode, err)
 		return 2
 	}
-	if mode == "stampede" {
+	switch mode {
+	case "stampede":
 		if err := stampedeChild(dir, key); err != nil {
+			return fail(err)
+		}
+		return 0
+	case "update", "update-nocas":
+		if err := updateChild(dir, key, mode == "update-nocas"); err != nil {
 			return fail(err)
 		}
 		return 0

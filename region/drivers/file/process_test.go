@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 // TestKilledWriterNeverLeavesTornValue SIGKILLs a process that keeps
@@ -336,4 +337,103 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Cross-process counter: updateProcs processes × updateGoroutines
+// goroutines × updateIncrements region.Update increments of one key.
+const (
+	updateProcs      = 3
+	updateGoroutines = 4
+	updateIncrements = 25
+)
+
+// updateRegion is the region of the counter test: the driver's default
+// arguments (nothing but the directory), optionally with compare-and-set
+// (and with it every other capability, the lock included) hidden from the
+// region.
+func updateRegion(dir string, hideCAS bool) (*region.Region, error) {
+	r := region.New("xproc-update")
+	args := map[string]any{"dir": dir}
+	if !hideCAS {
+		return r, r.Configure("file", region.Config{Arguments: args})
+	}
+	d, err := factory(region.DriverInfo{Region: "xproc-update"}, region.NewArguments("file", args))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ConfigureDriver(regiontest.HideCAS(d), region.Config{}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// updateChild configures the counter region on dir, says "ready", and on
+// "go" from stdin increments key with region.Update from updateGoroutines
+// goroutines, then says "done".
+func updateChild(dir, key string, hideCAS bool) error {
+	r, err := updateRegion(dir, hideCAS)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	fmt.Println("ready")
+	in := bufio.NewScanner(os.Stdin)
+	if !in.Scan() || in.Text() != "go" {
+		return fmt.Errorf("no go from the parent: %v", in.Err())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := regiontest.CountUpdates(ctx, r, key, updateGoroutines, updateIncrements); err != nil {
+		return err
+	}
+	fmt.Println("done")
+	return nil
+}
+
+// TestCrossProcessUpdate: 3 processes × 4 goroutines × 25 region.Update
+// increments of one counter in one directory, with the driver's default
+// arguments: every increment is kept (the driver's compare-and-set works
+// under a flock every process takes). With compare-and-set hidden from the
+// region, it compares and sets under its in-process lock and loses
+// increments across processes; that count is logged, not asserted.
+func TestCrossProcessUpdate(t *testing.T) {
+	want := updateProcs * updateGoroutines * updateIncrements
+	run := func(t *testing.T, mode string) int {
+		t.Helper()
+		dir := t.TempDir()
+		var children []*child
+		for range updateProcs {
+			children = append(children, startChild(t, mode, "DIR="+dir, "KEY=counter"))
+		}
+		for _, c := range children {
+			c.expect("ready")
+		}
+		for _, c := range children {
+			c.send("go")
+		}
+		for _, c := range children {
+			c.expect("done")
+			c.wait()
+		}
+		r, err := updateRegion(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		n, err := region.Get[int](t.Context(), r, "counter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("CompareAndSet", func(t *testing.T) {
+		if n := run(t, "update"); n != want {
+			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
+				n, updateProcs, updateGoroutines, updateIncrements, want)
+		}
+	})
+	t.Run("InProcessLockOnly", func(t *testing.T) {
+		n := run(t, "update-nocas")
+		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
+	})
 }

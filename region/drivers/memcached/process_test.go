@@ -18,6 +18,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 // Cross-process tests re-execute the test binary: TestMain sees childEnv
@@ -44,6 +45,8 @@ func runChild(role string) int {
 		err = childHolder(addr, key)
 	case "invalidate":
 		err = childInvalidate(addr)
+	case "update", "update-nocas":
+		err = childUpdate(addr, key, role == "update-nocas")
 	default:
 		err = fmt.Errorf("unknown child role %q", role)
 	}
@@ -143,6 +146,54 @@ func childInvalidate(addr string) error {
 	}
 	defer r.Close()
 	return r.Invalidate(region.Hard)
+}
+
+// Cross-process counter: updateProcs processes × updateGoroutines
+// goroutines × updateIncrements region.Update increments of one key.
+const (
+	updateProcs      = 3
+	updateGoroutines = 4
+	updateIncrements = 25
+)
+
+// updateRegion is the region of the counter test: the driver's default
+// arguments (nothing but the server), optionally with compare-and-set
+// hidden from the region.
+func updateRegion(addr string, hideCAS bool) (*region.Region, error) {
+	r := region.New("xproc-update")
+	args := map[string]any{"url": addr}
+	if !hideCAS {
+		return r, r.Configure(Name, region.Config{Arguments: args})
+	}
+	d, err := Factory(region.DriverInfo{Region: "xproc-update"}, region.NewArguments(Name, args))
+	if err != nil {
+		return nil, err
+	}
+	return r, r.ConfigureDriver(regiontest.HideCAS(d), region.Config{})
+}
+
+func childUpdate(addr, key string, hideCAS bool) error {
+	r, err := updateRegion(addr, hideCAS)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	c := memcache.New(addr)
+	defer c.Close()
+	fmt.Println("ready")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := c.Get(goKey); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("no go from the parent")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return regiontest.CountUpdates(ctx, r, key, updateGoroutines, updateIncrements)
 }
 
 // child is a started child process.
@@ -384,4 +435,56 @@ func TestErrorsAsMissesServerDown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCrossProcessUpdate: 3 processes × 4 goroutines × 25 region.Update
+// increments of one counter, on memcached with the driver's default
+// arguments (no distributed lock): every increment is kept, because the
+// driver's compare-and-set (gets/cas/add) is decided by memcached. The
+// same run with compare-and-set hidden from the region (so it compares and
+// sets under its in-process lock) loses increments across processes; that
+// count is logged, not asserted.
+func TestCrossProcessUpdate(t *testing.T) {
+	srv := testserver.Memcached(t)
+	want := updateProcs * updateGoroutines * updateIncrements
+	run := func(t *testing.T, role string) int {
+		t.Helper()
+		key := "xproc:counter:" + role
+		mc := memcache.New(srv.Addr)
+		defer mc.Close()
+		_ = mc.Delete(goKey)
+		var children []*child
+		for range updateProcs {
+			children = append(children, startChild(t, role, srv.Addr, key))
+		}
+		for _, c := range children {
+			c.expect(t, "ready")
+		}
+		if err := mc.Set(&memcache.Item{Key: goKey, Value: []byte("go")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range children {
+			c.wait(t)
+		}
+		r, err := updateRegion(srv.Addr, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		n, err := region.Get[int](t.Context(), r, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("CompareAndSet", func(t *testing.T) {
+		if n := run(t, "update"); n != want {
+			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
+				n, updateProcs, updateGoroutines, updateIncrements, want)
+		}
+	})
+	t.Run("InProcessLockOnly", func(t *testing.T) {
+		n := run(t, "update-nocas")
+		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
+	})
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 const (
@@ -53,6 +54,8 @@ func childMain() bool {
 		err = c.holder(ctx)
 	case "invalidation":
 		err = c.invalidation(ctx)
+	case "update", "update-nocas":
+		err = c.update(ctx, scenario == "update-nocas")
 	default:
 		err = fmt.Errorf("unknown scenario %q", scenario)
 	}
@@ -195,6 +198,54 @@ func (c *child) invalidation(ctx context.Context) error {
 		v, err := region.GetOrCreate(ctx, r, "k", func(context.Context) (string, error) { return "v3", nil })
 		return err == nil && v == "v3"
 	})
+}
+
+// Cross-process counter: updateProcs processes × updateGoroutines
+// goroutines × updateIncrements region.Update increments of one key.
+const (
+	updateProcs      = 3
+	updateGoroutines = 4
+	updateIncrements = 25
+)
+
+// updateRegion is the region of the counter test: the driver's default
+// arguments (nothing but the server), optionally with compare-and-set
+// hidden from the region.
+func updateRegion(addr string, hideCAS bool) (*region.Region, error) {
+	r := region.New("xproc-update")
+	args := map[string]any{"url": "redis://" + addr}
+	if !hideCAS {
+		return r, r.Configure("redis", region.Config{Arguments: args})
+	}
+	d, err := factory(region.DriverInfo{Region: "xproc-update"}, region.NewArguments("redis", args))
+	if err != nil {
+		return nil, err
+	}
+	return r, r.ConfigureDriver(regiontest.HideCAS(d), region.Config{})
+}
+
+// update increments "counter:<scenario>" with region.Update from
+// updateGoroutines goroutines once the parent says go.
+func (c *child) update(ctx context.Context, hideCAS bool) error {
+	r, err := updateRegion(c.addr, hideCAS)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := c.raw.Incr(ctx, "update_ready").Err(); err != nil {
+		return err
+	}
+	if err := waitKey(ctx, c.raw, "update_go"); err != nil {
+		return err
+	}
+	return regiontest.CountUpdates(ctx, r, updateKey(hideCAS), updateGoroutines, updateIncrements)
+}
+
+func updateKey(hideCAS bool) string {
+	if hideCAS {
+		return "counter:nocas"
+	}
+	return "counter:cas"
 }
 
 // childProc is a running child test process.
@@ -420,4 +471,61 @@ func TestDriverErrorsAsMisses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCrossProcessUpdate: 3 processes × 4 goroutines × 25 region.Update
+// increments of one counter, on redis with the driver's default arguments
+// (no distributed lock): every increment is kept, because the driver's
+// compare-and-set script is run by redis. The same run with compare-and-set
+// hidden from the region (so it compares and sets under its in-process
+// lock) loses increments across processes; that count is logged, not
+// asserted.
+func TestCrossProcessUpdate(t *testing.T) {
+	s := testserver.Redis(t)
+	raw := rawClient(t, s.Addr, 0)
+	want := updateProcs * updateGoroutines * updateIncrements
+	run := func(t *testing.T, hideCAS bool) int {
+		t.Helper()
+		scenario := "update"
+		if hideCAS {
+			scenario = "update-nocas"
+		}
+		if err := raw.Del(t.Context(), "update_ready", "update_go").Err(); err != nil {
+			t.Fatal(err)
+		}
+		var ps []*childProc
+		for i := range updateProcs {
+			ps = append(ps, startChild(t, scenario, s.Addr, i))
+		}
+		waitFor(t, childWait, "children to be ready", func() bool {
+			n, _ := raw.Get(t.Context(), "update_ready").Int()
+			return n == updateProcs
+		})
+		if err := raw.Set(t.Context(), "update_go", "1", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range ps {
+			p.wait(t, fmt.Sprintf("child %d", i))
+		}
+		r, err := updateRegion(s.Addr, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		n, err := region.Get[int](t.Context(), r, updateKey(hideCAS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("CompareAndSet", func(t *testing.T) {
+		if n := run(t, false); n != want {
+			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
+				n, updateProcs, updateGoroutines, updateIncrements, want)
+		}
+	})
+	t.Run("InProcessLockOnly", func(t *testing.T) {
+		n := run(t, true)
+		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
+	})
 }
