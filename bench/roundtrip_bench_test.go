@@ -79,7 +79,10 @@ type tripSetup struct {
 	cookie string
 }
 
-func newTripSetup(tb testing.TB, mode tripMode) *tripSetup {
+// tripRegion is a region on mode's driver with its default arguments (the
+// lock and hidden compare-and-set for a locked mode), reaching the shared
+// server through a counting proxy.
+func tripRegion(tb testing.TB, mode tripMode) (*region.Region, *testserver.Proxy) {
 	tb.Helper()
 	binary := map[string]string{"memcached": "memcached", "redis": "redis-server"}[mode.driver]
 	proxy, err := testserver.NewProxy(needServer(tb, binary))
@@ -104,6 +107,12 @@ func newTripSetup(tb testing.TB, mode tripMode) *tripSetup {
 	if r.Atomicity() != region.AtomicShared {
 		tb.Fatalf("%s: region atomicity %v", mode, r.Atomicity())
 	}
+	return r, proxy
+}
+
+func newTripSetup(tb testing.TB, mode tripMode) *tripSetup {
+	tb.Helper()
+	r, proxy := tripRegion(tb, mode)
 	m := session.NewMaker(session.WithLogger(slog.New(slog.DiscardHandler)))
 	if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": benchSignKey}); err != nil {
 		tb.Fatal(err)

@@ -15,10 +15,12 @@ import (
 
 var _ region.CASDriver = (*Driver)(nil)
 
-// writeLockPrefix is put before a key to name its write lock file, so
-// that the write lock of a key and the dogpile lock of the same key
-// (Mutex) are different files.
-const writeLockPrefix = "\x00write\x00"
+// writeStripes is the number of write locks: a key's write lock is the
+// file Dir/locks/write-<first two hex digits of its entry name>, shared by
+// the keys of one fan-out directory. The files are created once and kept:
+// creating and removing a lock file per write would cost as much as the
+// write itself, and a file per key would grow with the keys.
+const writeLockPrefix = "write-"
 
 // writeWait spaces the attempts to take a write lock. Write locks are
 // held for one file write (an fsync at most), so a waiter retries soon.
@@ -48,8 +50,9 @@ func entryToken(entry []byte) region.CASToken {
 }
 
 // CompareAndSet implements region.CASDriver under the key's write lock, a
-// flock(2) on its own file under Dir/locks that every Set, Delete and
-// CompareAndSet of the key takes, in every process using Dir: it reads the
+// flock(2) on a file under Dir/locks that every Set, Delete and
+// CompareAndSet of the key takes, in every process using Dir (one of 256,
+// chosen by the key's hash): it reads the
 // entry, compares its token (an absent or expired entry matches only the
 // empty token) and writes value as Set does (temporary file, rename). A
 // mismatch is an error wrapping region.ErrConflict.
@@ -90,18 +93,18 @@ func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CAS
 
 // lockWrites takes the write lock of key, waiting (as ctx allows) while
 // another writer holds it, and returns its release. The lock is a flock on
-// Dir/locks/<hash of writeLockPrefix+key>, removed on release as Unlock
-// removes a dogpile lock file; without flock(2) it is an in-process lock.
+// the key's stripe file (see writeLockPrefix), held for one file write;
+// without flock(2) it is an in-process lock.
 func (d *Driver) lockWrites(ctx context.Context, key string) (func(), error) {
-	lk := writeLockPrefix + key
+	stripe := writeLockPrefix + name(key)[:2]
 	if !flock.Supported {
-		m := &localMutex{d: d, key: lk}
+		m := &localMutex{d: d, key: stripe}
 		if err := m.Lock(ctx); err != nil {
 			return nil, err
 		}
 		return func() { _ = m.Unlock(context.Background()) }, nil
 	}
-	path := filepath.Join(d.lockDir, name(lk))
+	path := filepath.Join(d.lockDir, stripe)
 	var f *os.File
 	err := writeWait.Poll(ctx, func(context.Context) (bool, error) {
 		var err error
@@ -111,8 +114,5 @@ func (d *Driver) lockWrites(ctx context.Context, key string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("file driver: write lock of key %q: %w", key, err)
 	}
-	return func() {
-		_ = os.Remove(path) // while holding the flock, as fileMutex.Unlock
-		_ = f.Close()
-	}, nil
+	return func() { _ = f.Close() }, nil
 }

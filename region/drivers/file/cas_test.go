@@ -3,8 +3,10 @@ package file
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,45 +42,55 @@ func TestCASTwoDrivers(t *testing.T) {
 	}
 }
 
-// TestWriteLockLeavesNoFiles: write locks are removed when released, and a
-// write lock file left by a dead writer is removed by Cleanup.
-func TestWriteLockLeavesNoFiles(t *testing.T) {
+// TestWriteLockFiles: the write locks are at most 256 files, one per
+// fan-out directory, kept across writes (not one per key), and Cleanup
+// leaves them alone.
+func TestWriteLockFiles(t *testing.T) {
 	dir := t.TempDir()
 	d, err := New(Config{Dir: dir, CleanupInterval: -1, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if err := d.Set(ctx, "k", []byte("v"), 0); err != nil {
+	for i := range 600 {
+		k := fmt.Sprintf("key %d", i)
+		if err := d.Set(ctx, k, []byte("v"), 0); err != nil {
+			t.Fatal(err)
+		}
+		_, tok, err := d.GetCAS(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.CompareAndSet(ctx, k, tok, []byte("w"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			if err := d.Delete(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	count := func() int {
+		locks, err := os.ReadDir(filepath.Join(dir, "locks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range locks {
+			if !strings.HasPrefix(e.Name(), writeLockPrefix) {
+				t.Fatalf("lock file %q after writes only", e.Name())
+			}
+		}
+		return len(locks)
+	}
+	if n := count(); n == 0 || n > 256 {
+		t.Fatalf("%d write lock files for 600 keys; want 1 to 256", n)
+	}
+	before := count()
+	if _, err := d.Cleanup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := d.GetCAS(ctx, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.CompareAndSet(ctx, "k", tok, []byte("w"), 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Delete(ctx, "k"); err != nil {
-		t.Fatal(err)
-	}
-	locks, _ := os.ReadDir(filepath.Join(dir, "locks"))
-	if len(locks) != 0 {
-		t.Fatalf("lock files left after writes: %v", locks)
-	}
-	// A writer that died holding the write lock: its file stays, unheld.
-	orphan := filepath.Join(dir, "locks", name(writeLockPrefix+"k"))
-	if err := os.WriteFile(orphan, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Set(ctx, "k", []byte("after"), 0); err != nil {
-		t.Fatalf("Set with an orphaned write lock file: %v", err)
-	}
-	if err := os.WriteFile(orphan, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := d.Cleanup(ctx); err != nil || n != 1 {
-		t.Fatalf("Cleanup = %d, %v; want the orphaned lock file removed", n, err)
+	if n := count(); n != before {
+		t.Fatalf("Cleanup removed write lock files: %d left of %d", n, before)
 	}
 }
 

@@ -91,7 +91,7 @@ func (d *Driver) Cleanup(ctx context.Context) (removed int, err error) {
 			}
 		}
 	}
-	if flock.Supported { // lock files: dogpile locks, and the write locks of every key
+	if d.distLock {
 		names, err := readDirNames(d.lockDir)
 		if err != nil {
 			errs = append(errs, err)

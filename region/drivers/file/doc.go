@@ -53,6 +53,7 @@
 //	                                    the first two digits
 //	dir/data/ab/.tmp-…                 a write in progress
 //	dir/locks/ab12…                     the lock file of a key while locked
+//	dir/locks/write-ab                  the write lock of the keys in data/ab
 //
 // File names come only from the key's hash, so no key, whatever bytes it
 // holds ("../../etc/passwd", slashes, NUL, megabytes), can name a path
@@ -107,14 +108,16 @@
 // uses dir. GetCAS reads the entry as Get does (no lock: entries are
 // replaced by rename, so a read sees one whole file) and names it by the
 // SHA-256 of the entry file. CompareAndSet takes the key's write lock (a
-// flock on a file of its own under dir/locks, distinct from the key's
-// dogpile lock), reads the entry again, and writes the new value as Set
-// does only if the token still names it. Set and Delete take the same
-// write lock, so no write falls between another writer's compare and its
-// rename, and a deleted key is never brought back. A write lock is held
-// for one file write; waiters poll it with a short backoff (50µs growing
-// to 2ms) and honour their context. On a platform without flock(2) the
-// write lock excludes the callers of one Driver only.
+// flock on dir/locks/write-XX, one of 256 files shared by the keys whose
+// entries live in the fan-out directory XX, distinct from the dogpile
+// locks), reads the entry again, and writes the new value as Set does only
+// if the token still names it. Set and Delete take the same write lock, so
+// no write falls between another writer's compare and its rename, and a
+// deleted key is never brought back. A write lock is held for one file
+// write; waiters poll it with a short backoff (50µs growing to 2ms) and
+// honour their context. The 256 lock files are created on first use and
+// kept. On a platform without flock(2) the write lock excludes the callers
+// of one Driver only.
 //
 // # Sharing and invalidation
 //
