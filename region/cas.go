@@ -96,8 +96,10 @@ func GetForUpdate[T any](ctx context.Context, r *Region, key string, opts ...Cal
 //
 // The check is done by the store where the driver implements CASDriver:
 // one round trip on memcached (cas, or add for the zero Version) and on
-// redis (a script). Other drivers take the key's dogpile mutex, read,
-// compare and write; see Atomicity for how far that reaches.
+// redis (a script), a flock and a file write on the file driver, an
+// in-process write lock on the memory driver. Other drivers (the gocache
+// bridge) take the key's dogpile mutex, read, compare and write; see
+// Atomicity for how far that reaches.
 func CompareAndSet[T any](ctx context.Context, r *Region, key string, ver Version, v T, opts ...CallOption) error {
 	st, c, err := r.prepare(key, false, opts)
 	if err != nil {

@@ -47,10 +47,21 @@
 // and writes the result only if nobody wrote the key in between, retrying
 // when someone did. GetForUpdate and CompareAndSet are its two halves; a
 // lost race is ErrConflict. Drivers that implement CASDriver check in the
-// store (memcached cas, a redis script, the file driver's flock), so the
-// guarantee holds across processes; for the others the region checks under
-// the key's lock (see Atomicity). The dogpile session backend saves
-// sessions this way.
+// store (memcached gets and cas, a redis GET and script, the file driver's
+// flock), so the guarantee holds across processes with their default
+// arguments, at two round trips for the read and the write on memcached
+// and redis; for the others the region checks under the key's lock (see
+// Atomicity). The dogpile session backend saves sessions this way.
+//
+// # Locks
+//
+// Every Mutex behaves alike, on every driver: TryLock of a held lock is
+// false with no error; a release of a lock that expired while held is
+// ErrLockLost (logged and counted in Stats.LocksLost by the region); and a
+// release runs even when the caller's context is done, within
+// UnlockContext's bound (the caller's deadline plus UnlockGrace), so a hung
+// lock service never holds a caller for long. The drivers' lock_sleep
+// argument is the longest wait between two attempts to take a busy lock.
 //
 // # Keys
 //

@@ -38,8 +38,9 @@
 //	lock_timeout           how long a lock outlives a holder that never
 //	                       releases it, whole seconds, plus up to one second
 //	                       (default 30s; 0, dogpile's "never", is refused)
-//	lock_sleep             longest wait between attempts to take a busy
-//	                       lock; waits start at 5ms and double (default 100ms)
+//	lock_sleep             longest wait between two attempts to take a busy
+//	                       lock; the first is lock_sleep/16, and waits
+//	                       double (default 100ms)
 //	memcached_expire_time  memcached expiry of every item, replacing the TTL
 //	                       the region asks for (default 0: the region's TTL,
 //	                       its expiration plus its stale window)
@@ -81,19 +82,20 @@
 //
 // With distributed_lock the factory returns a *LockingDriver, which
 // implements region.Locker; without it the driver does not, and the region
-// uses its in-process lock. A lock is a memcached item added with "add"
-// (atomic: one client wins) holding a random token, with lock_timeout as
-// its expiry, so a holder that dies frees its key after lock_timeout.
-// Releasing checks the token and swaps it for an empty "released" item
-// with "cas", so a slow holder whose lock expired cannot release the lock
-// of the next holder. Waiters poll with a short jittered backoff (bounded
-// by lock_sleep, unlike dogpile's, which grows without limit) and stop when
-// their context is done.
-//
-// A region of region.FormatDogpile takes dogpile.cache's own lock instead
-// (DogpileMutex), so that Go and Python processes exclude each other: the
-// item "_lock" + key, added with the value 1 and released with a plain
-// "delete", which does not check who holds it.
+// uses its in-process lock. The lock speaks memcached's meta commands
+// (memcached 1.6 or later) on connections of its own, one round trip to
+// take it and one to release it: "ms <lock key> <n> T<lock_timeout> ME c"
+// adds the lock item (atomic: one client wins) holding a random token and
+// returns its CAS id, and "md <lock key> C<id>" deletes it only if it still
+// has that id, so a slow holder whose lock expired cannot release the lock
+// of the next holder; its Unlock reports region.ErrLockLost instead. A
+// holder that dies frees its key after lock_timeout. TryLock of a held
+// lock (by anyone, this mutex included) is false, nil. Waiters poll with a
+// jittered backoff whose longest wait is lock_sleep (the first is
+// lock_sleep/16) and stop when their context is done. A release runs even
+// when its caller's context is done, bounded by region.UnlockContext (the
+// caller's deadline plus region.UnlockGrace), so a hung server does not
+// hold the caller for the driver's timeouts.
 //
 // # Compare-and-set
 //
