@@ -27,9 +27,10 @@ func (v Version) Exists() bool { return v.token != "" }
 type Atomicity int
 
 const (
-	// AtomicInProcess: only callers in this process are excluded. The
-	// driver has neither compare-and-set nor a distributed lock; writers
-	// in other processes sharing the store can overwrite each other.
+	// AtomicInProcess: only callers of this Region value are excluded
+	// (its key mutexes live in it). The driver has neither compare-and-set
+	// nor a distributed lock; writers in other processes sharing the
+	// store, or using another Region on it, can overwrite each other.
 	AtomicInProcess Atomicity = iota + 1
 	// AtomicShared: the store itself decides (CASDriver, or a distributed
 	// Locker), so every process that shares it is excluded.

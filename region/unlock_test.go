@@ -133,3 +133,34 @@ func TestReleaseOnHungLockService(t *testing.T) {
 		t.Fatalf("release of a cancelled caller had %v left; want up to UnlockGrace", left)
 	}
 }
+
+// TestRegionMutexTryLockHeld: the region's own mutex (in-process, or
+// layered over a driver's) answers TryLock of a held lock as every driver
+// does: false, nil.
+func TestRegionMutexTryLockHeld(t *testing.T) {
+	for name, d := range map[string]region.Driver{
+		"in-process": newMapDriver(),
+		"layered":    &unlockDriver{mapDriver: newMapDriver(), unlock: func(context.Context) error { return nil }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := region.New("trylock")
+			if err := r.ConfigureDriver(d, region.Config{}); err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			m := r.Mutex("k")
+			if ok, err := m.TryLock(t.Context()); !ok || err != nil {
+				t.Fatalf("TryLock = %v, %v", ok, err)
+			}
+			if ok, err := m.TryLock(t.Context()); ok || err != nil {
+				t.Fatalf("TryLock by the holder = %v, %v; want false, nil", ok, err)
+			}
+			if ok, err := r.Mutex("k").TryLock(t.Context()); ok || err != nil {
+				t.Fatalf("TryLock by another = %v, %v; want false, nil", ok, err)
+			}
+			if err := m.Unlock(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -89,9 +89,9 @@
 // region.CASDriver either, whatever the store: region.CompareAndSet,
 // region.Update and the dogpile session backend's saves compare and set
 // under the region's in-process key mutex (a read and a write, two round
-// trips on a networked store). That excludes writers in this process
-// only: two processes sharing a memcached or redis store through gocache
-// can overwrite each other's updates. Driver.Atomicity and
+// trips on a networked store). That excludes the writers using this
+// Region only: two processes sharing a memcached or redis store through
+// gocache can overwrite each other's updates. Driver.Atomicity and
 // (*region.Region).Atomicity report it (region.AtomicInProcess); the
 // memcached and redis drivers do compare-and-set on the server.
 //

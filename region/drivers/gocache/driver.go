@@ -248,9 +248,10 @@ func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error)
 // Atomicity reports how far compare-and-set and the dogpile lock reach on
 // this driver: always region.AtomicInProcess. gocache's
 // store.StoreInterface offers Get, Set and Delete only, so a region over
-// the bridge compares and sets under its in-process key mutex: writers in
-// one process never lose each other's updates, writers in several
-// processes sharing a memcached or redis store through gocache can. Use
+// the bridge compares and sets under its in-process key mutex: writers
+// using one Region never lose each other's updates, writers in several
+// processes (or Regions) sharing a memcached or redis store through
+// gocache can. Use
 // the memcached or redis driver for compare-and-set done by the server.
 // (*region.Region).Atomicity reports the same for a region on the bridge.
 func (d *Driver) Atomicity() region.Atomicity { return region.AtomicInProcess }
