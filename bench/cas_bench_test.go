@@ -63,6 +63,26 @@ func countTrips(proxyTrips func() int64, reset func(), op func(int) error, n int
 	return float64(proxyTrips()) / float64(n), nil
 }
 
+// benchTrips runs op in the benchmark loop on a region behind proxy,
+// after one warm-up operation, and reports the round trips per operation.
+func benchTrips(b *testing.B, proxy interface {
+	RoundTrips() int64
+	Reset()
+}, op func(int) error) {
+	if err := op(0); err != nil {
+		b.Fatal(err)
+	}
+	proxy.Reset()
+	n := 0
+	for b.Loop() {
+		if err := op(n); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(proxy.RoundTrips())/float64(n), "round-trips/op")
+}
+
 // BenchmarkCASRoundTrips: network round trips of GetForUpdate +
 // CompareAndSet per driver (report rows: round-trips/op), with
 // compare-and-set by the server (default arguments) and, for the locked
@@ -72,19 +92,7 @@ func BenchmarkCASRoundTrips(b *testing.B) {
 	for _, mode := range tripModes {
 		b.Run("impl="+mode.String(), func(b *testing.B) {
 			r, proxy := tripRegion(b, mode)
-			op := casOp(r, "cas-trips")
-			if err := op(0); err != nil {
-				b.Fatal(err)
-			}
-			proxy.Reset()
-			n := 0
-			for b.Loop() {
-				if err := op(n); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			b.ReportMetric(float64(proxy.RoundTrips())/float64(n), "round-trips/op")
+			benchTrips(b, proxy, casOp(r, "cas-trips"))
 		})
 	}
 }
@@ -98,19 +106,7 @@ func BenchmarkLockRoundTrips(b *testing.B) {
 	for _, driver := range []string{"memcached", "redis"} {
 		b.Run("impl="+driver, func(b *testing.B) {
 			r, proxy := tripRegion(b, tripMode{driver, true})
-			op := lockCycleOp(r, "lock-trips")
-			if err := op(0); err != nil {
-				b.Fatal(err)
-			}
-			proxy.Reset()
-			n := 0
-			for b.Loop() {
-				if err := op(n); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			b.ReportMetric(float64(proxy.RoundTrips())/float64(n), "round-trips/op")
+			benchTrips(b, proxy, lockCycleOp(r, "lock-trips"))
 		})
 	}
 }

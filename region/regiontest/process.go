@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
+	"testing"
 
 	"github.com/gosess/gosess/region"
 )
@@ -12,14 +14,64 @@ import (
 // Helpers for tests that show a guarantee with real processes (the driver
 // packages' cross-process tests re-run their test binary as children).
 
-// HideCAS returns d as a driver that has region.Driver's methods and no
-// optional capability at all: no region.CASDriver (so a region on it
-// compares and sets under its key mutex), no region.Locker, and no Unwrap
-// through which the region could find d's. Comparison runs use it to show
-// what compare-and-set in the store buys.
+// The cross-process counter: UpdateProcs processes × UpdateGoroutines
+// goroutines × UpdateIncrements increments of one key with region.Update
+// (CountUpdates in each process).
+const (
+	UpdateProcs      = 3
+	UpdateGoroutines = 4
+	UpdateIncrements = 25
+)
+
+// RunCrossProcessUpdate runs the cross-process counter twice through run,
+// which starts UpdateProcs processes that each call CountUpdates (with
+// UpdateGoroutines and UpdateIncrements) on one key of a region configured
+// with ProcessConfig(args, hideCAS), waits for them and returns the
+// counter. With the driver's compare-and-set every increment must be kept;
+// with it hidden (the region then locks in its own process only) the
+// count is logged, not asserted: it shows what compare-and-set buys.
+func RunCrossProcessUpdate(t *testing.T, run func(t *testing.T, hideCAS bool) int) {
+	want := UpdateProcs * UpdateGoroutines * UpdateIncrements
+	t.Run("CompareAndSet", func(t *testing.T) {
+		if n := run(t, false); n != want {
+			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
+				n, UpdateProcs, UpdateGoroutines, UpdateIncrements, want)
+		}
+	})
+	t.Run("InProcessLockOnly", func(t *testing.T) {
+		n := run(t, true)
+		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
+	})
+}
+
+// HideCAS returns d as a driver that has region.Driver's methods and
+// Close, and no other optional capability: no region.CASDriver (so a
+// region on it compares and sets under its key mutex), no region.Locker,
+// and no Unwrap through which the region could find d's. It is a
+// region.Proxy. Comparison runs use it to show what compare-and-set in the
+// store buys.
 func HideCAS(d region.Driver) region.Driver { return casHidden{d} }
 
 type casHidden struct{ region.Driver }
+
+// Close closes the wrapped driver, if it has a Close.
+func (h casHidden) Close() error {
+	if c, ok := h.Driver.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// ProcessConfig is the region.Config of a cross-process test: the driver's
+// args and nothing else (its defaults), with compare-and-set (and every
+// other capability) hidden from the region by HideCAS when hideCAS is set.
+func ProcessConfig(args map[string]any, hideCAS bool) region.Config {
+	cfg := region.Config{Arguments: args}
+	if hideCAS {
+		cfg.Wrap = []region.Proxy{HideCAS}
+	}
+	return cfg
+}
 
 // CountUpdates has goroutines, started together, each add 1 to the int
 // under key increments times with region.Update (which retries on

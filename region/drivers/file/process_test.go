@@ -339,36 +339,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Cross-process counter: updateProcs processes × updateGoroutines
-// goroutines × updateIncrements region.Update increments of one key.
-const (
-	updateProcs      = 3
-	updateGoroutines = 4
-	updateIncrements = 25
-)
-
 // updateRegion is the region of the counter test: the driver's default
 // arguments (nothing but the directory), optionally with compare-and-set
 // (and with it every other capability, the lock included) hidden from the
 // region.
 func updateRegion(dir string, hideCAS bool) (*region.Region, error) {
 	r := region.New("xproc-update")
-	args := map[string]any{"dir": dir}
-	if !hideCAS {
-		return r, r.Configure("file", region.Config{Arguments: args})
-	}
-	d, err := factory(region.DriverInfo{Region: "xproc-update"}, region.NewArguments("file", args))
-	if err != nil {
-		return nil, err
-	}
-	if err := r.ConfigureDriver(regiontest.HideCAS(d), region.Config{}); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return r, r.Configure("file", regiontest.ProcessConfig(map[string]any{"dir": dir}, hideCAS))
 }
 
 // updateChild configures the counter region on dir, says "ready", and on
-// "go" from stdin increments key with region.Update from updateGoroutines
+// "go" from stdin increments key with region.Update from regiontest.UpdateGoroutines
 // goroutines, then says "done".
 func updateChild(dir, key string, hideCAS bool) error {
 	r, err := updateRegion(dir, hideCAS)
@@ -383,7 +364,7 @@ func updateChild(dir, key string, hideCAS bool) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := regiontest.CountUpdates(ctx, r, key, updateGoroutines, updateIncrements); err != nil {
+	if err := regiontest.CountUpdates(ctx, r, key, regiontest.UpdateGoroutines, regiontest.UpdateIncrements); err != nil {
 		return err
 	}
 	fmt.Println("done")
@@ -397,12 +378,15 @@ func updateChild(dir, key string, hideCAS bool) error {
 // region, it compares and sets under its in-process lock and loses
 // increments across processes; that count is logged, not asserted.
 func TestCrossProcessUpdate(t *testing.T) {
-	want := updateProcs * updateGoroutines * updateIncrements
-	run := func(t *testing.T, mode string) int {
+	run := func(t *testing.T, hideCAS bool) int {
 		t.Helper()
+		mode := "update"
+		if hideCAS {
+			mode = "update-nocas"
+		}
 		dir := t.TempDir()
 		var children []*child
-		for range updateProcs {
+		for range regiontest.UpdateProcs {
 			children = append(children, startChild(t, mode, "DIR="+dir, "KEY=counter"))
 		}
 		for _, c := range children {
@@ -426,14 +410,5 @@ func TestCrossProcessUpdate(t *testing.T) {
 		}
 		return n
 	}
-	t.Run("CompareAndSet", func(t *testing.T) {
-		if n := run(t, "update"); n != want {
-			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
-				n, updateProcs, updateGoroutines, updateIncrements, want)
-		}
-	})
-	t.Run("InProcessLockOnly", func(t *testing.T) {
-		n := run(t, "update-nocas")
-		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
-	})
+	regiontest.RunCrossProcessUpdate(t, run)
 }

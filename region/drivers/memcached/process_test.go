@@ -87,6 +87,24 @@ func countingCreator(c *memcache.Client, value string) func(context.Context) (st
 	}
 }
 
+// startTogether says "ready" and waits for the parent's go (the key
+// goKey, read through c), so that the children start together; it returns
+// the context their work runs under.
+func startTogether(c *memcache.Client) (context.Context, context.CancelFunc, error) {
+	fmt.Println("ready")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := c.Get(goKey); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			return ctx, cancel, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, errors.New("no go from the parent")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 func childStampede(addr, key string) error {
 	r, err := processRegion(addr, nil)
 	if err != nil {
@@ -95,19 +113,10 @@ func childStampede(addr, key string) error {
 	defer r.Close()
 	c := memcache.New(addr)
 	defer c.Close()
-	fmt.Println("ready")
-	// Start together: wait for the parent's go.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := c.Get(goKey); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errors.New("no go from the parent")
-		}
-		time.Sleep(2 * time.Millisecond)
+	ctx, cancel, err := startTogether(c)
+	if err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, childGoroutines)
@@ -148,28 +157,12 @@ func childInvalidate(addr string) error {
 	return r.Invalidate(region.Hard)
 }
 
-// Cross-process counter: updateProcs processes × updateGoroutines
-// goroutines × updateIncrements region.Update increments of one key.
-const (
-	updateProcs      = 3
-	updateGoroutines = 4
-	updateIncrements = 25
-)
-
 // updateRegion is the region of the counter test: the driver's default
 // arguments (nothing but the server), optionally with compare-and-set
 // hidden from the region.
 func updateRegion(addr string, hideCAS bool) (*region.Region, error) {
 	r := region.New("xproc-update")
-	args := map[string]any{"url": addr}
-	if !hideCAS {
-		return r, r.Configure(Name, region.Config{Arguments: args})
-	}
-	d, err := Factory(region.DriverInfo{Region: "xproc-update"}, region.NewArguments(Name, args))
-	if err != nil {
-		return nil, err
-	}
-	return r, r.ConfigureDriver(regiontest.HideCAS(d), region.Config{})
+	return r, r.Configure(Name, regiontest.ProcessConfig(map[string]any{"url": addr}, hideCAS))
 }
 
 func childUpdate(addr, key string, hideCAS bool) error {
@@ -180,20 +173,12 @@ func childUpdate(addr, key string, hideCAS bool) error {
 	defer r.Close()
 	c := memcache.New(addr)
 	defer c.Close()
-	fmt.Println("ready")
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := c.Get(goKey); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errors.New("no go from the parent")
-		}
-		time.Sleep(2 * time.Millisecond)
+	ctx, cancel, err := startTogether(c)
+	if err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return regiontest.CountUpdates(ctx, r, key, updateGoroutines, updateIncrements)
+	return regiontest.CountUpdates(ctx, r, key, regiontest.UpdateGoroutines, regiontest.UpdateIncrements)
 }
 
 // child is a started child process.
@@ -446,15 +431,18 @@ func TestErrorsAsMissesServerDown(t *testing.T) {
 // count is logged, not asserted.
 func TestCrossProcessUpdate(t *testing.T) {
 	srv := testserver.Memcached(t)
-	want := updateProcs * updateGoroutines * updateIncrements
-	run := func(t *testing.T, role string) int {
+	run := func(t *testing.T, hideCAS bool) int {
 		t.Helper()
+		role := "update"
+		if hideCAS {
+			role = "update-nocas"
+		}
 		key := "xproc:counter:" + role
 		mc := memcache.New(srv.Addr)
 		defer mc.Close()
 		_ = mc.Delete(goKey)
 		var children []*child
-		for range updateProcs {
+		for range regiontest.UpdateProcs {
 			children = append(children, startChild(t, role, srv.Addr, key))
 		}
 		for _, c := range children {
@@ -477,14 +465,5 @@ func TestCrossProcessUpdate(t *testing.T) {
 		}
 		return n
 	}
-	t.Run("CompareAndSet", func(t *testing.T) {
-		if n := run(t, "update"); n != want {
-			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
-				n, updateProcs, updateGoroutines, updateIncrements, want)
-		}
-	})
-	t.Run("InProcessLockOnly", func(t *testing.T) {
-		n := run(t, "update-nocas")
-		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
-	})
+	regiontest.RunCrossProcessUpdate(t, run)
 }

@@ -200,32 +200,16 @@ func (c *child) invalidation(ctx context.Context) error {
 	})
 }
 
-// Cross-process counter: updateProcs processes × updateGoroutines
-// goroutines × updateIncrements region.Update increments of one key.
-const (
-	updateProcs      = 3
-	updateGoroutines = 4
-	updateIncrements = 25
-)
-
 // updateRegion is the region of the counter test: the driver's default
 // arguments (nothing but the server), optionally with compare-and-set
 // hidden from the region.
 func updateRegion(addr string, hideCAS bool) (*region.Region, error) {
 	r := region.New("xproc-update")
-	args := map[string]any{"url": "redis://" + addr}
-	if !hideCAS {
-		return r, r.Configure("redis", region.Config{Arguments: args})
-	}
-	d, err := factory(region.DriverInfo{Region: "xproc-update"}, region.NewArguments("redis", args))
-	if err != nil {
-		return nil, err
-	}
-	return r, r.ConfigureDriver(regiontest.HideCAS(d), region.Config{})
+	return r, r.Configure("redis", regiontest.ProcessConfig(map[string]any{"url": "redis://" + addr}, hideCAS))
 }
 
 // update increments "counter:<scenario>" with region.Update from
-// updateGoroutines goroutines once the parent says go.
+// regiontest.UpdateGoroutines goroutines once the parent says go.
 func (c *child) update(ctx context.Context, hideCAS bool) error {
 	r, err := updateRegion(c.addr, hideCAS)
 	if err != nil {
@@ -238,7 +222,7 @@ func (c *child) update(ctx context.Context, hideCAS bool) error {
 	if err := waitKey(ctx, c.raw, "update_go"); err != nil {
 		return err
 	}
-	return regiontest.CountUpdates(ctx, r, updateKey(hideCAS), updateGoroutines, updateIncrements)
+	return regiontest.CountUpdates(ctx, r, updateKey(hideCAS), regiontest.UpdateGoroutines, regiontest.UpdateIncrements)
 }
 
 func updateKey(hideCAS bool) string {
@@ -483,7 +467,6 @@ func TestDriverErrorsAsMisses(t *testing.T) {
 func TestCrossProcessUpdate(t *testing.T) {
 	s := testserver.Redis(t)
 	raw := rawClient(t, s.Addr, 0)
-	want := updateProcs * updateGoroutines * updateIncrements
 	run := func(t *testing.T, hideCAS bool) int {
 		t.Helper()
 		scenario := "update"
@@ -494,12 +477,12 @@ func TestCrossProcessUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ps []*childProc
-		for i := range updateProcs {
+		for i := range regiontest.UpdateProcs {
 			ps = append(ps, startChild(t, scenario, s.Addr, i))
 		}
 		waitFor(t, childWait, "children to be ready", func() bool {
 			n, _ := raw.Get(t.Context(), "update_ready").Int()
-			return n == updateProcs
+			return n == regiontest.UpdateProcs
 		})
 		if err := raw.Set(t.Context(), "update_go", "1", 0).Err(); err != nil {
 			t.Fatal(err)
@@ -518,14 +501,5 @@ func TestCrossProcessUpdate(t *testing.T) {
 		}
 		return n
 	}
-	t.Run("CompareAndSet", func(t *testing.T) {
-		if n := run(t, false); n != want {
-			t.Fatalf("counter = %d after %d processes x %d goroutines x %d increments; want %d",
-				n, updateProcs, updateGoroutines, updateIncrements, want)
-		}
-	})
-	t.Run("InProcessLockOnly", func(t *testing.T) {
-		n := run(t, true)
-		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
-	})
+	regiontest.RunCrossProcessUpdate(t, run)
 }
