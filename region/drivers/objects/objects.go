@@ -1,0 +1,333 @@
+package objects
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"github.com/maypok86/otter/v2/stats"
+
+	"github.com/gosess/gosess/region"
+)
+
+// Name is the name the driver is registered under.
+const Name = "objects"
+
+// DefaultMaxEntries is the bound on the number of entries when
+// Config.MaxEntries is 0 and no weigher is set.
+const DefaultMaxEntries = 100_000
+
+// noExpiry is the lifetime given to otter for a TTL of 0 ("never"): a
+// century, which otter's arithmetic holds without overflow.
+const noExpiry = 100 * 365 * 24 * time.Hour
+
+// ErrClosed is returned by every operation on a driver after Close.
+var ErrClosed = errors.New("objects driver: closed")
+
+func init() {
+	region.Register(Name, factory)
+}
+
+// Config configures an objects driver. The zero value is usable: every
+// zero field takes the default documented on it.
+type Config struct {
+	// MaxEntries bounds the number of entries: when a new entry would
+	// exceed it, otter evicts the entry its policy (W-TinyLFU) values
+	// least. 0 means DefaultMaxEntries (100,000); -1 means unbounded.
+	// Ignored when Weigher is set.
+	MaxEntries int
+
+	// Weigher and MaxWeight bound the cache by total weight instead of by
+	// count: Weigher returns the weight of one entry (its value as stored:
+	// the Go value, or the []byte of an entry written with Set) and
+	// otter keeps the sum under MaxWeight. Both or neither must be set.
+	// The weigher runs under a lock of otter's and must not call the
+	// driver.
+	Weigher   func(key string, value any) uint32
+	MaxWeight uint64
+
+	// InitialCapacity sizes otter's hash table up front; 0 lets it grow.
+	InitialCapacity int
+
+	// NoStats turns off otter's statistics (Stats returns zeros), which
+	// saves a few nanoseconds per read. Default false: statistics on.
+	NoStats bool
+}
+
+func (c Config) check() error {
+	bad := func(arg, rule string, got any) error {
+		return fmt.Errorf("%w: driver %q argument %q: must be %s, got %v",
+			region.ErrInvalidArgument, Name, arg, rule, got)
+	}
+	switch {
+	case c.MaxEntries < -1:
+		return bad("max_entries", "> 0, 0 for the default or -1 for unbounded", c.MaxEntries)
+	case (c.Weigher == nil) != (c.MaxWeight == 0):
+		return bad("max_weight", "set together with a Weigher", c.MaxWeight)
+	case c.InitialCapacity < 0:
+		return bad("initial_capacity", ">= 0", c.InitialCapacity)
+	}
+	return nil
+}
+
+// item is what otter holds for a key.
+type item struct {
+	value   any   // the Go value, or rawBytes for an entry written by Set
+	created int64 // Unix nanoseconds, as given by the region
+	ttl     time.Duration
+}
+
+// rawBytes marks an entry written through the byte methods, so that
+// GetValue never returns it and Get returns nothing else.
+type rawBytes []byte
+
+// Driver is the objects driver: a region.ValueDriver (and so a
+// region.Driver), region.EvictionNotifier and io.Closer on one otter
+// cache. It is safe for concurrent use. See the package doc for what is
+// shared with the cache and what is copied.
+type Driver struct {
+	cache     *otter.Cache[string, item]
+	counter   *stats.Counter // nil with NoStats
+	cfg       Config
+	evicted   atomic.Pointer[func(string)]
+	closed    atomic.Bool
+	closeOnce sync.Once
+}
+
+// New builds a driver from cfg (zero fields take their defaults). The
+// error wraps region.ErrInvalidArgument for a bad field. otter runs a
+// clean-up goroutine for expired entries; Close stops it.
+func New(cfg Config) (*Driver, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	d := &Driver{cfg: cfg}
+	o := &otter.Options[string, item]{
+		InitialCapacity: cfg.InitialCapacity,
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, item]) time.Duration {
+			if e.Value.ttl <= 0 {
+				return noExpiry
+			}
+			return e.Value.ttl
+		}),
+		OnAtomicDeletion: func(e otter.DeletionEvent[string, item]) {
+			if e.Cause == otter.CauseOverflow {
+				if f := d.evicted.Load(); f != nil {
+					(*f)(e.Key)
+				}
+			}
+		},
+	}
+	switch {
+	case cfg.Weigher != nil:
+		w := cfg.Weigher
+		o.MaximumWeight = cfg.MaxWeight
+		o.Weigher = func(key string, it item) uint32 {
+			if b, ok := it.value.(rawBytes); ok {
+				return w(key, []byte(b))
+			}
+			return w(key, it.value)
+		}
+	case cfg.MaxEntries == 0:
+		o.MaximumSize = DefaultMaxEntries
+	case cfg.MaxEntries > 0:
+		o.MaximumSize = cfg.MaxEntries
+	}
+	if !cfg.NoStats {
+		d.counter = stats.NewCounter()
+		o.StatsRecorder = d.counter
+	}
+	c, err := otter.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: objects driver: %w", region.ErrInvalidArgument, err)
+	}
+	d.cache = c
+	return d, nil
+}
+
+// factory builds a driver from region arguments; see the package doc.
+func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+	cfg := Config{
+		MaxEntries:      args.Int("max_entries", 0),
+		InitialCapacity: args.Int("initial_capacity", 0),
+		NoStats:         !args.Bool("stats", true),
+	}
+	if err := args.Err(); err != nil {
+		return nil, err
+	}
+	d, err := New(cfg)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return d, nil
+}
+
+// Config returns the configuration in use.
+func (d *Driver) Config() Config { return d.cfg }
+
+// Stats returns otter's statistics of the driver's cache: raw hits and
+// misses of its reads (a read the region then judges stale is an otter
+// hit), evictions for space and their weight. The region's own Stats
+// count what the region served and, through region.EvictionNotifier,
+// the evictions.
+func (d *Driver) Stats() stats.Stats {
+	if d.counter == nil {
+		return stats.Stats{}
+	}
+	return d.counter.Snapshot()
+}
+
+// Len returns the number of entries, expired ones not yet removed
+// included.
+func (d *Driver) Len() int { return d.cache.EstimatedSize() }
+
+// NotifyEvictions implements region.EvictionNotifier: f is called with
+// the key of each entry otter evicts for space (not for expiry).
+func (d *Driver) NotifyEvictions(f func(key string)) {
+	if f == nil {
+		d.evicted.Store(nil)
+		return
+	}
+	d.evicted.Store(&f)
+}
+
+// GetValue implements region.ValueDriver.
+func (d *Driver) GetValue(_ context.Context, key string) (region.Stored, error) {
+	if d.closed.Load() {
+		return region.Stored{}, ErrClosed
+	}
+	it, ok := d.cache.GetIfPresent(key)
+	if !ok {
+		return region.Stored{}, region.ErrNotFound
+	}
+	if _, raw := it.value.(rawBytes); raw {
+		return region.Stored{}, region.ErrNotFound
+	}
+	return region.Stored{Value: it.value, Created: it.created}, nil
+}
+
+// GetValues implements region.ValueDriver.
+func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]region.Stored, error) {
+	if d.closed.Load() {
+		return nil, ErrClosed
+	}
+	out := make(map[string]region.Stored, len(keys))
+	for _, k := range keys {
+		it, ok := d.cache.GetIfPresent(k)
+		if !ok {
+			continue
+		}
+		if _, raw := it.value.(rawBytes); !raw {
+			out[k] = region.Stored{Value: it.value, Created: it.created}
+		}
+	}
+	return out, nil
+}
+
+// SetValue implements region.ValueDriver: v.Value is kept as it is.
+func (d *Driver) SetValue(_ context.Context, key string, v region.Stored, ttl time.Duration) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	d.cache.Set(key, item{value: v.Value, created: v.Created, ttl: ttl})
+	return nil
+}
+
+// SetValues implements region.ValueDriver.
+func (d *Driver) SetValues(_ context.Context, items map[string]region.Stored, ttl time.Duration) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	for k, v := range items {
+		d.cache.Set(k, item{value: v.Value, created: v.Created, ttl: ttl})
+	}
+	return nil
+}
+
+// Get implements region.Driver: a copy of the bytes Set stored under key.
+// A key holding a Go value (stored with SetValue) is region.ErrNotFound.
+func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
+	if d.closed.Load() {
+		return nil, ErrClosed
+	}
+	it, ok := d.cache.GetIfPresent(key)
+	if !ok {
+		return nil, region.ErrNotFound
+	}
+	b, raw := it.value.(rawBytes)
+	if !raw {
+		return nil, region.ErrNotFound
+	}
+	return append([]byte{}, b...), nil
+}
+
+// GetMulti implements region.Driver (copies of the bytes, as Get).
+func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, error) {
+	if d.closed.Load() {
+		return nil, ErrClosed
+	}
+	out := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		if it, ok := d.cache.GetIfPresent(k); ok {
+			if b, raw := it.value.(rawBytes); raw {
+				out[k] = append([]byte{}, b...)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Set implements region.Driver: a copy of value is stored, expiring after
+// ttl (0: never).
+func (d *Driver) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	d.cache.Set(key, item{value: rawBytes(append([]byte{}, value...)), ttl: ttl})
+	return nil
+}
+
+// SetMulti implements region.Driver.
+func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
+	for k, v := range items {
+		if err := d.Set(ctx, k, v, ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete implements region.Driver: it removes whatever key holds.
+func (d *Driver) Delete(_ context.Context, key string) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	d.cache.Invalidate(key)
+	return nil
+}
+
+// DeleteMulti implements region.Driver.
+func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
+	for _, k := range keys {
+		if err := d.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close empties the cache and stops otter's goroutines. Operations after
+// Close fail with ErrClosed. Close is idempotent.
+func (d *Driver) Close() error {
+	d.closeOnce.Do(func() {
+		d.closed.Store(true)
+		d.evicted.Store(nil)
+		d.cache.InvalidateAll()
+		d.cache.StopAllGoroutines()
+	})
+	return nil
+}
