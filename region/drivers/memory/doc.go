@@ -45,8 +45,11 @@
 // are seconds or Go duration strings ("90s", "5m"). Unknown arguments are
 // an error. See Config for the struct form of each.
 //
-//	shards                 number of shards, a power of two up to 65536 (default 1024)
-//	max_size_mb            upper bound of the cache in MB, 0 = unbounded (default 0);
+//	shards                 number of shards, a power of two up to 65536 (default 1024,
+//	                       fewer on a bounded cache so that each shard holds 1 MB)
+//	max_size_mb            upper bound of the cache in MB; 0 = the default, an eighth
+//	                       of the memory available to the process, 16 to 1024 MB
+//	                       (see DefaultMaxSizeMB); -1 = unbounded;
 //	                       hard_max_cache_size is accepted as an alias (bigcache's name)
 //	max_entries_in_window  expected number of entries, sizes the initial
 //	                       allocation only (default 10000)
@@ -60,9 +63,29 @@
 //	                       are removed when their shard takes a new one
 //	verbose                let bigcache log its memory allocations (default false)
 //
-// With max_size_mb set, each shard holds max_size_mb/shards of it, and a
-// value that does not fit in one shard is rejected with
-// region.ErrValueTooLarge: use fewer shards for large values.
+// Each shard holds max_size_mb/shards of it, and a value that does not fit
+// in one shard is rejected with region.ErrValueTooLarge: use fewer shards
+// for large values.
+//
+// # Sizing
+//
+// The cache is bounded by default. bigcache appends every write to its
+// shard's queue and a value that is overwritten (a session saved again)
+// leaves its old bytes behind until they age out of the life window or
+// the shard needs room, so an unbounded cache grows with the write rate
+// times the life window, whatever the number of live keys: a demo saving
+// 20,000 sessions a second with a one-hour life window grew by about
+// 10 MB a second. With a bound, the oldest bytes go first, and those are
+// mostly dead copies; live entries go only when the live data itself
+// outgrows the bound. Each live entry removed for space is reported to
+// the region (region.EvictionNotifier): Stats.Evictions counts them and
+// the region logs them, so a bound that is too small shows up there (and
+// in the metrics) before users notice sessions lost.
+//
+// Pick max_size_mb from the live data: the number of live keys times
+// (key + value + 34 bytes of envelope and bigcache overhead), times two
+// or more so that overwrites have room. bench/ has a soak benchmark that
+// shows the level memory settles at under a steady save rate.
 //
 // # Locking
 //

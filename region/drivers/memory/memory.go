@@ -41,13 +41,21 @@ func init() {
 type Config struct {
 	// Shards is the number of independently locked shards; it must be a
 	// power of two, at most MaxShards (65536). More shards mean less lock
-	// contention; with MaxSizeMB set, each shard gets MaxSizeMB/Shards of
-	// memory, and a value must fit in one shard. Default 1024.
+	// contention; each shard gets MaxSizeMB/Shards of memory, and a value
+	// must fit in one shard. Default 1024, or fewer when the cache is
+	// bounded so that each shard holds at least 1 MB (a 64 MB cache gets
+	// 64 shards); 1024 when unbounded.
 	Shards int
 
 	// MaxSizeMB bounds the memory of the stored entries, in megabytes
 	// (bigcache's HardMaxCacheSize). When a shard is full its oldest
-	// entries are evicted. 0 means unbounded (the default).
+	// entries are evicted (overwritten and deleted entries first, as they
+	// are the oldest bytes; live ones are reported to the region as
+	// evictions). 0 means the default, DefaultMaxSizeMB(): an eighth of
+	// the memory available to the process (its cgroup's limit, or the
+	// machine's memory), at least 16 and at most 1024. -1 means unbounded:
+	// then bytes of overwritten entries stay until their life window ends,
+	// so memory grows with the write rate times the life window.
 	MaxSizeMB int
 
 	// MaxEntriesInWindow is the number of entries expected in one life
@@ -82,8 +90,11 @@ type Config struct {
 // withDefaults returns c with its zero fields set to their defaults, and
 // checks the values.
 func (c Config) withDefaults() (Config, error) {
+	if c.MaxSizeMB == 0 {
+		c.MaxSizeMB = DefaultMaxSizeMB()
+	}
 	if c.Shards == 0 {
-		c.Shards = DefaultShards
+		c.Shards = defaultShards(c.MaxSizeMB)
 	}
 	if c.MaxEntriesInWindow == 0 {
 		c.MaxEntriesInWindow = DefaultMaxEntriesInWindow
@@ -104,8 +115,8 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case c.Shards < 0 || c.Shards > MaxShards || c.Shards&(c.Shards-1) != 0:
 		return bad("shards", "a power of two up to 65536 (such as 16, 256 or 1024)", c.Shards)
-	case c.MaxSizeMB < 0:
-		return bad("max_size_mb", ">= 0 (0 = unbounded)", c.MaxSizeMB)
+	case c.MaxSizeMB < -1:
+		return bad("max_size_mb", "> 0, 0 for the default or -1 for unbounded", c.MaxSizeMB)
 	case c.MaxEntriesInWindow < 0:
 		return bad("max_entries_in_window", ">= 0", c.MaxEntriesInWindow)
 	case c.MaxEntrySize < 0:
@@ -123,6 +134,7 @@ func (c Config) withDefaults() (Config, error) {
 type Driver struct {
 	cache     atomic.Pointer[bigcache.BigCache]
 	cfg       Config
+	evicted   atomic.Pointer[func(string)]
 	shardMax  int // bytes one shard may hold; 0 = unbounded
 	closeOnce sync.Once
 	writes    writeLocks // serializes writes of a key with CompareAndSet
@@ -142,14 +154,23 @@ func New(cfg Config) (*Driver, error) {
 		CleanWindow:        max(cfg.CleanWindow, 0),
 		MaxEntriesInWindow: cfg.MaxEntriesInWindow,
 		MaxEntrySize:       cfg.MaxEntrySize,
-		HardMaxCacheSize:   cfg.MaxSizeMB,
+		HardMaxCacheSize:   max(cfg.MaxSizeMB, 0),
 		Verbose:            cfg.Verbose,
 	}
+	d := &Driver{cfg: cfg}
+	bc.OnRemoveWithReason = func(key string, _ []byte, reason bigcache.RemoveReason) {
+		if reason != bigcache.NoSpace {
+			return
+		}
+		if f := d.evicted.Load(); f != nil {
+			(*f)(key)
+		}
+	}
+	bc = bc.OnRemoveFilterSet(bigcache.NoSpace)
 	c, err := bigcache.New(context.Background(), bc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: memory driver: %w", region.ErrInvalidArgument, err)
 	}
-	d := &Driver{cfg: cfg}
 	if cfg.MaxSizeMB > 0 {
 		d.shardMax = cfg.MaxSizeMB * 1024 * 1024 / cfg.Shards
 	}
@@ -166,7 +187,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 		life = max(info.Expiration+info.StaleWindow, time.Second)
 	}
 	cfg := Config{
-		Shards:             args.Int("shards", DefaultShards),
+		Shards:             args.Int("shards", 0),
 		MaxEntriesInWindow: args.Int("max_entries_in_window", DefaultMaxEntriesInWindow),
 		MaxEntrySize:       args.Int("max_entry_size", DefaultMaxEntrySize),
 		LifeWindow:         args.Duration("life_window", life),
@@ -177,7 +198,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 		args.Fail("max_size_mb", "give max_size_mb or its alias hard_max_cache_size, not both")
 	}
 	cfg.MaxSizeMB = args.Int("max_size_mb", args.Int("hard_max_cache_size", 0))
-	if cfg.Shards <= 0 || cfg.Shards > MaxShards || cfg.Shards&(cfg.Shards-1) != 0 {
+	if args.Has("shards") && (cfg.Shards <= 0 || cfg.Shards > MaxShards || cfg.Shards&(cfg.Shards-1) != 0) {
 		args.Fail("shards", "must be a power of two up to 65536 (such as 16, 256 or 1024), got %d", cfg.Shards)
 	}
 	if cfg.LifeWindow == 0 {
@@ -194,6 +215,18 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 		return nil, err // not a typed nil in the interface
 	}
 	return d, nil
+}
+
+// NotifyEvictions implements region.EvictionNotifier: f is called with
+// the key of each live entry bigcache removes to make room (not for
+// entries past their life window, and not for the dead bytes of
+// overwritten or deleted entries, which go first).
+func (d *Driver) NotifyEvictions(f func(key string)) {
+	if f == nil {
+		d.evicted.Store(nil)
+		return
+	}
+	d.evicted.Store(&f)
 }
 
 // Config returns the configuration in use, with defaults filled in.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,8 +90,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Shards: 1024, MaxEntriesInWindow: 10_000, MaxEntrySize: 500,
-		LifeWindow: 10 * time.Minute, CleanWindow: time.Minute}
+	want := Config{Shards: defaultShards(DefaultMaxSizeMB()), MaxSizeMB: DefaultMaxSizeMB(),
+		MaxEntriesInWindow: 10_000, MaxEntrySize: 500, LifeWindow: 10 * time.Minute, CleanWindow: time.Minute}
 	if got := d.Config(); got != want {
 		t.Fatalf("defaults = %+v; want %+v", got, want)
 	}
@@ -163,7 +165,7 @@ func TestBadArguments(t *testing.T) {
 		{map[string]any{"shards": 1 << 20}, []string{"shards", "65536"}},
 		{map[string]any{"shards": "many"}, []string{"shards", "many"}},
 		{map[string]any{"shard": 16}, []string{"shard", "does not take"}},
-		{map[string]any{"max_size_mb": -1}, []string{"max_size_mb", ">= 0"}},
+		{map[string]any{"max_size_mb": -2}, []string{"max_size_mb", "-1 for unbounded"}},
 		{map[string]any{"max_size_mb": 1, "hard_max_cache_size": 1}, []string{"max_size_mb", "hard_max_cache_size", "not both"}},
 		{map[string]any{"life_window": 0}, []string{"life_window", "> 0"}},
 		{map[string]any{"life_window": "soon"}, []string{"life_window", "soon"}},
@@ -191,7 +193,7 @@ func TestBadArguments(t *testing.T) {
 
 func TestBadConfig(t *testing.T) {
 	for _, c := range []Config{
-		{Shards: 3}, {Shards: -2}, {Shards: 1 << 17}, {MaxSizeMB: -1}, {MaxEntrySize: -1},
+		{Shards: 3}, {Shards: -2}, {Shards: 1 << 17}, {MaxSizeMB: -2}, {MaxEntrySize: -1},
 		{MaxEntriesInWindow: -1}, {LifeWindow: -time.Second},
 	} {
 		d, err := New(c)
@@ -426,5 +428,90 @@ func BenchmarkRegionGetOrCreate(b *testing.B) {
 		if _, err := region.GetOrCreate(ctx, r, "key", create); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDefaultSize(t *testing.T) {
+	files := func(m map[string]string) func(string) ([]byte, error) {
+		return func(name string) ([]byte, error) {
+			if v, ok := m[name]; ok {
+				return []byte(v), nil
+			}
+			return nil, errors.New("no such file")
+		}
+	}
+	const meminfo = "MemTotal:       24576000 kB\nMemFree:        1000 kB\n"
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		mem   int
+	}{
+		{"machine memory", map[string]string{"/proc/meminfo": meminfo}, 24000},
+		{"cgroup v2 limit", map[string]string{"/proc/meminfo": meminfo, "/sys/fs/cgroup/memory.max": "536870912\n"}, 512},
+		{"cgroup v2 no limit", map[string]string{"/proc/meminfo": meminfo, "/sys/fs/cgroup/memory.max": "max\n"}, 24000},
+		{"cgroup v1 limit", map[string]string{"/proc/meminfo": meminfo, "/sys/fs/cgroup/memory/memory.limit_in_bytes": "268435456"}, 256},
+		{"cgroup v1 no limit", map[string]string{"/proc/meminfo": meminfo, "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712"}, 24000},
+		{"nothing readable", nil, FallbackMemoryMB},
+	} {
+		if got := availableMemoryMB(files(c.files)); got != c.mem {
+			t.Errorf("%s: %d MB; want %d", c.name, got, c.mem)
+		}
+	}
+	for mem, want := range map[int]int{24000: 1024, 4096: 512, 512: 64, 64: 16, FallbackMemoryMB: 256} {
+		if got := defaultSizeFor(mem); got != want {
+			t.Errorf("default size for %d MB = %d; want %d", mem, got, want)
+		}
+	}
+	for size, want := range map[int]int{-1: 1024, 1024: 1024, 4096: 1024, 512: 512, 64: 64, 100: 64, 16: 16, 1: 1} {
+		if got := defaultShards(size); got != want {
+			t.Errorf("default shards for %d MB = %d; want %d", size, got, want)
+		}
+	}
+	// Unbounded on request, and then 1024 shards.
+	d, err := build(t, region.DriverInfo{}, map[string]any{"max_size_mb": -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if c := d.Config(); c.MaxSizeMB != -1 || c.Shards != DefaultShards || d.shardMax != 0 {
+		t.Fatalf("max_size_mb -1: %+v", c)
+	}
+}
+
+// TestEvictionsNotified fills a small bounded cache far past its size:
+// live entries removed for space are reported, and overwrites (whose dead
+// bytes go first) are not.
+func TestEvictionsNotified(t *testing.T) {
+	ctx := t.Context()
+	d, err := New(Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024, CleanWindow: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var evicted atomic.Int64
+	d.NotifyEvictions(func(string) { evicted.Add(1) })
+	v := make([]byte, 1000)
+	// One key overwritten many times: its old copies fill the shard but
+	// are dead, so nothing live is evicted.
+	for range 5000 {
+		if err := d.Set(ctx, "same", v, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := evicted.Load(); n != 0 {
+		t.Fatalf("overwrites of one key reported %d evictions", n)
+	}
+	for i := range 5000 {
+		if err := d.Set(ctx, fmt.Sprint("k", i), v, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// About 1000 entries fit in 1 MB: the rest of the 5000 went for space.
+	if n := evicted.Load(); n < 3000 || n > 4999 {
+		t.Fatalf("%d evictions reported; want about 4000", n)
+	}
+	d.NotifyEvictions(nil)
+	for i := range 2000 {
+		_ = d.Set(ctx, fmt.Sprint("again", i), v, 0)
 	}
 }
