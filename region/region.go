@@ -240,6 +240,9 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	st.locker, _ = capability[Locker](d)
 	st.dogpileLocker, _ = capability[DogpileLocker](d)
 	st.cas, _ = capability[CASDriver](d)
+	if n, ok := capability[EvictionNotifier](d); ok {
+		n.NotifyEvictions(r.evicted)
+	}
 	if lf, ok := capability[LockFree](d); ok && lf.LockFree() {
 		st.lockFree = true
 	}

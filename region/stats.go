@@ -38,6 +38,13 @@ type Stats struct {
 	// dogpile session backend's saves) refused because the stored value
 	// had changed since it was read.
 	Conflicts uint64
+	// Evictions counts live values the driver removed to make room, for
+	// drivers that report it (region.EvictionNotifier: the memory and
+	// objects drivers). Such a value is a miss on its next read: a
+	// session evicted this way loads as a new session. The region also
+	// logs them, at most once a minute (level Warn, with the count),
+	// since a growing count means the driver's size bound is too small.
+	Evictions uint64
 }
 
 type stats struct {
@@ -46,6 +53,9 @@ type stats struct {
 	creatorNanos, lockWaits, lockWaitNan atomic.Uint64
 	driverErrors, lockErrors, conflicts  atomic.Uint64
 	locksLost                            atomic.Uint64
+	evictions                            atomic.Uint64
+	evictionsLogged                      atomic.Uint64 // evictions at the last log line
+	evictionLogAt                        atomic.Int64  // Unix nanoseconds of the last log line
 }
 
 // Stats returns a snapshot of the region's counters.
@@ -64,5 +74,26 @@ func (r *Region) Stats() Stats {
 		LockErrors:    s.lockErrors.Load(),
 		LocksLost:     s.locksLost.Load(),
 		Conflicts:     s.conflicts.Load(),
+		Evictions:     s.evictions.Load(),
 	}
+}
+
+// evictionLogEvery is the least time between two log lines about
+// evictions.
+const evictionLogEvery = time.Minute
+
+// evicted is the function the region registers with an
+// EvictionNotifier: it counts, and logs at most once per
+// evictionLogEvery. It runs under the driver's locks, so it only does
+// atomic operations, and logs on a goroutine of its own.
+func (r *Region) evicted(string) {
+	n := r.stats.evictions.Add(1)
+	now := time.Now().UnixNano()
+	last := r.stats.evictionLogAt.Load()
+	if now-last < int64(evictionLogEvery) || !r.stats.evictionLogAt.CompareAndSwap(last, now) {
+		return
+	}
+	since := n - r.stats.evictionsLogged.Swap(n)
+	go r.logger.Warn("region: the driver evicts values for space; raise its size bound if this goes on",
+		"region", r.name, "evicted", since, "total", n)
 }

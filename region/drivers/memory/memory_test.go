@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -514,4 +516,51 @@ func TestEvictionsNotified(t *testing.T) {
 	for i := range 2000 {
 		_ = d.Set(ctx, fmt.Sprint("again", i), v, 0)
 	}
+}
+
+// TestRegionCountsAndLogsEvictions: a region on a bounded memory driver
+// counts the live values evicted for space in Stats and logs them.
+func TestRegionCountsAndLogsEvictions(t *testing.T) {
+	var logged syncBuffer
+	r := region.New("evict", region.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	defer r.Close()
+	err := r.Configure(Name, region.Config{Expiration: time.Hour,
+		Arguments: map[string]any{"shards": 1, "max_size_mb": 1, "clean_window": 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	v := make([]byte, 1000)
+	for i := range 3000 {
+		if err := region.Set(ctx, r, fmt.Sprint("k", i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.Stats().Evictions; n < 1000 {
+		t.Fatalf("Stats().Evictions = %d; want about 2000", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logged.String(), "evicts values for space") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line about evictions; log: %q", logged.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
