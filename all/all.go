@@ -19,5 +19,6 @@ import (
 	_ "github.com/gosess/gosess/region/drivers/memcached"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/null"
+	_ "github.com/gosess/gosess/region/drivers/objects"
 	_ "github.com/gosess/gosess/region/drivers/redis"
 )

@@ -13,6 +13,7 @@ import (
 	"github.com/gosess/gosess/config"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
+	_ "github.com/gosess/gosess/region/drivers/objects"
 )
 
 const sample = `
@@ -142,5 +143,57 @@ func TestBuildErrorsNameSection(t *testing.T) {
 	f, _ = config.Parse([]byte("[regions.app]\ndriver = \"memory\"\n[sessions.web]\nbackend = \"dogpile\"\nregion = \"app\"\nsignature_key = \"0123456789abcdef0123456789abcdef-k\"\ncolour = \"blue\"\n"), "toml")
 	if _, err = f.Build(config.Options{}); err == nil || !strings.Contains(err.Error(), "sessions.web") || !strings.Contains(err.Error(), "colour") {
 		t.Fatal(err)
+	}
+}
+
+// TestObjectsDriverFromFile: a config file can name the objects driver and
+// its arguments, and sessions work on it.
+func TestObjectsDriverFromFile(t *testing.T) {
+	f, err := config.Load(write(t, "gosess.toml", `
+[regions.app]
+driver = "objects"
+expiration = "5m"
+[regions.app.arguments]
+max_entries = 5000
+
+[sessions.web]
+backend = "dogpile"
+region = "app"
+signature_key = "0123456789abcdef0123456789abcdef-test-key"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := f.Build(config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	ctx := context.Background()
+	if got := set.Regions["app"].DriverName(); got != "objects" {
+		t.Fatalf("driver %q", got)
+	}
+	s, err := set.Makers["web"].New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Set("n", 1)
+	c, err := s.Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := set.Makers["web"].Load(ctx, c.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := back.Get("n"); !ok || v != 1 {
+		t.Fatalf("session value %v %v", v, ok)
+	}
+	bad := write(t, "bad.toml", "[regions.app]\ndriver = \"objects\"\n[regions.app.arguments]\nmax_entries = \"lots\"\n")
+	if f, err := config.Load(bad); err == nil {
+		if set, err := f.Build(config.Options{}); err == nil {
+			set.Close()
+			t.Fatal("max_entries = \"lots\" accepted")
+		}
 	}
 }

@@ -301,3 +301,39 @@ func TestDemoMetricsAndHealth(t *testing.T) {
 		t.Errorf("/healthz: %q", h)
 	}
 }
+
+// TestDemoOnObjectsDriver: the demo's -driver flag accepts the objects
+// driver, and sessions and the cached report work on it.
+func TestDemoOnObjectsDriver(t *testing.T) {
+	var s setup
+	fs := newFlags("demo", "demo", io.Discard)
+	s.register(fs)
+	if err := parse(fs, []string{"-driver", "objects", "-arg", "max_entries=10000"}); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	e, err := s.open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if got := e.region.DriverName(); got != "objects" {
+		t.Fatalf("driver %q", got)
+	}
+	m, err := defaultMaker(e.region, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &demoApp{region: e.region, maker: m, log: log, reportCost: 10 * time.Millisecond, reportTTL: time.Minute, now: time.Now}
+	srv := httptest.NewServer(app.handler())
+	t.Cleanup(srv.Close)
+	c := client(t)
+	(reader{t}).body(c.PostForm(srv.URL+"/login", url.Values{"name": {"Ann"}}))
+	var page string
+	for range 2 {
+		page = (reader{t}).body(c.PostForm(srv.URL+"/count", nil))
+	}
+	if !strings.Contains(page, `<b id="user">Ann</b>`) || !strings.Contains(page, `<b id="count">2</b>`) {
+		t.Fatalf("on the objects driver: %s", page)
+	}
+}
