@@ -3,8 +3,10 @@ package region
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -12,7 +14,8 @@ import (
 // (Get, Set, the multi versions, the dogpile lock flow, compare-and-set)
 // reads and writes values through the functions below, so that how a value
 // becomes what the driver keeps (the envelope and the codec today) is
-// decided in one place.
+// decided in one place: the envelope and the codec for byte drivers, the
+// values themselves for a ValueDriver (st.values, see valuedriver.go).
 //
 //	readOne / readMany          one or many keys, classified (fresh, stale, missing)
 //	writeOne / writeMany        values created now, with the call's TTL
@@ -38,6 +41,13 @@ type keyed[T any] struct {
 // or undecodable value is `missing` with a nil error; a driver failure is
 // returned (and counted).
 func readOne[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (read[T], error) {
+	if st.values != nil {
+		s, err := st.values.GetValue(ctx, mk)
+		if err != nil {
+			return read[T]{}, r.readErr(err)
+		}
+		return judgeStored[T](ctx, r, st, s, c, wallNanos()), nil
+	}
 	b, err := st.driver.Get(ctx, mk)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -59,6 +69,20 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 		out[0], err = readOne[T](ctx, r, st, mks[0], c)
 		return out, err
 	}
+	if st.values != nil {
+		vals, err := st.values.GetValues(ctx, mks)
+		if err != nil {
+			r.stats.driverErrors.Add(1)
+			return out, err
+		}
+		now := wallNanos()
+		for i, mk := range mks {
+			if s, ok := vals[mk]; ok {
+				out[i] = judgeStored[T](ctx, r, st, s, c, now)
+			}
+		}
+		return out, nil
+	}
 	raw, err := st.driver.GetMulti(ctx, mks)
 	if err != nil {
 		r.stats.driverErrors.Add(1)
@@ -75,6 +99,13 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 // the codec cannot encode is ErrEncode (nothing stored); a driver failure
 // is returned (and counted).
 func writeOne[T any](ctx context.Context, r *Region, st *state, mk string, v T, c *callConfig) error {
+	if st.values != nil {
+		if err := st.values.SetValue(ctx, mk, Stored{Value: v, Created: time.Now().UnixNano()}, st.ttl(c)); err != nil {
+			r.stats.driverErrors.Add(1)
+			return err
+		}
+		return nil
+	}
 	b, err := encodeFor(st, r.codec, v, time.Now())
 	if err != nil {
 		return err
@@ -97,6 +128,17 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 		return nil
 	}
 	stamp := time.Now()
+	if st.values != nil {
+		vals := make(map[string]Stored, len(items))
+		for _, it := range items {
+			vals[it.mk] = Stored{Value: it.v, Created: stamp.UnixNano()}
+		}
+		if err := st.values.SetValues(ctx, vals, st.ttl(c)); err != nil {
+			r.stats.driverErrors.Add(1)
+			return err
+		}
+		return nil
+	}
 	raw := make(map[string][]byte, len(items))
 	for _, it := range items {
 		b, err := encodeFor(st, r.codec, it.v, stamp)
@@ -119,6 +161,13 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 // undecodable), so that writeIf can replace it; the zero Version means
 // nothing is stored.
 func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (read[T], Version, error) {
+	if st.values != nil {
+		s, err := st.values.GetValue(ctx, mk)
+		if err != nil {
+			return read[T]{}, Version{}, r.readErr(err)
+		}
+		return judgeStored[T](ctx, r, st, s, c, wallNanos()), Version{token: valueToken(s.Version)}, nil
+	}
 	var (
 		b   []byte
 		tok CASToken
@@ -148,6 +197,16 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 // implement CASDriver do the check in the store; for the others the check
 // and the write happen under the key's dogpile mutex (see Atomicity).
 func writeIf[T any](ctx context.Context, r *Region, st *state, mk string, ver Version, v T, c *callConfig) error {
+	if st.values != nil {
+		err := st.values.CompareAndSetValue(ctx, mk, tokenValue(ver.token), Stored{Value: v, Created: time.Now().UnixNano()}, st.ttl(c))
+		switch {
+		case errors.Is(err, ErrConflict):
+			r.stats.conflicts.Add(1)
+		case err != nil:
+			r.stats.driverErrors.Add(1)
+		}
+		return err
+	}
 	b, err := encodeFor(st, r.codec, v, time.Now())
 	if err != nil {
 		return err
@@ -222,4 +281,49 @@ func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *c
 		return read[T]{}
 	}
 	return read[T]{v: v, created: e.created, f: f}
+}
+
+// readErr turns a driver's read error into readOne's: ErrNotFound is no
+// error (the read is missing), anything else is counted and returned.
+func (r *Region) readErr(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	r.stats.driverErrors.Add(1)
+	return err
+}
+
+// judgeStored classifies a value a ValueDriver holds and hands it over as
+// a T. A value of another type is a miss (and is regenerated), as bytes
+// that do not decode are on a byte driver.
+func judgeStored[T any](ctx context.Context, r *Region, st *state, s Stored, c *callConfig, now int64) read[T] {
+	f := r.judge(ctx, st, entry{created: s.Created}, c, now)
+	if f == missing {
+		return read[T]{}
+	}
+	v, ok := s.Value.(T)
+	if !ok {
+		if s.Value != nil || reflect.TypeFor[T]().Kind() != reflect.Interface {
+			r.logger.Debug("region: stored value is not of the type asked for; treated as a miss",
+				"region", r.name, "stored", fmt.Sprintf("%T", s.Value), "asked", reflect.TypeFor[T]().String())
+			return read[T]{}
+		}
+		// A nil stored as an interface type reads back as that nil.
+	}
+	return read[T]{v: v, created: s.Created, f: f}
+}
+
+// valueToken and tokenValue carry a ValueDriver's version in a Version.
+func valueToken(v uint64) CASToken {
+	if v == 0 {
+		return ""
+	}
+	return CASToken(binary.BigEndian.AppendUint64(nil, v))
+}
+
+func tokenValue(t CASToken) uint64 {
+	if len(t) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64([]byte(t))
 }

@@ -84,7 +84,7 @@ func GetForUpdate[T any](ctx context.Context, r *Region, key string, opts ...Cal
 		r.stats.misses.Add(1)
 		return zero, ver, fmt.Errorf("region %q: get for update %q: %w", r.name, key, ErrNotFound)
 	}
-	r.stats.hits.Add(1)
+	r.hit()
 	return got.v, ver, nil
 }
 

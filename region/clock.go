@@ -9,17 +9,23 @@ import (
 // the freshness of what it found, and reading the clock costs 20 to 35 ns
 // on virtual machines: a large share of an in-process hit (bigcache.Get of
 // a small value is about 120 ns). So reads use a coarse clock that a
-// goroutine of this package advances every ClockGranularity while reads
-// are being made. A value is therefore never judged expired before its
-// expiration, and is judged expired at most ClockGranularity after it
-// (later only when the process is starved of CPU and that goroutine runs
-// late). Creation and invalidation times are read from the precise clock.
+// goroutine of this package advances every millisecond while reads are
+// being made. A value is therefore never judged expired before its
+// expiration, and is judged expired at most ClockGranularity after it:
+// one tick, plus the time the Go scheduler takes to run the goroutine
+// (later only when the process is starved of CPU). Every 128th hit of a
+// region also advances the clock, so that goroutines reading in a busy
+// loop, which can delay the ticker, keep it fresh themselves. Creation
+// and invalidation times are read from the precise clock.
 //
-// The goroutine starts with the first read and stops by itself after
-// clockIdleTicks ticks without a read (20 ms); the next read reads the
-// precise clock and starts it again. A program that is not reading a
-// region has no goroutine of this package running.
-const ClockGranularity = time.Millisecond
+// The goroutine starts with the first read and stops by itself after 20
+// ticks without a read; the next read reads the precise clock and starts
+// it again. A program that is not reading a region has no goroutine of
+// this package running.
+const ClockGranularity = 2 * time.Millisecond
+
+// clockTick is the period of the coarse clock's goroutine.
+const clockTick = time.Millisecond
 
 // clockIdleTicks is how many ticks without a read stop the ticker.
 const clockIdleTicks = 20
@@ -46,6 +52,25 @@ func wallNanos() int64 {
 	return coarse.start()
 }
 
+// hitsPerRefresh: every this many hits of a region, the hit also reads
+// the precise clock and advances the coarse one. A goroutine that reads a
+// region in a loop without ever blocking keeps its processor busy, and
+// the ticker's timer, held by another processor, may then fire late by
+// milliseconds; the reads themselves keep the clock fresh in that case.
+const hitsPerRefresh = 128
+
+// hit counts a hit of r (Stats.Hits) and refreshes the coarse clock every
+// hitsPerRefresh hits.
+func (r *Region) hit() {
+	if r.stats.hits.Add(1)%hitsPerRefresh == 0 {
+		// Only while a ticker runs (now != 0): a stopping ticker's 0 must
+		// not be overwritten, or the clock would stand still.
+		if n := coarse.now.Load(); n != 0 {
+			coarse.now.CompareAndSwap(n, preciseNanos())
+		}
+	}
+}
+
 // start reads the precise clock and starts the ticker unless one runs.
 func (c *coarseClock) start() int64 {
 	now := preciseNanos()
@@ -57,7 +82,7 @@ func (c *coarseClock) start() int64 {
 }
 
 func (c *coarseClock) tick() {
-	t := time.NewTicker(ClockGranularity)
+	t := time.NewTicker(clockTick)
 	defer t.Stop()
 	idle := 0
 	for range t.C {

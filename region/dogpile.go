@@ -47,7 +47,7 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 		r.logger.Warn("region: driver error treated as a miss", "region", r.name, "key", key, "err", err)
 	}
 	if got.f == fresh {
-		r.stats.hits.Add(1)
+		r.hit()
 		return got.v, nil
 	}
 	s := &slot[T]{key: key, mk: mk, have: got}
@@ -98,7 +98,7 @@ func GetOrCreateMulti[T any](ctx context.Context, r *Region, keys []string, crea
 	for i, g := range got {
 		if g.f == fresh {
 			out[ks.orig[i]] = g.v
-			r.stats.hits.Add(1)
+			r.hit()
 			continue
 		}
 		todo = append(todo, &slot[T]{key: ks.orig[i], mk: ks.mangled[i], have: g})

@@ -50,7 +50,7 @@ func get[T any](ctx context.Context, r *Region, key string, opts []CallOption) (
 		r.stats.misses.Add(1)
 		return zero, 0, fmt.Errorf("region %q: get %q: %w", r.name, key, ErrNotFound)
 	}
-	r.stats.hits.Add(1)
+	r.hit()
 	return got.v, got.created, nil
 }
 
@@ -87,7 +87,7 @@ func GetMulti[T any](ctx context.Context, r *Region, keys []string, opts ...Call
 	for i, g := range got {
 		if g.f == fresh {
 			out[ks.orig[i]] = g.v
-			r.stats.hits.Add(1)
+			r.hit()
 		} else {
 			r.stats.misses.Add(1)
 		}

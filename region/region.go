@@ -51,6 +51,7 @@ type state struct {
 	invalNanos func(context.Context) (hard, soft int64, err error) // inval's state, fast
 	locker     Locker
 	cas        CASDriver // nil: compare-and-set under the key's mutex
+	values     ValueDriver // the outermost driver holds Go values; nil: bytes
 	lockFree   bool
 	mangle     func(string) string // the caller's key mangler; nil: none
 	limiter    KeyLimiter          // nil: the driver holds any key
@@ -240,6 +241,10 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	st.locker, _ = capability[Locker](d)
 	st.dogpileLocker, _ = capability[DogpileLocker](d)
 	st.cas, _ = capability[CASDriver](d)
+	// Only the outermost driver counts: a proxy that does not handle
+	// values keeps the region on the byte path, so that it sees every
+	// call.
+	st.values, _ = d.(ValueDriver)
 	if n, ok := capability[EvictionNotifier](d); ok {
 		n.NotifyEvictions(r.evicted)
 	}

@@ -14,6 +14,10 @@ type Stored struct {
 	// Created is when the region stored the value, in Unix nanoseconds;
 	// the region judges freshness and invalidation from it.
 	Created int64
+	// Version names this write of the key for compare-and-set: the
+	// driver sets it on every write (SetValue ignores the field), never
+	// to 0, and never twice to the same number for one key.
+	Version uint64
 }
 
 // ValueDriver is an optional driver capability for in-process stores that
@@ -56,6 +60,13 @@ type ValueDriver interface {
 	// SetValues stores every item with the same ttl. It is not required
 	// to be atomic.
 	SetValues(ctx context.Context, items map[string]Stored, ttl time.Duration) error
+
+	// CompareAndSetValue stores v under key (as SetValue) only if the
+	// value stored there is still the one GetValue returned with
+	// version; version 0 means "only if no value is stored". When the
+	// condition does not hold it stores nothing and returns an error
+	// wrapping ErrConflict. The region's CompareAndSet and Update use it.
+	CompareAndSetValue(ctx context.Context, key string, version uint64, v Stored, ttl time.Duration) error
 }
 
 // EvictionNotifier is an optional driver capability of bounded stores

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -563,4 +564,59 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestFreshnessGranularity: on the memory driver's hit path a value is
+// never judged expired before its expiration, and is judged expired
+// within region.ClockGranularity after it. Reads spin past the
+// expiration of values set with a 20 ms expiration; trials where the
+// coarse clock's goroutine was scheduled late (a loaded machine, the race
+// detector) are counted and must stay a minority.
+func TestFreshnessGranularity(t *testing.T) {
+	ctx := t.Context()
+	r := region.New("granularity")
+	defer r.Close()
+	if err := r.Configure(Name, region.Config{Expiration: time.Hour, Arguments: map[string]any{"shards": 16}}); err != nil {
+		t.Fatal(err)
+	}
+	const exp, trials = 20 * time.Millisecond, 20
+	late, worst := 0, time.Duration(0)
+	for i := range trials {
+		k := fmt.Sprint("k", i)
+		before := time.Now()
+		if err := region.Set(ctx, r, k, []byte("v"), region.WithExpiration(exp)); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now()
+		var lastFresh time.Time // when the last read that found the value fresh began
+		for {
+			t0 := time.Now()
+			_, err := region.Get[[]byte](ctx, r, k, region.WithExpiration(exp))
+			if errors.Is(err, region.ErrNotFound) {
+				if early := before.Add(exp).Sub(time.Now()); early > 0 {
+					t.Fatalf("trial %d: judged expired %v before its expiration", i, early)
+				}
+				// The value was still served fresh this long after it
+				// had expired.
+				lateBy := lastFresh.Sub(after.Add(exp))
+				worst = max(worst, lateBy)
+				if lateBy > region.ClockGranularity {
+					late++
+				}
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lastFresh = t0
+			if time.Since(before) > exp+time.Second {
+				t.Fatalf("trial %d: still fresh a second after its expiration", i)
+			}
+			runtime.Gosched()
+		}
+	}
+	t.Logf("%d trials: %d judged expired later than %v after expiration; worst %v", trials, late, region.ClockGranularity, worst)
+	if late > trials/4 {
+		t.Fatalf("%d of %d values were judged expired later than %v after their expiration (worst %v)", late, trials, region.ClockGranularity, worst)
+	}
 }

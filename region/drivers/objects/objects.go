@@ -2,6 +2,7 @@ package objects
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -79,6 +80,7 @@ type item struct {
 	value   any   // the Go value, or rawBytes for an entry written by Set
 	created int64 // Unix nanoseconds, as given by the region
 	ttl     time.Duration
+	version uint64 // this write's number, for compare-and-set
 }
 
 // rawBytes marks an entry written through the byte methods, so that
@@ -86,14 +88,15 @@ type item struct {
 type rawBytes []byte
 
 // Driver is the objects driver: a region.ValueDriver (and so a
-// region.Driver), region.EvictionNotifier and io.Closer on one otter
-// cache. It is safe for concurrent use. See the package doc for what is
+// region.Driver), region.CASDriver, region.EvictionNotifier and io.Closer
+// on one otter cache. It is safe for concurrent use. See the package doc for what is
 // shared with the cache and what is copied.
 type Driver struct {
 	cache     *otter.Cache[string, item]
 	counter   *stats.Counter // nil with NoStats
 	cfg       Config
 	evicted   atomic.Pointer[func(string)]
+	seq       atomic.Uint64 // the last version handed out
 	closed    atomic.Bool
 	closeOnce sync.Once
 }
@@ -207,7 +210,7 @@ func (d *Driver) GetValue(_ context.Context, key string) (region.Stored, error) 
 	if _, raw := it.value.(rawBytes); raw {
 		return region.Stored{}, region.ErrNotFound
 	}
-	return region.Stored{Value: it.value, Created: it.created}, nil
+	return region.Stored{Value: it.value, Created: it.created, Version: it.version}, nil
 }
 
 // GetValues implements region.ValueDriver.
@@ -222,7 +225,7 @@ func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]region.
 			continue
 		}
 		if _, raw := it.value.(rawBytes); !raw {
-			out[k] = region.Stored{Value: it.value, Created: it.created}
+			out[k] = region.Stored{Value: it.value, Created: it.created, Version: it.version}
 		}
 	}
 	return out, nil
@@ -233,8 +236,12 @@ func (d *Driver) SetValue(_ context.Context, key string, v region.Stored, ttl ti
 	if d.closed.Load() {
 		return ErrClosed
 	}
-	d.cache.Set(key, item{value: v.Value, created: v.Created, ttl: ttl})
+	d.cache.Set(key, d.valueItem(v, ttl))
 	return nil
+}
+
+func (d *Driver) valueItem(v region.Stored, ttl time.Duration) item {
+	return item{value: v.Value, created: v.Created, ttl: ttl, version: d.seq.Add(1)}
 }
 
 // SetValues implements region.ValueDriver.
@@ -243,7 +250,7 @@ func (d *Driver) SetValues(_ context.Context, items map[string]region.Stored, tt
 		return ErrClosed
 	}
 	for k, v := range items {
-		d.cache.Set(k, item{value: v.Value, created: v.Created, ttl: ttl})
+		d.cache.Set(k, d.valueItem(v, ttl))
 	}
 	return nil
 }
@@ -287,8 +294,88 @@ func (d *Driver) Set(_ context.Context, key string, value []byte, ttl time.Durat
 	if d.closed.Load() {
 		return ErrClosed
 	}
-	d.cache.Set(key, item{value: rawBytes(append([]byte{}, value...)), ttl: ttl})
+	d.cache.Set(key, d.bytesItem(value, ttl))
 	return nil
+}
+
+func (d *Driver) bytesItem(value []byte, ttl time.Duration) item {
+	return item{value: rawBytes(append([]byte{}, value...)), ttl: ttl, version: d.seq.Add(1)}
+}
+
+// CompareAndSetValue implements region.ValueDriver: the check and the
+// write are one otter Compute, atomic for every goroutine.
+func (d *Driver) CompareAndSetValue(_ context.Context, key string, version uint64, v region.Stored, ttl time.Duration) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	return d.compareAndSet(key, false, version, func() item { return d.valueItem(v, ttl) })
+}
+
+// GetCAS implements region.CASDriver for the byte view: a copy of the
+// bytes Set stored under key and their version.
+func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, region.CASToken, error) {
+	if d.closed.Load() {
+		return nil, "", ErrClosed
+	}
+	it, ok := d.cache.GetIfPresent(key)
+	if !ok {
+		return nil, "", region.ErrNotFound
+	}
+	b, raw := it.value.(rawBytes)
+	if !raw {
+		return nil, "", region.ErrNotFound
+	}
+	return append([]byte{}, b...), versionToken(it.version), nil
+}
+
+// CompareAndSet implements region.CASDriver for the byte view (atomic, as
+// CompareAndSetValue).
+func (d *Driver) CompareAndSet(_ context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	version, ok := tokenVersion(token)
+	if !ok {
+		return fmt.Errorf("%w: objects driver: key %q: a token this driver did not make", region.ErrConflict, key)
+	}
+	return d.compareAndSet(key, true, version, func() item { return d.bytesItem(value, ttl) })
+}
+
+// compareAndSet writes next() under key if the entry of the view (bytes or
+// values) holds version (0: none).
+func (d *Driver) compareAndSet(key string, bytesView bool, version uint64, next func() item) error {
+	conflict := false
+	d.cache.Compute(key, func(old item, found bool) (item, otter.ComputeOp) {
+		var cur uint64
+		if found {
+			if _, raw := old.value.(rawBytes); raw == bytesView {
+				cur = old.version
+			}
+		}
+		if cur != version {
+			conflict = true
+			return old, otter.CancelOp
+		}
+		return next(), otter.WriteOp
+	})
+	if conflict {
+		return fmt.Errorf("%w: objects driver: key %q", region.ErrConflict, key)
+	}
+	return nil
+}
+
+func versionToken(v uint64) region.CASToken {
+	return region.CASToken(binary.BigEndian.AppendUint64(nil, v))
+}
+
+func tokenVersion(t region.CASToken) (uint64, bool) {
+	switch len(t) {
+	case 0:
+		return 0, true
+	case 8:
+		return binary.BigEndian.Uint64([]byte(t)), true
+	}
+	return 0, false
 }
 
 // SetMulti implements region.Driver.

@@ -290,3 +290,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestRegionConformance(t *testing.T) {
+	regiontest.RunRegionWith(t, regiontest.RegionOptions{ValueStore: true}, Name, map[string]any{"max_entries": 10_000})
+}

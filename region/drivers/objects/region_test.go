@@ -1,0 +1,267 @@
+package objects_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/drivers/objects"
+)
+
+type user struct {
+	ID    int
+	Name  string
+	Roles []string
+	ch    chan int // unexported and not encodable: no codec is involved
+}
+
+func newRegion(t *testing.T, cfg region.Config, opts ...region.Option) *region.Region {
+	t.Helper()
+	r := region.New("objects-test", opts...)
+	if err := r.Configure(objects.Name, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+func TestValuesKeepTheirIdentity(t *testing.T) {
+	ctx := t.Context()
+	r := newRegion(t, region.Config{Expiration: time.Minute})
+	u := &user{ID: 7, Name: "Ann", ch: make(chan int)}
+	if err := region.Set(ctx, r, "u", u); err != nil {
+		t.Fatal(err)
+	}
+	got, err := region.Get[*user](ctx, r, "u")
+	if err != nil || got != u {
+		t.Fatalf("Get = %p, %v; want the very pointer stored (%p)", got, err, u)
+	}
+	// Shared, as documented: mutating it mutates the cache.
+	u.Name = "Bob"
+	if again, _ := region.Get[*user](ctx, r, "u"); again.Name != "Bob" {
+		t.Fatalf("the cache holds a copy: %q", again.Name)
+	}
+	// Struct values, interfaces and nils.
+	if err := region.Set(ctx, r, "s", user{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := region.Get[user](ctx, r, "s"); err != nil || v.ID != 1 {
+		t.Fatalf("struct: %+v, %v", v, err)
+	}
+	if v, err := region.Get[any](ctx, r, "s"); err != nil || v.(user).ID != 1 {
+		t.Fatalf("struct read as any: %#v, %v", v, err)
+	}
+	if err := region.Set[any](ctx, r, "nil", nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := region.Get[any](ctx, r, "nil"); err != nil || v != nil {
+		t.Fatalf("nil any: %#v, %v", v, err)
+	}
+	if err := region.Set[error](ctx, r, "err", nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := region.Get[error](ctx, r, "err"); err != nil || v != nil {
+		t.Fatalf("nil error: %#v, %v", v, err)
+	}
+	if _, err := region.Get[*user](ctx, r, "nil"); !errors.Is(err, region.ErrNotFound) {
+		t.Fatalf("a nil any read as *user: %v; want a miss", err)
+	}
+}
+
+func TestAnotherTypeIsAMissThatRegenerates(t *testing.T) {
+	ctx := t.Context()
+	r := newRegion(t, region.Config{Expiration: time.Minute})
+	if err := region.Set(ctx, r, "k", user{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []func() error{
+		func() error { _, err := region.Get[*user](ctx, r, "k"); return err },
+		func() error { _, err := region.Get[string](ctx, r, "k"); return err },
+		func() error { _, err := region.Get[[]byte](ctx, r, "k"); return err },
+		func() error { _, err := region.Get[map[string]any](ctx, r, "k"); return err },
+		func() error { _, err := region.Get[fmt.Stringer](ctx, r, "k"); return err },
+	} {
+		if err := read(); !errors.Is(err, region.ErrNotFound) {
+			t.Fatalf("read as another type: %v; want ErrNotFound", err)
+		}
+	}
+	m, err := region.GetMulti[int](ctx, r, []string{"k"})
+	if err != nil || len(m) != 0 {
+		t.Fatalf("GetMulti as another type: %v, %v", m, err)
+	}
+	v, err := region.GetOrCreate(ctx, r, "k", func(context.Context) (int, error) { return 5, nil })
+	if err != nil || v != 5 {
+		t.Fatalf("GetOrCreate over another type = %v, %v", v, err)
+	}
+	if v, err := region.Get[int](ctx, r, "k"); err != nil || v != 5 {
+		t.Fatalf("after regeneration: %v, %v", v, err)
+	}
+}
+
+func TestCompareAndSet(t *testing.T) {
+	ctx := t.Context()
+	r := newRegion(t, region.Config{Expiration: time.Minute})
+	_, ver, err := region.GetForUpdate[int](ctx, r, "n")
+	if !errors.Is(err, region.ErrNotFound) || ver.Exists() {
+		t.Fatalf("GetForUpdate of nothing: %v, exists %v", err, ver.Exists())
+	}
+	if err := region.CompareAndSet(ctx, r, "n", ver, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := region.CompareAndSet(ctx, r, "n", ver, 2); !errors.Is(err, region.ErrConflict) {
+		t.Fatalf("a second add: %v; want ErrConflict", err)
+	}
+	v, ver, err := region.GetForUpdate[int](ctx, r, "n")
+	if err != nil || v != 1 || !ver.Exists() {
+		t.Fatalf("GetForUpdate = %v, %v", v, err)
+	}
+	if err := region.Set(ctx, r, "n", 10); err != nil { // another writer
+		t.Fatal(err)
+	}
+	if err := region.CompareAndSet(ctx, r, "n", ver, 2); !errors.Is(err, region.ErrConflict) {
+		t.Fatalf("CompareAndSet after another write: %v; want ErrConflict", err)
+	}
+	if got := r.Stats().Conflicts; got != 2 {
+		t.Fatalf("Stats().Conflicts = %d; want 2", got)
+	}
+	// Update loses no increment among concurrent writers.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if _, err := region.Update(ctx, r, "n", func(cur int, _ bool) (int, error) { return cur + 1, nil }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if v, err := region.Get[int](ctx, r, "n"); err != nil || v != 410 {
+		t.Fatalf("after 400 concurrent increments of 10: %v, %v", v, err)
+	}
+	// A value of another type exists: CompareAndSet with its version
+	// replaces it.
+	if err := region.Set(ctx, r, "x", "text"); err != nil {
+		t.Fatal(err)
+	}
+	_, ver, err = region.GetForUpdate[int](ctx, r, "x")
+	if !errors.Is(err, region.ErrNotFound) || !ver.Exists() {
+		t.Fatalf("GetForUpdate of another type: %v, exists %v", err, ver.Exists())
+	}
+	if err := region.CompareAndSet(ctx, r, "x", ver, 3); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProxyKeepsTheBytePath: a proxy that does not handle values sees
+// every call, and the region then stores encoded envelopes, which the
+// driver keeps as bytes.
+func TestProxyKeepsTheBytePath(t *testing.T) {
+	ctx := t.Context()
+	var sets atomic.Int32
+	r := newRegion(t, region.Config{Expiration: time.Minute, Wrap: []region.Proxy{
+		func(d region.Driver) region.Driver { return &countingProxy{Driver: d, sets: &sets} },
+	}})
+	if err := region.Set(ctx, r, "k", user{ID: 3, Name: "Cy"}); err != nil {
+		t.Fatal(err)
+	}
+	if sets.Load() != 1 {
+		t.Fatalf("the proxy saw %d writes; want 1", sets.Load())
+	}
+	if v, err := region.Get[user](ctx, r, "k"); err != nil || v.Name != "Cy" {
+		t.Fatalf("through the proxy: %+v, %v", v, err)
+	}
+	if _, err := r.ActualDriver().Get(ctx, "k"); err != nil {
+		t.Fatalf("the driver does not hold the envelope as bytes: %v", err)
+	}
+	// Through a proxy, the codec applies again.
+	if err := region.Set(ctx, r, "ch", make(chan int)); !errors.Is(err, region.ErrEncode) {
+		t.Fatalf("a channel through a byte proxy: %v; want ErrEncode", err)
+	}
+}
+
+type countingProxy struct {
+	region.Driver
+	sets *atomic.Int32
+}
+
+func (p *countingProxy) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	p.sets.Add(1)
+	return p.Driver.Set(ctx, key, v, ttl)
+}
+
+func (p *countingProxy) Unwrap() region.Driver { return p.Driver }
+
+// TestRegionCountsEvictions: entries otter evicts for space are counted in
+// the region's Stats.
+func TestRegionCountsEvictions(t *testing.T) {
+	ctx := t.Context()
+	r := newRegion(t, region.Config{Arguments: map[string]any{"max_entries": 100}})
+	for i := range 1000 {
+		if err := region.Set(ctx, r, fmt.Sprint("k", i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Stats().Evictions < 800 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Stats().Evictions = %d after 1000 entries in a cache of 100", r.Stats().Evictions)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestConcurrentSetGetInvalidate: Set, Get, GetOrCreate, Delete and
+// Invalidate of the same keys at once, under -race: every read is a miss
+// or a value of the type asked for, never a panic or a torn value.
+func TestConcurrentSetGetInvalidate(t *testing.T) {
+	ctx := t.Context()
+	r := newRegion(t, region.Config{Expiration: 50 * time.Millisecond, Arguments: map[string]any{"max_entries": 64}})
+	var wg sync.WaitGroup
+	stop := time.Now().Add(300 * time.Millisecond)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(stop); i++ {
+				k := fmt.Sprint("k", i%32)
+				switch (g + i) % 6 {
+				case 0:
+					_ = region.Set(ctx, r, k, &user{ID: i, Roles: []string{"r"}})
+				case 1:
+					if u, err := region.Get[*user](ctx, r, k); err == nil && (u == nil || len(u.Roles) != 1) {
+						t.Errorf("torn value %+v", u)
+					}
+				case 2:
+					u, err := region.GetOrCreate(ctx, r, k, func(context.Context) (*user, error) {
+						return &user{ID: -1, Roles: []string{"c"}}, nil
+					})
+					if err != nil || u == nil {
+						t.Errorf("GetOrCreate: %v, %v", u, err)
+					}
+				case 3:
+					_ = region.Set(ctx, r, k, "a string under the same key")
+				case 4:
+					_ = r.Delete(ctx, k)
+				default:
+					mode := region.Soft
+					if i%2 == 0 {
+						mode = region.Hard
+					}
+					if err := r.Invalidate(mode); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
