@@ -50,7 +50,7 @@ type state struct {
 	inval      Invalidation
 	invalNanos func(context.Context) (hard, soft int64, err error) // inval's state, fast
 	locker     Locker
-	cas        CASDriver // nil: compare-and-set under the key's mutex
+	cas        CASDriver   // nil: compare-and-set under the key's mutex
 	values     ValueDriver // the outermost driver holds Go values; nil: bytes
 	lockFree   bool
 	mangle     func(string) string // the caller's key mangler; nil: none
