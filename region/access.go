@@ -37,26 +37,29 @@ type keyed[T any] struct {
 	v       T
 }
 
-// readOne reads and classifies the value under the store key mk. An absent
-// or undecodable value is `missing` with a nil error; a driver failure is
-// returned (and counted).
-func readOne[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig) (read[T], error) {
+// readOne reads and classifies the value under the store key mk into
+// *out (which it fills in place: values are copied once, not through
+// results). An absent or undecodable value is `missing` with a nil error;
+// a driver failure is returned (and counted).
+func readOne[T any](ctx context.Context, r *Region, st *state, mk string, c *callConfig, out *read[T]) error {
 	if st.values != nil {
 		s, err := st.values.GetValue(ctx, mk)
 		if err != nil {
-			return read[T]{}, r.readErr(err)
+			return r.readErr(err)
 		}
-		return judgeStored[T](ctx, r, st, s, c, wallNanos()), nil
+		judgeStored(ctx, r, st, s, c, wallNanos(), out)
+		return nil
 	}
 	b, err := st.driver.Get(ctx, mk)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return read[T]{}, nil
+			return nil
 		}
 		r.stats.driverErrors.Add(1)
-		return read[T]{}, err
+		return err
 	}
-	return judgeBytes[T](ctx, r, st, b, c, wallNanos()), nil
+	*out = judgeBytes[T](ctx, r, st, b, c, wallNanos())
+	return nil
 }
 
 // readMany reads the store keys mks (distinct) with one driver call (Get
@@ -65,9 +68,7 @@ func readOne[T any](ctx context.Context, r *Region, st *state, mk string, c *cal
 func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c *callConfig) ([]read[T], error) {
 	out := make([]read[T], len(mks))
 	if len(mks) == 1 {
-		var err error
-		out[0], err = readOne[T](ctx, r, st, mks[0], c)
-		return out, err
+		return out, readOne(ctx, r, st, mks[0], c, &out[0])
 	}
 	if st.values != nil {
 		vals, err := st.values.GetValues(ctx, mks)
@@ -78,7 +79,7 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 		now := wallNanos()
 		for i, mk := range mks {
 			if s, ok := vals[mk]; ok {
-				out[i] = judgeStored[T](ctx, r, st, s, c, now)
+				judgeStored(ctx, r, st, s, c, now, &out[i])
 			}
 		}
 		return out, nil
@@ -166,7 +167,9 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 		if err != nil {
 			return read[T]{}, Version{}, r.readErr(err)
 		}
-		return judgeStored[T](ctx, r, st, s, c, wallNanos()), Version{token: valueToken(s.Version)}, nil
+		var got read[T]
+		judgeStored(ctx, r, st, s, c, wallNanos(), &got)
+		return got, Version{token: valueToken(s.Version)}, nil
 	}
 	var (
 		b   []byte
@@ -294,23 +297,24 @@ func (r *Region) readErr(err error) error {
 }
 
 // judgeStored classifies a value a ValueDriver holds and hands it over as
-// a T. A value of another type is a miss (and is regenerated), as bytes
-// that do not decode are on a byte driver.
-func judgeStored[T any](ctx context.Context, r *Region, st *state, s Stored, c *callConfig, now int64) read[T] {
+// a T into *out, which must be the zero read (a miss). A value of another
+// type is a miss (and is regenerated), as bytes that do not decode are on
+// a byte driver.
+func judgeStored[T any](ctx context.Context, r *Region, st *state, s Stored, c *callConfig, now int64, out *read[T]) {
 	f := r.judge(ctx, st, entry{created: s.Created}, c, now)
 	if f == missing {
-		return read[T]{}
+		return
 	}
-	v, ok := s.Value.(T)
-	if !ok {
+	var ok bool
+	if out.v, ok = s.Value.(T); !ok {
 		if s.Value != nil || reflect.TypeFor[T]().Kind() != reflect.Interface {
 			r.logger.Debug("region: stored value is not of the type asked for; treated as a miss",
 				"region", r.name, "stored", fmt.Sprintf("%T", s.Value), "asked", reflect.TypeFor[T]().String())
-			return read[T]{}
+			return
 		}
 		// A nil stored as an interface type reads back as that nil.
 	}
-	return read[T]{v: v, created: s.Created, f: f}
+	out.created, out.f = s.Created, f
 }
 
 // valueToken and tokenValue carry a ValueDriver's version in a Version.

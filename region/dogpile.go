@@ -39,7 +39,8 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 	}
 	c.create = true
 	mk := st.storeKey(key)
-	got, err := readOne[T](ctx, r, st, mk, &c)
+	var got read[T]
+	err = readOne(ctx, r, st, mk, &c, &got)
 	if err != nil {
 		if !r.errorsAsMisses {
 			return zero, fmt.Errorf("region %q: get or create %q: %w", r.name, key, err)

@@ -42,7 +42,8 @@ func get[T any](ctx context.Context, r *Region, key string, opts []CallOption) (
 	if err != nil {
 		return zero, 0, err
 	}
-	got, err := readOne[T](ctx, r, st, st.storeKey(key), &c)
+	var got read[T]
+	err = readOne(ctx, r, st, st.storeKey(key), &c, &got)
 	if err != nil {
 		return zero, 0, fmt.Errorf("region %q: get %q: %w", r.name, key, err)
 	}

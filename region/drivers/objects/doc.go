@@ -47,7 +47,8 @@
 // by a weigher and a total weight. When full, otter evicts the entries
 // its policy (W-TinyLFU) values least; each eviction is reported to the
 // region (region.EvictionNotifier), which counts it in Stats.Evictions
-// and logs it. Stats returns otter's own statistics.
+// and logs it. With the stats argument, Driver.Stats returns otter's own
+// statistics too.
 //
 // Size the bound from the memory one entry takes: the value's own heap
 // size plus about 100 bytes of otter node, key and bookkeeping (bench/
@@ -62,7 +63,8 @@
 //	max_entries       bound on the number of entries; 0 = the default
 //	                  (100,000), -1 = unbounded
 //	initial_capacity  entries to size the hash table for up front (default 0)
-//	stats             record otter's statistics (default true)
+//	stats             record otter's statistics, Driver.Stats (default false:
+//	                  the region counts hits, misses and evictions itself)
 //
 // # The byte methods
 //

@@ -131,7 +131,7 @@ func TestValueTTL(t *testing.T) {
 
 func TestBoundedByEntriesAndEvictionsNotified(t *testing.T) {
 	ctx := t.Context()
-	d := newDriver(t, Config{MaxEntries: 100})
+	d := newDriver(t, Config{MaxEntries: 100, Stats: true})
 	var evicted atomic.Int64
 	d.NotifyEvictions(func(string) { evicted.Add(1) })
 	for i := range 1000 {
@@ -204,12 +204,12 @@ func TestBadConfig(t *testing.T) {
 func TestUnboundedAndArguments(t *testing.T) {
 	r := region.New("args")
 	defer r.Close()
-	err := r.Configure(Name, region.Config{Arguments: map[string]any{"max_entries": "-1", "initial_capacity": 64, "stats": "false"}})
+	err := r.Configure(Name, region.Config{Arguments: map[string]any{"max_entries": "-1", "initial_capacity": 64, "stats": "true"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := r.ActualDriver().(*Driver)
-	if c := d.Config(); c.MaxEntries != -1 || c.InitialCapacity != 64 || !c.NoStats {
+	if c := d.Config(); c.MaxEntries != -1 || c.InitialCapacity != 64 || !c.Stats {
 		t.Fatalf("config = %+v", c)
 	}
 	if d.cache.IsWeighted() || d.cache.GetMaximum() != math.MaxUint64 {
