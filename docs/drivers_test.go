@@ -25,7 +25,7 @@ import (
 func Example_drivers() {
 	fmt.Println(region.Drivers())
 	// Output:
-	// [file gocache memcached memory null redis]
+	// [file gocache memcached memory null objects redis]
 }
 
 // The memory driver, by name and arguments, or built directly.
@@ -56,6 +56,37 @@ func Example_memoryDriver() {
 	fmt.Println(r.DriverName(), own.DriverName() == "", d.Config().Shards)
 	// Output:
 	// memory true 64
+}
+
+// User is the type of the objects driver's example.
+type User struct {
+	ID   int
+	Name string
+}
+
+// The objects driver keeps the values themselves: shared, and typed.
+func Example_objectsDriver() {
+	r := region.New("app")
+	err := r.Configure("objects", region.Config{
+		Expiration: 5 * time.Minute,
+		Arguments:  map[string]any{"max_entries": 500_000},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	ctx := context.Background()
+	u := &User{ID: 7, Name: "Ann"}
+	if err := region.Set(ctx, r, "user:7", u); err != nil {
+		log.Fatal(err)
+	}
+	got, err := region.Get[*User](ctx, r, "user:7")
+	fmt.Println(got == u, err) // the same pointer: shared, not copied
+	_, err = region.Get[User](ctx, r, "user:7")
+	fmt.Println(errors.Is(err, region.ErrNotFound)) // another type: a miss
+	// Output:
+	// true <nil>
+	// true
 }
 
 // The null driver caches nothing: every GetOrCreate runs its creator.

@@ -67,6 +67,7 @@ func Example_metrics() {
 	// gosess_region_creator_duration_seconds_count{driver="memory",region="app"} 1
 	// gosess_region_creator_errors_total{driver="memory",region="app"} 0
 	// gosess_region_driver_errors_total{driver="memory",region="app"} 0
+	// gosess_region_evictions_total{driver="memory",region="app"} 0
 	// gosess_region_hits_total{driver="memory",region="app"} 3
 	// gosess_region_lock_errors_total{driver="memory",region="app"} 0
 	// gosess_region_lock_wait_duration_seconds_count{driver="memory",region="app"} 0

@@ -31,6 +31,15 @@
 // given: Configure logs a warning when sessions would live longer than
 // that, and the fix is a life_window argument at least as long as max_age.
 //
+// The in-process drivers (memory, objects) are bounded by default and evict
+// live items when full. The backend cannot tell a session evicted for
+// space from an expired one: either way its next request loads as a new
+// session. The region counts and logs such evictions (region
+// Stats.Evictions, the gosess_region_evictions_total metric, a warning at
+// most once a minute); on a region that holds sessions that count should
+// stay at zero, and when it does not, raise the driver's bound (see
+// docs/drivers.md, "Sizing the in-process drivers").
+//
 // # Concurrent requests, across processes
 //
 // Two requests of one client may load and save one session at the same
@@ -55,6 +64,7 @@
 //	           comparing the value's SHA-1
 //	file       the driver: a per-key flock              yes, on the host   (no network)
 //	memory     the driver, in the process               (one process)      (no network)
+//	objects    the driver, in the process               (one process)      (no network)
 //	gocache    the region's in-process key lock         NO                 load 1, save 2
 //
 // A driver without compare-and-set and without a distributed lock
