@@ -16,6 +16,7 @@ import (
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
+	_ "github.com/gosess/gosess/region/drivers/objects"
 	_ "github.com/gosess/gosess/region/drivers/redis"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
@@ -42,6 +43,21 @@ func memoryRegion(t *testing.T) *region.Region {
 
 func TestContractMemory(t *testing.T) {
 	b := dogpile.New(memoryRegion(t))
+	sessiontest.Backend(t, b)
+}
+
+// TestContractObjects: sessions on the objects driver (values held as
+// they are; the backend's records are []byte).
+func TestContractObjects(t *testing.T) {
+	r := region.New("app")
+	if err := r.Configure("objects", region.Config{Expiration: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	b, err := dogpile.New(r, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sessiontest.Backend(t, b)
 }
 
