@@ -150,9 +150,9 @@ func soakSettings(tb testing.TB) (time.Duration, int) {
 }
 
 // BenchmarkSessionSoak: RSS under a steady save rate with the memory
-// driver bounded at 64 MB and unbounded (max_size_mb -1); each impl runs
-// in a process of its own in the report (run it with -benchtime=1x and
-// one impl per process for an RSS that is its own).
+// driver bounded at 64 MB, then unbounded (max_size_mb -1) in the same
+// process, which starts from the RSS the first left; run it with
+// -benchtime=1x.
 func BenchmarkSessionSoak(b *testing.B) {
 	d, rate := soakSettings(b)
 	for _, c := range []struct {

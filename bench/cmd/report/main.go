@@ -18,6 +18,8 @@
 //	-cold N        cold stampedes per measurement (default 10)
 //	-stale N       stale stampedes (200 ms each) per measurement (default 3)
 //	-sessions N    sessions of the memory measure (default 1000000)
+//	-entries N     entries of the objects driver's memory measure (default 1000000)
+//	-soak D        duration of each session soak (default 20s)
 //	-quick         a smoke run in well under a minute (figures not meaningful)
 //	-in FILE       do not run anything: render the report from saved output
 //
@@ -49,15 +51,18 @@ func main() {
 	flag.IntVar(&o.ColdStampedes, "cold", o.ColdStampedes, "cold stampedes per measurement")
 	flag.IntVar(&o.StaleStampedes, "stale", o.StaleStampedes, "stale stampedes per measurement")
 	flag.IntVar(&o.Sessions, "sessions", o.Sessions, "sessions of the memory measure")
+	flag.IntVar(&o.Entries, "entries", o.Entries, "entries of the objects memory measure")
+	flag.StringVar(&o.Soak, "soak", o.Soak, "duration of each session soak")
 	quick := flag.Bool("quick", false, "smoke run: tiny counts, figures not meaningful")
 	in := flag.String("in", "", "render from this saved benchmark output instead of running")
 	flag.Parse()
-	if flag.NArg() > 0 || o.Count < 1 || o.ColdStampedes < 1 || o.StaleStampedes < 1 || o.Sessions < 1 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/report [-count N] [-benchtime T] [-cold N] [-stale N] [-sessions N] [-quick] [-in FILE]")
+	if flag.NArg() > 0 || o.Count < 1 || o.ColdStampedes < 1 || o.StaleStampedes < 1 || o.Sessions < 1 || o.Entries < 1 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/report [-count N] [-benchtime T] [-cold N] [-stale N] [-sessions N] [-entries N] [-soak D] [-quick] [-in FILE]")
 		os.Exit(2)
 	}
 	if *quick {
-		o = report.PlanOptions{Count: 2, Benchtime: "30ms", ColdStampedes: 2, StaleStampedes: 1, Sessions: 20_000}
+		o = report.PlanOptions{Count: 2, Benchtime: "30ms", ColdStampedes: 2, StaleStampedes: 1, Sessions: 20_000,
+			Entries: 20_000, Soak: "2s"}
 	}
 	if err := run(o, *in); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
