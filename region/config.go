@@ -84,7 +84,7 @@ func WithKeyMangler(m func(string) string) Option {
 }
 
 // WithCodec sets the codec for values other than []byte and string.
-// Default: JSONCodec.
+// Default: FastJSONCodec.
 func WithCodec(c Codec) Option {
 	return func(r *Region) {
 		if c != nil {

@@ -75,11 +75,15 @@
 //
 // The API is generic: Get[T], Set, GetOrCreate[T] and their multi
 // versions decode straight into the caller's type. []byte and string are
-// stored as they are; other values go through the region's Codec (JSON by
-// default; the msgpackcodec package decodes structs about 2.5 times
-// faster, with WithCodec). A miss is always ErrNotFound, never a zero value with a nil
-// error; stored bytes that no longer decode (another format version, a
-// changed type, corruption) are a miss and get regenerated.
+// stored as they are; other values go through the region's Codec (JSON,
+// with github.com/goccy/go-json, by default: FastJSONCodec; MessagePack
+// with the msgpackcodec package). A miss is always ErrNotFound, never a
+// zero value with a nil error; stored bytes that no longer decode
+// (another codec or format version, a changed type, corruption) are a
+// miss and get regenerated. On a driver that holds Go values (the objects
+// driver, see ValueDriver) no codec is involved at all: a value is read
+// back as the very value stored, and reading it as another type is a
+// miss.
 //
 // # Formats: a peer of Python dogpile.cache
 //

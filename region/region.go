@@ -66,7 +66,7 @@ type state struct {
 func New(name string, opts ...Option) *Region {
 	r := &Region{
 		name:   name,
-		codec:  JSONCodec{},
+		codec:  FastJSONCodec{},
 		logger: slog.New(slog.DiscardHandler),
 		locks:  newKeyLocks(),
 	}
