@@ -58,7 +58,7 @@ func readOne[T any](ctx context.Context, r *Region, st *state, mk string, c *cal
 		r.stats.driverErrors.Add(1)
 		return err
 	}
-	*out = judgeBytes[T](ctx, r, st, b, c, wallNanos())
+	judgeBytes(ctx, r, st, b, c, wallNanos(), out)
 	return nil
 }
 
@@ -91,7 +91,7 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 	}
 	now := wallNanos()
 	for i, mk := range mks {
-		out[i] = judgeBytes[T](ctx, r, st, raw[mk], c, now)
+		judgeBytes(ctx, r, st, raw[mk], c, now, &out[i])
 	}
 	return out, nil
 }
@@ -191,7 +191,9 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 		r.stats.driverErrors.Add(1)
 		return read[T]{}, Version{}, err
 	}
-	return judgeBytes[T](ctx, r, st, b, c, wallNanos()), Version{token: tok}, nil
+	var got read[T]
+	judgeBytes(ctx, r, st, b, c, wallNanos(), &got)
+	return got, Version{token: tok}, nil
 }
 
 // writeIf stores v, created now, under mk only if what is stored is still
@@ -265,25 +267,27 @@ func digestToken(b []byte) CASToken {
 	return CASToken(sum[:])
 }
 
-// judgeBytes parses, classifies and decodes stored bytes (nil = absent).
-func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64) read[T] {
+// judgeBytes parses, classifies and decodes stored bytes (nil = absent)
+// into *out, which must be the zero read (a miss); it is filled in place
+// so that the value is not copied through results on the hit path.
+func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64, out *read[T]) {
 	if b == nil {
-		return read[T]{}
+		return
 	}
 	e, ok := st.parseFor(b)
 	if !ok {
-		return read[T]{}
+		return
 	}
 	f := r.judge(ctx, st, e, c, now)
 	if f == missing {
-		return read[T]{}
+		return
 	}
 	v, err := decodeValue[T](r.codec, e)
 	if err != nil {
 		r.logger.Debug("region: stored value does not decode; treated as a miss", "region", r.name, "err", err)
-		return read[T]{}
+		return
 	}
-	return read[T]{v: v, created: e.created, f: f}
+	out.v, out.created, out.f = v, e.created, f
 }
 
 // readErr turns a driver's read error into readOne's: ErrNotFound is no
@@ -300,7 +304,7 @@ func (r *Region) readErr(err error) error {
 // a T into *out, which must be the zero read (a miss). A value of another
 // type is a miss (and is regenerated), as bytes that do not decode are on
 // a byte driver.
-func judgeStored[T any](ctx context.Context, r *Region, st *state, s Stored, c *callConfig, now int64, out *read[T]) {
+func judgeStored[T any](ctx context.Context, r *Region, st *state, s *Stored, c *callConfig, now int64, out *read[T]) {
 	f := r.judge(ctx, st, entry{created: s.Created}, c, now)
 	if f == missing {
 		return

@@ -45,13 +45,14 @@ type ValueDriver interface {
 	// GetValue returns what SetValue stored under key. A key that is
 	// absent, evicted, past its TTL or holding bytes written by Set
 	// returns ErrNotFound (errors.Is); any other error means the driver
-	// failed.
-	GetValue(ctx context.Context, key string) (Stored, error)
+	// failed. The *Stored may be the driver's own (no copy on the hit
+	// path): the caller must not modify it.
+	GetValue(ctx context.Context, key string) (*Stored, error)
 
 	// GetValues returns the stored values of the keys that hold one;
 	// other keys are absent from the map. A nil or empty keys slice
-	// returns an empty map.
-	GetValues(ctx context.Context, keys []string) (map[string]Stored, error)
+	// returns an empty map. The caller must not modify the *Stored.
+	GetValues(ctx context.Context, keys []string) (map[string]*Stored, error)
 
 	// SetValue stores v under key, as Set does for bytes (ttl > 0: evict
 	// after ttl; 0: no expiry). The driver keeps v.Value itself.

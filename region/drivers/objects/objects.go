@@ -76,12 +76,11 @@ func (c Config) check() error {
 	return nil
 }
 
-// item is what otter holds for a key.
+// item is what otter holds for a key: one immutable allocation per write,
+// so that a read copies a pointer and GetValue hands out the Stored in it.
 type item struct {
-	value   any   // the Go value, or rawBytes for an entry written by Set
-	created int64 // Unix nanoseconds, as given by the region
-	ttl     time.Duration
-	version uint64 // this write's number, for compare-and-set
+	region.Stored // Value is the Go value, or rawBytes for an entry written by Set
+	ttl           time.Duration
 }
 
 // rawBytes marks an entry written through the byte methods, so that
@@ -93,7 +92,7 @@ type rawBytes []byte
 // on one otter cache. It is safe for concurrent use. See the package doc for what is
 // shared with the cache and what is copied.
 type Driver struct {
-	cache     *otter.Cache[string, item]
+	cache     *otter.Cache[string, *item]
 	counter   *stats.Counter // nil unless Config.Stats
 	cfg       Config
 	evicted   atomic.Pointer[func(string)]
@@ -110,15 +109,15 @@ func New(cfg Config) (*Driver, error) {
 		return nil, err
 	}
 	d := &Driver{cfg: cfg}
-	o := &otter.Options[string, item]{
+	o := &otter.Options[string, *item]{
 		InitialCapacity: cfg.InitialCapacity,
-		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, item]) time.Duration {
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *item]) time.Duration {
 			if e.Value.ttl <= 0 {
 				return noExpiry
 			}
 			return e.Value.ttl
 		}),
-		OnAtomicDeletion: func(e otter.DeletionEvent[string, item]) {
+		OnAtomicDeletion: func(e otter.DeletionEvent[string, *item]) {
 			if e.Cause == otter.CauseOverflow {
 				if f := d.evicted.Load(); f != nil {
 					(*f)(e.Key)
@@ -130,11 +129,11 @@ func New(cfg Config) (*Driver, error) {
 	case cfg.Weigher != nil:
 		w := cfg.Weigher
 		o.MaximumWeight = cfg.MaxWeight
-		o.Weigher = func(key string, it item) uint32 {
-			if b, ok := it.value.(rawBytes); ok {
+		o.Weigher = func(key string, it *item) uint32 {
+			if b, ok := it.Value.(rawBytes); ok {
 				return w(key, []byte(b))
 			}
-			return w(key, it.value)
+			return w(key, it.Value)
 		}
 	case cfg.MaxEntries == 0:
 		o.MaximumSize = DefaultMaxEntries
@@ -201,33 +200,33 @@ func (d *Driver) NotifyEvictions(f func(key string)) {
 }
 
 // GetValue implements region.ValueDriver.
-func (d *Driver) GetValue(_ context.Context, key string) (region.Stored, error) {
-	if d.closed.Load() {
-		return region.Stored{}, ErrClosed
-	}
-	it, ok := d.cache.GetIfPresent(key)
-	if !ok {
-		return region.Stored{}, region.ErrNotFound
-	}
-	if _, raw := it.value.(rawBytes); raw {
-		return region.Stored{}, region.ErrNotFound
-	}
-	return region.Stored{Value: it.value, Created: it.created, Version: it.version}, nil
-}
-
-// GetValues implements region.ValueDriver.
-func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]region.Stored, error) {
+func (d *Driver) GetValue(_ context.Context, key string) (*region.Stored, error) {
 	if d.closed.Load() {
 		return nil, ErrClosed
 	}
-	out := make(map[string]region.Stored, len(keys))
+	it, ok := d.cache.GetIfPresent(key)
+	if !ok {
+		return nil, region.ErrNotFound
+	}
+	if _, raw := it.Value.(rawBytes); raw {
+		return nil, region.ErrNotFound
+	}
+	return &it.Stored, nil
+}
+
+// GetValues implements region.ValueDriver.
+func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]*region.Stored, error) {
+	if d.closed.Load() {
+		return nil, ErrClosed
+	}
+	out := make(map[string]*region.Stored, len(keys))
 	for _, k := range keys {
 		it, ok := d.cache.GetIfPresent(k)
 		if !ok {
 			continue
 		}
-		if _, raw := it.value.(rawBytes); !raw {
-			out[k] = region.Stored{Value: it.value, Created: it.created, Version: it.version}
+		if _, raw := it.Value.(rawBytes); !raw {
+			out[k] = &it.Stored
 		}
 	}
 	return out, nil
@@ -242,8 +241,8 @@ func (d *Driver) SetValue(_ context.Context, key string, v region.Stored, ttl ti
 	return nil
 }
 
-func (d *Driver) valueItem(v region.Stored, ttl time.Duration) item {
-	return item{value: v.Value, created: v.Created, ttl: ttl, version: d.seq.Add(1)}
+func (d *Driver) valueItem(v region.Stored, ttl time.Duration) *item {
+	return &item{Stored: region.Stored{Value: v.Value, Created: v.Created, Version: d.seq.Add(1)}, ttl: ttl}
 }
 
 // SetValues implements region.ValueDriver.
@@ -267,7 +266,7 @@ func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 	if !ok {
 		return nil, region.ErrNotFound
 	}
-	b, raw := it.value.(rawBytes)
+	b, raw := it.Value.(rawBytes)
 	if !raw {
 		return nil, region.ErrNotFound
 	}
@@ -282,7 +281,7 @@ func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, 
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {
 		if it, ok := d.cache.GetIfPresent(k); ok {
-			if b, raw := it.value.(rawBytes); raw {
+			if b, raw := it.Value.(rawBytes); raw {
 				out[k] = append([]byte{}, b...)
 			}
 		}
@@ -300,8 +299,8 @@ func (d *Driver) Set(_ context.Context, key string, value []byte, ttl time.Durat
 	return nil
 }
 
-func (d *Driver) bytesItem(value []byte, ttl time.Duration) item {
-	return item{value: rawBytes(append([]byte{}, value...)), ttl: ttl, version: d.seq.Add(1)}
+func (d *Driver) bytesItem(value []byte, ttl time.Duration) *item {
+	return &item{Stored: region.Stored{Value: rawBytes(append([]byte{}, value...)), Version: d.seq.Add(1)}, ttl: ttl}
 }
 
 // CompareAndSetValue implements region.ValueDriver: the check and the
@@ -310,7 +309,7 @@ func (d *Driver) CompareAndSetValue(_ context.Context, key string, version uint6
 	if d.closed.Load() {
 		return ErrClosed
 	}
-	return d.compareAndSet(key, false, version, func() item { return d.valueItem(v, ttl) })
+	return d.compareAndSet(key, false, version, func() *item { return d.valueItem(v, ttl) })
 }
 
 // GetCAS implements region.CASDriver for the byte view: a copy of the
@@ -323,11 +322,11 @@ func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, region.CASToken,
 	if !ok {
 		return nil, "", region.ErrNotFound
 	}
-	b, raw := it.value.(rawBytes)
+	b, raw := it.Value.(rawBytes)
 	if !raw {
 		return nil, "", region.ErrNotFound
 	}
-	return append([]byte{}, b...), versionToken(it.version), nil
+	return append([]byte{}, b...), versionToken(it.Version), nil
 }
 
 // CompareAndSet implements region.CASDriver for the byte view (atomic, as
@@ -340,18 +339,18 @@ func (d *Driver) CompareAndSet(_ context.Context, key string, token region.CASTo
 	if !ok {
 		return fmt.Errorf("%w: objects driver: key %q: a token this driver did not make", region.ErrConflict, key)
 	}
-	return d.compareAndSet(key, true, version, func() item { return d.bytesItem(value, ttl) })
+	return d.compareAndSet(key, true, version, func() *item { return d.bytesItem(value, ttl) })
 }
 
 // compareAndSet writes next() under key if the entry of the view (bytes or
 // values) holds version (0: none).
-func (d *Driver) compareAndSet(key string, bytesView bool, version uint64, next func() item) error {
+func (d *Driver) compareAndSet(key string, bytesView bool, version uint64, next func() *item) error {
 	conflict := false
-	d.cache.Compute(key, func(old item, found bool) (item, otter.ComputeOp) {
+	d.cache.Compute(key, func(old *item, found bool) (*item, otter.ComputeOp) {
 		var cur uint64
 		if found {
-			if _, raw := old.value.(rawBytes); raw == bytesView {
-				cur = old.version
+			if _, raw := old.Value.(rawBytes); raw == bytesView {
+				cur = old.Version
 			}
 		}
 		if cur != version {
