@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/regiontest"
 )
@@ -522,8 +522,8 @@ func TestEvictionsNotified(t *testing.T) {
 // TestRegionCountsAndLogsEvictions: a region on a bounded memory driver
 // counts the live values evicted for space in Stats and logs them.
 func TestRegionCountsAndLogsEvictions(t *testing.T) {
-	var logged syncBuffer
-	r := region.New("evict", region.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	var logged testlog.Buffer
+	r := region.New("evict", region.WithLogger(logged.Logger(slog.LevelInfo)))
 	defer r.Close()
 	err := r.Configure(Name, region.Config{Expiration: time.Hour,
 		Arguments: map[string]any{"shards": 1, "max_size_mb": 1, "clean_window": 0}})
@@ -547,23 +547,6 @@ func TestRegionCountsAndLogsEvictions(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestFreshnessGranularity: on the memory driver's hit path a value is
