@@ -271,12 +271,16 @@ func (h pauseHist) quantile(q float64) time.Duration {
 	return 0
 }
 
-func sessionCount(tb testing.TB) int {
-	n := 1_000_000
-	if v := os.Getenv(sessionsEnv); v != "" {
+func sessionCount(tb testing.TB) int { return envCount(tb, sessionsEnv, 1_000_000) }
+
+// envCount reads a positive count from the environment variable name,
+// def when it is not set.
+func envCount(tb testing.TB, name string, def int) int {
+	n := def
+	if v := os.Getenv(name); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			tb.Fatalf("%s=%q: want a positive number", sessionsEnv, v)
+			tb.Fatalf("%s=%q: want a positive number", name, v)
 		}
 	}
 	return n

@@ -3,9 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
@@ -44,6 +42,29 @@ func newOtter[V any](tb testing.TB) *otter.Cache[string, V] {
 	return c
 }
 
+// filledObjects returns a region on the objects driver holding
+// sampleUser(i) under keys[i].
+func filledObjects(tb testing.TB, keys []string) *region.Region {
+	tb.Helper()
+	r := objectsRegion(tb)
+	for i, k := range keys {
+		if err := region.Set(context.Background(), r, k, sampleUser(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return r
+}
+
+// filledOtter returns an otter cache holding sampleUser(i) under keys[i].
+func filledOtter(tb testing.TB, keys []string) *otter.Cache[string, User] {
+	tb.Helper()
+	c := newOtter[User](tb)
+	for i, k := range keys {
+		c.Set(k, sampleUser(i))
+	}
+	return c
+}
+
 func checkUser(u User, i int) error {
 	if u.ID != int64(i%keyCount) {
 		return fmt.Errorf("got user %d, want %d", u.ID, i%keyCount)
@@ -56,12 +77,7 @@ func objectsGetCases() []opCase {
 	ctx := context.Background()
 	return []opCase{
 		{"objects", func(tb testing.TB) func(int) error {
-			r := objectsRegion(tb)
-			for i, k := range keys {
-				if err := region.Set(ctx, r, k, sampleUser(i)); err != nil {
-					tb.Fatal(err)
-				}
-			}
+			r := filledObjects(tb, keys)
 			return func(i int) error {
 				u, err := region.Get[User](ctx, r, keys[i%keyCount])
 				if err != nil {
@@ -71,10 +87,7 @@ func objectsGetCases() []opCase {
 			}
 		}},
 		{"otter", func(tb testing.TB) func(int) error {
-			c := newOtter[User](tb)
-			for i, k := range keys {
-				c.Set(k, sampleUser(i))
-			}
+			c := filledOtter(tb, keys)
 			return func(i int) error {
 				u, ok := c.GetIfPresent(keys[i%keyCount])
 				if !ok {
@@ -95,12 +108,7 @@ func objectsGetOrCreateCases() []opCase {
 	ctx := context.Background()
 	return []opCase{
 		{"objects", func(tb testing.TB) func(int) error {
-			r := objectsRegion(tb)
-			for i, k := range keys {
-				if err := region.Set(ctx, r, k, sampleUser(i)); err != nil {
-					tb.Fatal(err)
-				}
-			}
+			r := filledObjects(tb, keys)
 			creator := func(context.Context) (User, error) { return User{}, errCreatorCalled }
 			return func(i int) error {
 				u, err := region.GetOrCreate(ctx, r, keys[i%keyCount], creator)
@@ -111,10 +119,7 @@ func objectsGetOrCreateCases() []opCase {
 			}
 		}},
 		{"otter", func(tb testing.TB) func(int) error {
-			c := newOtter[User](tb)
-			for i, k := range keys {
-				c.Set(k, sampleUser(i))
-			}
+			c := filledOtter(tb, keys)
 			loader := otter.LoaderFunc[string, User](func(context.Context, string) (User, error) {
 				return User{}, errCreatorCalled
 			})
@@ -137,16 +142,7 @@ func BenchmarkObjectsGetOrCreateHit(b *testing.B) { runCases(b, objectsGetOrCrea
 // BenchmarkObjectsMemory.
 const entriesEnv = "GOSESS_BENCH_ENTRIES"
 
-func entryCount(tb testing.TB) int {
-	n := 1_000_000
-	if v := os.Getenv(entriesEnv); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			tb.Fatalf("%s=%q: want a positive number", entriesEnv, v)
-		}
-	}
-	return n
-}
+func entryCount(tb testing.TB) int { return envCount(tb, entriesEnv, 1_000_000) }
 
 // heapAfterGC is the live heap after a full collection.
 func heapAfterGC() uint64 {
