@@ -3,6 +3,7 @@ package config_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/objects"
+	"github.com/gosess/gosess/session"
 )
 
 const sample = `
@@ -60,7 +62,17 @@ func TestLoadTOMLAndBuild(t *testing.T) {
 	if err := region.Set(ctx, r, "k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := set.Makers["web"].New(ctx)
+	if c := sessionRoundTrip(t, set.Makers["web"]); c.Domain != "example.com" {
+		t.Fatalf("domain %q", c.Domain)
+	}
+}
+
+// sessionRoundTrip saves a session with a value through m and loads it
+// back from its cookie; it returns the cookie.
+func sessionRoundTrip(t *testing.T, m *session.Maker) *http.Cookie {
+	t.Helper()
+	ctx := context.Background()
+	s, err := m.New(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,16 +81,14 @@ func TestLoadTOMLAndBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Domain != "example.com" {
-		t.Fatalf("domain %q", c.Domain)
-	}
-	back, err := set.Makers["web"].Load(ctx, c.String())
+	back, err := m.Load(ctx, c.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v, ok := back.Get("n"); !ok || v != 1 {
 		t.Fatalf("session value %v %v", v, ok)
 	}
+	return c
 }
 
 func TestLoadJSON(t *testing.T) {
@@ -169,26 +179,10 @@ signature_key = "0123456789abcdef0123456789abcdef-test-key"
 		t.Fatal(err)
 	}
 	defer set.Close()
-	ctx := context.Background()
 	if got := set.Regions["app"].DriverName(); got != "objects" {
 		t.Fatalf("driver %q", got)
 	}
-	s, err := set.Makers["web"].New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Set("n", 1)
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := set.Makers["web"].Load(ctx, c.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v, ok := back.Get("n"); !ok || v != 1 {
-		t.Fatalf("session value %v %v", v, ok)
-	}
+	sessionRoundTrip(t, set.Makers["web"])
 	bad := write(t, "bad.toml", "[regions.app]\ndriver = \"objects\"\n[regions.app.arguments]\nmax_entries = \"lots\"\n")
 	if f, err := config.Load(bad); err == nil {
 		if set, err := f.Build(config.Options{}); err == nil {
