@@ -31,7 +31,10 @@
 // and freshness is judged from it, so expiration works the same on every
 // driver. The driver is also given a TTL of expiration + stale window, so
 // a value that is never read again is still evicted, while a stale value
-// lives long enough to be served during its regeneration.
+// lives long enough to be served during its regeneration. Reads judge
+// freshness with a clock advanced every millisecond rather than a clock
+// read per hit: a value is never expired early, and at most
+// ClockGranularity (2 ms) late.
 //
 // # Invalidation
 //
