@@ -58,12 +58,6 @@ func Example_memoryDriver() {
 	// memory true 64
 }
 
-// User is the type of the objects driver's example.
-type User struct {
-	ID   int
-	Name string
-}
-
 // The objects driver keeps the values themselves: shared, and typed.
 func Example_objectsDriver() {
 	r := region.New("app")

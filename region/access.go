@@ -1,6 +1,7 @@
 package region
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -101,7 +102,7 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 // is returned (and counted).
 func writeOne[T any](ctx context.Context, r *Region, st *state, mk string, v T, c *callConfig) error {
 	if st.values != nil {
-		if err := st.values.SetValue(ctx, mk, Stored{Value: v, Created: time.Now().UnixNano()}, st.ttl(c)); err != nil {
+		if err := st.values.SetValue(ctx, mk, Stored{Value: held(v), Created: time.Now().UnixNano()}, st.ttl(c)); err != nil {
 			r.stats.driverErrors.Add(1)
 			return err
 		}
@@ -132,7 +133,7 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 	if st.values != nil {
 		vals := make(map[string]Stored, len(items))
 		for _, it := range items {
-			vals[it.mk] = Stored{Value: it.v, Created: stamp.UnixNano()}
+			vals[it.mk] = Stored{Value: held(it.v), Created: stamp.UnixNano()}
 		}
 		if err := st.values.SetValues(ctx, vals, st.ttl(c)); err != nil {
 			r.stats.driverErrors.Add(1)
@@ -203,7 +204,7 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 // and the write happen under the key's dogpile mutex (see Atomicity).
 func writeIf[T any](ctx context.Context, r *Region, st *state, mk string, ver Version, v T, c *callConfig) error {
 	if st.values != nil {
-		err := st.values.CompareAndSetValue(ctx, mk, tokenValue(ver.token), Stored{Value: v, Created: time.Now().UnixNano()}, st.ttl(c))
+		err := st.values.CompareAndSetValue(ctx, mk, tokenValue(ver.token), Stored{Value: held(v), Created: time.Now().UnixNano()}, st.ttl(c))
 		switch {
 		case errors.Is(err, ErrConflict):
 			r.stats.conflicts.Add(1)
@@ -318,7 +319,28 @@ func judgeStored[T any](ctx context.Context, r *Region, st *state, s *Stored, c 
 		}
 		// A nil stored as an interface type reads back as that nil.
 	}
+	switch p := any(&out.v).(type) { // see held
+	case *[]byte:
+		*p = bytes.Clone(*p)
+	case *any:
+		if b, ok := (*p).([]byte); ok {
+			*p = bytes.Clone(b)
+		}
+	}
 	out.created, out.f = s.Created, f
+}
+
+// held is what a ValueDriver is given for v: v itself, except that a
+// []byte is copied (and copied again when read, in judgeStored). Every
+// other value is shared with the cache, but []byte is the region's byte
+// type: on every driver the caller owns the slices it gives and gets, and
+// layers such as the session backends rely on it.
+func held[T any](v T) any {
+	x := any(v)
+	if b, ok := x.([]byte); ok {
+		return bytes.Clone(b)
+	}
+	return x
 }
 
 // valueToken and tokenValue carry a ValueDriver's version in a Version.

@@ -30,8 +30,10 @@
 // the very value every later Get returns, in every goroutine. Mutating it
 // mutates the cache, without the region's knowledge and without
 // synchronization. Store values that are never mutated after they are
-// cached (or store copies); []byte values given to the byte methods (Set,
-// SetMulti) are copied.
+// cached (or store copies). The one exception is []byte, the region's
+// byte type: as on every driver, the region copies a []byte value when it
+// stores it and when it returns it (so the session backends' records are
+// safe), and the byte methods (Set, SetMulti, Get) copy too.
 //
 // Reading a key as another type than it was stored with is a miss: Get
 // returns region.ErrNotFound and GetOrCreate regenerates the value, as a

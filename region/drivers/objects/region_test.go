@@ -265,3 +265,31 @@ func TestConcurrentSetGetInvalidate(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestBytesAreCopied: []byte values are copied in and out, as on byte
+// drivers (the session backends rely on owning the slices they get).
+func TestBytesAreCopied(t *testing.T) {
+	ctx := t.Context()
+	r := newRegion(t, region.Config{})
+	b := []byte("abc")
+	if err := region.Set(ctx, r, "b", b); err != nil {
+		t.Fatal(err)
+	}
+	b[0] = 'X'
+	got, err := region.Get[[]byte](ctx, r, "b")
+	if err != nil || string(got) != "abc" {
+		t.Fatalf("Get = %q, %v; want the bytes as they were stored", got, err)
+	}
+	got[0] = 'Y'
+	if again, _ := region.Get[[]byte](ctx, r, "b"); string(again) != "abc" {
+		t.Fatalf("the bytes Get returned are the cache's: %q", again)
+	}
+	if v, err := region.Get[any](ctx, r, "b"); err != nil {
+		t.Fatal(err)
+	} else {
+		v.([]byte)[0] = 'Z'
+	}
+	if again, _ := region.Get[[]byte](ctx, r, "b"); string(again) != "abc" {
+		t.Fatalf("the bytes Get[any] returned are the cache's: %q", again)
+	}
+}
