@@ -10,7 +10,7 @@ import "fmt"
 type Reach int
 
 const (
-	// ReachProcess: the store lives in this process's memory (memory,
+	// ReachProcess: the store lives in this process's memory (memory, objects,
 	// null); no other process sees its items, and they end with the
 	// process.
 	ReachProcess Reach = iota + 1

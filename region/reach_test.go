@@ -8,6 +8,7 @@ import (
 	_ "github.com/gosess/gosess/region/drivers/memcached"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/null"
+	_ "github.com/gosess/gosess/region/drivers/objects"
 	_ "github.com/gosess/gosess/region/drivers/redis"
 )
 
@@ -26,6 +27,7 @@ func TestReach(t *testing.T) {
 	}{
 		{"memory", nil, region.ReachProcess},
 		{"null", nil, region.ReachProcess},
+		{"objects", nil, region.ReachProcess},
 		{"file", map[string]any{"dir": t.TempDir()}, region.ReachHost},
 		{"memcached", map[string]any{"url": "127.0.0.1:1"}, region.ReachNetwork},
 		{"redis", map[string]any{"url": "redis://127.0.0.1:1"}, region.ReachNetwork},

@@ -54,11 +54,7 @@ func TestContractObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	b, err := dogpile.New(r, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessiontest.Backend(t, b)
+	sessiontest.Backend(t, dogpile.New(r))
 }
 
 func TestContractRedis(t *testing.T) {

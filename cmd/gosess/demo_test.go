@@ -320,7 +320,7 @@ func TestDemoOnObjectsDriver(t *testing.T) {
 	if got := e.region.DriverName(); got != "objects" {
 		t.Fatalf("driver %q", got)
 	}
-	m, err := defaultMaker(e.region, log)
+	m, err := defaultMaker(e.region, "", log)
 	if err != nil {
 		t.Fatal(err)
 	}

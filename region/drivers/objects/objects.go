@@ -88,9 +88,10 @@ type item struct {
 type rawBytes []byte
 
 // Driver is the objects driver: a region.ValueDriver (and so a
-// region.Driver), region.CASDriver, region.EvictionNotifier and io.Closer
-// on one otter cache. It is safe for concurrent use. See the package doc for what is
-// shared with the cache and what is copied.
+// region.Driver), region.CASDriver, region.EvictionNotifier,
+// region.Reacher and io.Closer on one otter cache. It is safe for
+// concurrent use. See the package doc for what is shared with the cache
+// and what is copied.
 type Driver struct {
 	cache     *otter.Cache[string, *item]
 	counter   *stats.Counter // nil unless Config.Stats

@@ -37,6 +37,12 @@ func TestDriverConformance(t *testing.T) {
 		func(t *testing.T) region.Driver { return newDriver(t, Config{}) })
 }
 
+func TestReach(t *testing.T) {
+	if got := newDriver(t, Config{}).Reach(); got != region.ReachProcess {
+		t.Fatalf("Reach() = %v; want process", got)
+	}
+}
+
 func TestValuesAndBytesAreSeparateViews(t *testing.T) {
 	ctx := t.Context()
 	d := newDriver(t, Config{})
