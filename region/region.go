@@ -49,6 +49,7 @@ type state struct {
 	stale      time.Duration
 	inval      Invalidation
 	invalNanos func(context.Context) (hard, soft int64, err error) // inval's state, fast
+	localInval *localInvalidation                                  // inval when it is the default: read inline
 	locker     Locker
 	cas        CASDriver   // nil: compare-and-set under the key's mutex
 	values     ValueDriver // the outermost driver holds Go values; nil: bytes
@@ -259,6 +260,7 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	}
 	st.inval = strategy(r.name, d, st.ownKey)
 	st.invalNanos = stateNanosOf(st.inval)
+	st.localInval, _ = st.inval.(*localInvalidation)
 	old := r.state.Swap(st)
 	if old != nil {
 		closeDriver(old.driver)
@@ -375,10 +377,15 @@ const (
 // judge classifies e at now against expiration and invalidation. ignore
 // accepts expired and soft-invalidated values.
 func (r *Region) judge(ctx context.Context, st *state, e entry, c *callConfig, now int64) freshness {
-	hard, soft, err := st.invalNanos(ctx)
-	if err != nil {
-		r.stats.driverErrors.Add(1)
-		logInvalidationError(r.logger, r.name, err)
+	var hard, soft int64
+	if l := st.localInval; l != nil {
+		hard, soft = l.hard.Load(), l.soft.Load()
+	} else {
+		var err error
+		if hard, soft, err = st.invalNanos(ctx); err != nil {
+			r.stats.driverErrors.Add(1)
+			logInvalidationError(r.logger, r.name, err)
+		}
 	}
 	if st.format == FormatDogpile {
 		return st.judgeDogpile(c, e.created, hard, soft, now)
