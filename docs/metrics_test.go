@@ -83,6 +83,7 @@ func Example_metrics() {
 	// gosess_session_rejected_cookies_total{maker="web",reason="expired"} 0
 	// gosess_session_rejected_cookies_total{maker="web",reason="malformed"} 1
 	// gosess_session_rejected_cookies_total{maker="web",reason="payload"} 0
+	// gosess_session_rejected_cookies_total{maker="web",reason="revoked"} 0
 	// gosess_session_rejected_cookies_total{maker="web",reason="signature"} 0
 	// gosess_session_rejected_cookies_total{maker="web",reason="undecodable"} 0
 	// gosess_session_rejected_cookies_total{maker="web",reason="unknown_id"} 0

@@ -69,7 +69,7 @@ gosess_session_saves_total{maker="web"} 1
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gosess_session_loads_total", "gosess_session_saves_total"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := testutil.GatherAndCount(reg, "gosess_session_rejected_cookies_total"); n != 8 {
+	if n, _ := testutil.GatherAndCount(reg, "gosess_session_rejected_cookies_total"); n != 9 {
 		t.Fatalf("%d reasons", n)
 	}
 }

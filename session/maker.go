@@ -473,6 +473,20 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 	if f, ok := values[internalFlash].([]any); ok {
 		s.flashes, s.kept = f, len(f)
 	}
+	if s.user, _ = values[internalUser].(string); s.user != "" {
+		s.userGen, _ = values[internalUserGen].(uint64)
+		s.indexedUser = s.user
+		if st.carrier != nil {
+			valid, err := m.checkGeneration(ctx, st, s.user, s.userGen)
+			if err != nil {
+				m.stats.failed(err)
+				return nil, rejection{}, err
+			}
+			if !valid {
+				return nil, rejection{RejectRevoked, "the user's sessions were revoked (RevokeUser)"}, nil
+			}
+		}
+	}
 	for k := range values {
 		if internal(k) {
 			delete(values, k)

@@ -197,6 +197,36 @@ func sameValue(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
+// mergeUser merges the user binding (user and generation, one unit) as
+// merge3 merges a key: theirs when this session did not change it, mine
+// when they did not, a conflict (key "_user") when both did. A binding
+// taken from theirs is indexed: their save did it.
+func mergeUser(d *draft, base, mine, theirs map[string]any) error {
+	b, m, t := binding(base), binding(mine), binding(theirs)
+	switch {
+	case m == b:
+		d.user, d.userGen = t.user, t.gen
+		if t != b {
+			d.indexedUser = t.user
+		}
+	case t == b:
+	default:
+		return &ConflictError{Keys: []string{internalUser}}
+	}
+	return nil
+}
+
+type userBinding struct {
+	user string
+	gen  uint64
+}
+
+func binding(values map[string]any) userBinding {
+	u, _ := values[internalUser].(string)
+	g, _ := values[internalUserGen].(uint64)
+	return userBinding{u, g}
+}
+
 func hasPrefix(list, prefix []any) bool {
 	if len(prefix) > len(list) {
 		return false
@@ -217,6 +247,20 @@ type draft struct {
 	flashes []any
 	kept    int // leading flashes that are base's
 	merges  int // merges done
+
+	// The user binding (see users.go): the user and generation to store,
+	// the user whose index holds the id, and the access time of base
+	// (the expiry the index covers is counted from it).
+	user        string
+	userGen     uint64
+	indexedUser string
+	baseAccess  time.Time
+}
+
+// draft returns a draft of the Session's values, based on s.base.
+func (s *Session) draft() *draft {
+	return &draft{base: s.base, data: s.data, flashes: s.flashes, kept: s.kept,
+		user: s.user, userGen: s.userGen, indexedUser: s.indexedUser, baseAccess: s.access}
 }
 
 // encode returns the bytes of the draft's values, stamped with access.
@@ -227,6 +271,10 @@ func (s *Session) encode(d *draft, access time.Time) ([]byte, error) {
 	values[internalAccess] = access
 	if len(d.flashes) > 0 {
 		values[internalFlash] = slices.Clone(d.flashes)
+	}
+	if d.user != "" {
+		values[internalUser] = d.user
+		values[internalUserGen] = d.userGen
 	}
 	raw, err := s.rt.cfg.Codec.Marshal(values)
 	if err != nil {
@@ -311,6 +359,12 @@ func (s *Session) mergeStored(ctx context.Context, d *draft, mineRaw []byte, acc
 	res, err := merge3(b, m, t, d.kept)
 	if err != nil {
 		return nil, err
+	}
+	if err := mergeUser(d, b, m, t); err != nil {
+		return nil, err
+	}
+	if at, ok := t[internalAccess].(time.Time); ok {
+		d.baseAccess = at
 	}
 	for k, v := range res.set {
 		d.data[k] = v

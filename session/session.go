@@ -53,6 +53,15 @@ type Session struct {
 	// Saves and Renew are conditional on it (see merge.go).
 	base *Record
 
+	// user is the user the session is bound to (SetUser), userGen the
+	// user's revocation generation when it was bound (checked for cookie
+	// sessions), and indexedUser the user whose index is known to hold
+	// this id ("" when none): the bound user of a loaded session, or the
+	// one the last save indexed (see users.go).
+	user        string
+	userGen     uint64
+	indexedUser string
+
 	isNew       bool
 	modified    bool
 	invalidated bool   // Invalidate was called and nothing saved since
@@ -314,15 +323,25 @@ func (s *Session) save(ctx context.Context) (*http.Cookie, error) {
 
 func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 	now := s.m.now()
-	d := &draft{base: s.base, data: s.data, flashes: s.flashes, kept: s.kept}
-	raw, err := s.encode(d, now)
-	if err != nil {
-		return nil, fmt.Errorf("session: save: %w", err)
-	}
+	d := s.draft()
 	expires := s.rt.cfg.expiry(s.created, now)
 	var ttl time.Duration
 	if !expires.IsZero() {
 		ttl = max(expires.Sub(now), time.Second)
+	}
+	if s.st.carrier != nil {
+		// A cookie session carries the generation it was bound at.
+		ui, err := s.indexForSave(ctx, d.user, s.id, d.user == d.indexedUser, s.rt.cfg.expiry(s.created, d.baseAccess), expires)
+		if err != nil {
+			return nil, fmt.Errorf("session: save: %w", err)
+		}
+		if ui.done && ui.bind {
+			d.userGen = ui.gen
+		}
+	}
+	raw, err := s.encode(d, now)
+	if err != nil {
+		return nil, fmt.Errorf("session: save: %w", err)
 	}
 
 	var c *http.Cookie
@@ -348,6 +367,7 @@ func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 		}
 		s.kept = len(s.flashes)
 	}
+	s.user, s.userGen, s.indexedUser = d.user, d.userGen, d.user
 	s.isNew, s.modified, s.invalidated, s.rotated = false, false, false, false
 	s.access = now
 	s.saved = c
@@ -371,10 +391,17 @@ func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires 
 			if err != nil {
 				return nil, nil, err
 			}
+			ui, err := s.indexForSave(ctx, d.user, s.id, false, time.Time{}, expires)
+			if err != nil {
+				return nil, nil, err
+			}
 			rec := Record{Version: 1, Expires: expires, Data: raw}
 			err = s.st.backend.Save(ctx, s.id, rec, nil, ttl)
 			switch {
 			case err == nil:
+				if err := s.verifyBinding(ctx, ui, s.id, &rec, expires); err != nil {
+					return nil, nil, err
+				}
 				return &rec, c, nil
 			case !errors.Is(err, ErrConflict):
 				return nil, nil, fmt.Errorf("backend %q: %w", s.st.backendName, err)
@@ -391,10 +418,22 @@ func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires 
 		return nil, nil, err
 	}
 	touch := !s.modified
-	var rec Record
+	var (
+		rec Record
+		ui  userIndexing
+	)
 	err = s.writeMerging(ctx, d, raw, now, func(ctx context.Context, base *Record, raw []byte) error {
+		// The user's index first, for the binding this attempt stores
+		// (a merge may have brought another request's).
+		idx, err := s.indexForSave(ctx, d.user, s.id, d.user == d.indexedUser, s.rt.cfg.expiry(s.created, d.baseAccess), expires)
+		if err != nil {
+			return err
+		}
+		if idx.done {
+			ui, d.indexedUser = idx, d.user
+		}
 		rec = Record{Version: base.Version + 1, Expires: expires, Data: raw}
-		err := s.st.backend.Save(ctx, s.id, rec, base, ttl)
+		err = s.st.backend.Save(ctx, s.id, rec, base, ttl)
 		switch {
 		case touch && errors.Is(err, ErrConflict):
 			return errTouchLost
@@ -410,6 +449,9 @@ func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires 
 		return nil, c, nil
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.verifyBinding(ctx, ui, s.id, &rec, expires); err != nil {
 		return nil, nil, err
 	}
 	return &rec, c, nil
@@ -457,8 +499,13 @@ func (s *Session) Invalidate(ctx context.Context) error {
 			return fmt.Errorf("session: delete: backend %q: %w", s.st.backendName, err)
 		}
 	}
+	if err := s.unindex(ctx, s.indexedUser, s.id); err != nil {
+		s.m.stats.failed(err)
+		return fmt.Errorf("session: invalidate: %w", err)
+	}
 	s.newID()
 	now := s.m.now()
+	s.user, s.userGen = "", 0
 	s.data = map[string]any{}
 	s.flashes, s.kept = nil, 0
 	s.created, s.access = now, now
@@ -483,7 +530,7 @@ func (s *Session) Renew(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.base != nil && s.st.carrier == nil {
-		d := &draft{base: s.base, data: s.data, flashes: s.flashes, kept: s.kept}
+		d := s.draft()
 		err := s.writeMerging(ctx, d, nil, s.m.now(), func(ctx context.Context, base *Record, _ []byte) error {
 			err := s.st.backend.Delete(ctx, s.id, base)
 			if err != nil && !errors.Is(err, ErrConflict) {
@@ -502,7 +549,12 @@ func (s *Session) Renew(ctx context.Context) error {
 		if d.merges > 0 {
 			s.m.stats.merges.Add(1)
 			s.data, s.flashes, s.kept = d.data, d.flashes, d.kept
+			s.user, s.userGen = d.user, d.userGen
 		}
+	}
+	if err := s.unindex(ctx, s.indexedUser, s.id); err != nil {
+		s.m.stats.failed(err)
+		return fmt.Errorf("session: renew: %w", err)
 	}
 	s.newID()
 	s.modified = true
@@ -519,7 +571,7 @@ func (s *Session) Refresh(ctx context.Context) error { return s.Renew(ctx) }
 // newID moves the session to a new id, under which nothing is stored.
 func (s *Session) newID() {
 	s.id = newID(s.rt.cfg.IDLength)
-	s.base, s.rotated = nil, true
+	s.base, s.rotated, s.indexedUser = nil, true, ""
 }
 
 // expiry returns when a session created at created and last accessed at

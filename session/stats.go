@@ -18,10 +18,11 @@ const (
 	RejectUnknownID     = "unknown_id"     // no stored session for the id (expired, deleted, never saved)
 	RejectExpired       = "expired"        // the stored session expired on the server
 	RejectUndecodable   = "undecodable"    // the stored data cannot be decoded
+	RejectRevoked       = "revoked"        // a cookie session of a user whose sessions were revoked
 )
 
 var rejectReasons = []string{RejectMalformed, RejectSignature, RejectCookieExpired, RejectDecrypt,
-	RejectPayload, RejectUnknownID, RejectExpired, RejectUndecodable}
+	RejectPayload, RejectUnknownID, RejectExpired, RejectUndecodable, RejectRevoked}
 
 // Stats is a snapshot of a Maker's counters since NewMaker; the metrics
 // package exports them to Prometheus.
@@ -52,7 +53,7 @@ type Stats struct {
 type makerStats struct {
 	loads, news, saves, conflicts, saveErrors atomic.Uint64
 	merges, lockErrors                        atomic.Uint64
-	rejected                                  [8]atomic.Uint64 // indexed like rejectReasons
+	rejected                                  [9]atomic.Uint64 // indexed like rejectReasons
 }
 
 func (s *makerStats) reject(reason string) {

@@ -34,7 +34,7 @@ func TestMakerStats(t *testing.T) {
 	if st.Loads != 1 || st.New != 3 || st.Saves != 1 || st.SaveErrors != 1 {
 		t.Fatalf("%+v", st)
 	}
-	if st.Rejected[session.RejectSignature]+st.Rejected[session.RejectMalformed] != 2 || len(st.Rejected) != 8 {
+	if st.Rejected[session.RejectSignature]+st.Rejected[session.RejectMalformed] != 2 || len(st.Rejected) != 9 {
 		t.Fatalf("rejected %v", st.Rejected)
 	}
 }
