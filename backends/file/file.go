@@ -65,6 +65,7 @@ const (
 	fileSuffix = ".session"
 	tempPrefix = ".tmp-"
 	lockDir    = ".locks"
+	usersDir   = ".users"
 	lockShards = 256
 	// staleTemp is the age after which Cleanup removes temporary files
 	// left behind by a crashed writer.
@@ -360,8 +361,13 @@ func (b *Backend) IDs(ctx context.Context) iter.Seq2[string, error] {
 // names yields the directory's entry names in batches, so huge directories
 // are not read into memory at once.
 func (b *Backend) names(ctx context.Context) iter.Seq2[string, error] {
+	return namesIn(ctx, b.dir)
+}
+
+// namesIn yields the entry names of dir in batches.
+func namesIn(ctx context.Context, dir string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		d, err := os.Open(b.dir)
+		d, err := os.Open(dir)
 		if err != nil {
 			yield("", fmt.Errorf("file session backend: %w", err))
 			return
@@ -391,7 +397,8 @@ func (b *Backend) names(ctx context.Context) iter.Seq2[string, error] {
 
 // Cleanup implements session.Cleaner: it removes every expired session
 // file (and temporary files a crashed writer left behind over an hour
-// ago) and reports how many sessions it removed.
+// ago, and the per-user records whose time has passed) and reports how
+// many sessions it removed.
 func (b *Backend) Cleanup(ctx context.Context) (int, error) {
 	return b.CleanupProgress(ctx, nil)
 }
@@ -427,7 +434,7 @@ func (b *Backend) CleanupProgress(ctx context.Context, progress func(scanned, re
 			progress(scanned, removed)
 		}
 	}
-	return removed, nil
+	return removed, b.cleanupUsers(ctx, now)
 }
 
 func (b *Backend) removeStaleTemp(name string) {
