@@ -23,7 +23,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
+	switch os.Getenv(childEnv) {
+	case "":
+	case "users":
+		os.Exit(runUsersChild())
+	default:
 		os.Exit(runChild())
 	}
 	goleak.VerifyTestMain(m)
