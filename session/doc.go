@@ -167,6 +167,19 @@
 //	file     sync        true        fsync each save (crash durability, ~2 ms on ext4)
 //	cookie   (none)
 //
+// # Per-user sessions
+//
+// s.SetUser(id) binds a session to a user (at login, after Renew), and
+// s.User() reads it back. maker.UserSessions(ctx, user) lists the user's
+// live sessions (id, creation, last access), and maker.RevokeUser(ctx,
+// user) ends them all, "log out everywhere": their cookies load as new
+// sessions in every process. The backend keeps a small record per user
+// (UserStore: the dogpile and file backends; the cookie backend with a
+// store, through a per-user generation that its cookies carry), which
+// holds only the user's live sessions and those that ended less than
+// about max_age ago. See users.go for how it stays right under
+// concurrent logins, saves and revocations.
+//
 // # Fleets
 //
 // Every process that serves the same sessions must sign (and encrypt)

@@ -79,6 +79,18 @@
 // one read more, to find the version of the record it wrote. Invalidate's
 // delete costs two round trips (a read and the compare-and-set), Renew's
 // one (it is based on the record it loaded).
+//
+// # Per-user records
+//
+// The backend is a session.UserStore: the session layer's record of each
+// user (the index of the user's sessions and a revocation generation,
+// for Session.SetUser, Maker.UserSessions and Maker.RevokeUser) is kept
+// in the same region, under key_prefix + "user:" + the SHA-256 of the
+// user id, and changed only with the region's compare-and-set
+// (GetForUpdate, then CompareAndSet, again after a conflict): across
+// processes on memcached and redis with the drivers' default arguments,
+// and on the file driver's host. The record's TTL follows the sessions it
+// indexes, so the store evicts the record of a user who stops coming.
 package dogpile
 
 import (

@@ -37,6 +37,13 @@
 // Files are not evicted on their own: an expired file is ignored by Load
 // and removed by Cleanup (Maker.Cleanup, `gosess sessions gc`), which
 // should run periodically.
+//
+// The backend is a session.UserStore: the session layer's record of each
+// user (for Session.SetUser, Maker.UserSessions and Maker.RevokeUser) is
+// a file in the .users subdirectory, named after the SHA-256 of the user
+// id, changed under the same flock as the sessions (so processes sharing
+// the directory lose no update), and removed by Cleanup once the
+// sessions it indexes have all ended.
 package file
 
 import (
