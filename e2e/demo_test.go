@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -344,6 +347,43 @@ func TestDemoInChromium(t *testing.T) {
 	}
 	if got := text(t, ctx, "#count"); got != "0" {
 		t.Errorf("counter %s with the old cookie", got)
+	}
+
+	// Log out everywhere: the browser and another device (a Go client)
+	// log in as the same user; the browser lists both sessions, and its
+	// button ends both.
+	step(t, ctx, "type the name again", chromedp.SetValue(chromedp.CSS(`input[name=name]`), "Ann"))
+	load(t, ctx, "log in again", chromedp.Click(chromedp.CSS("#login-button")))
+	jar, _ := cookiejar.New(nil)
+	device := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	defer device.CloseIdleConnections()
+	deviceGet := func() string {
+		resp, err := device.Get(base + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if resp, err := device.PostForm(base+"/login", url.Values{"name": {"Ann"}}); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	if !strings.Contains(deviceGet(), `<b id="user">Ann</b>`) {
+		t.Fatal("the other device did not log in")
+	}
+	load(t, ctx, "reload", chromedp.Navigate(base+"/"))
+	if got := text(t, ctx, "#session-count"); got != "2" {
+		t.Errorf("the browser lists %s sessions of Ann, want 2 (its own and the other device's)", got)
+	}
+	load(t, ctx, "log out everywhere", chromedp.Click(chromedp.CSS("#logout-everywhere")))
+	if n := eval[int](t, ctx, `document.querySelectorAll('#user').length`); n != 0 || !strings.Contains(text(t, ctx, ".flash"), "2 session(s) ended") {
+		t.Errorf("after log out everywhere: flash %q", text(t, ctx, ".flash"))
+	}
+	if strings.Contains(deviceGet(), `id="user"`) {
+		t.Error("the other device is still logged in after log out everywhere")
 	}
 
 	took := time.Since(begin)

@@ -171,6 +171,7 @@ func (a *demoApp) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("POST /logout-everywhere", a.logoutEverywhere)
 	mux.HandleFunc("POST /count", a.count)
 	mux.HandleFunc("GET /report", a.report)
 	mux.HandleFunc("POST /stampede/{kind}", a.runStampede)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -44,6 +45,7 @@ func (a *demoApp) page(title string) page {
 type homePage struct {
 	page
 	User      string
+	Sessions  []userSession // the user's live sessions (UserSessions)
 	Count     int
 	Flashes   []string
 	SessionID string
@@ -55,8 +57,20 @@ type homePage struct {
 func (a *demoApp) home(w http.ResponseWriter, r *http.Request) {
 	s := session.FromContext(r.Context())
 	p := homePage{page: a.page("gosess demo"), Created: s.Created(), NotSaved: s.IsNew(), Callers: a.stampede.callers}
-	p.User, _ = session.GetAs[string](s, "user")
+	p.User = s.User()
 	p.Count, _ = session.GetAs[int](s, "count")
+	if p.User != "" {
+		list, err := a.maker.UserSessions(r.Context(), p.User)
+		switch {
+		case errors.Is(err, session.ErrUnsupported): // the cookie backend: nothing to list
+		case err != nil:
+			a.fail(w, r, err)
+			return
+		}
+		for _, u := range list {
+			p.Sessions = append(p.Sessions, userSession{ID: u.ID[:8] + "…", Created: u.Created, LastAccess: u.LastAccess, Current: u.ID == s.ID()})
+		}
+	}
 	for _, f := range s.Flashes() {
 		p.Flashes = append(p.Flashes, fmt.Sprint(f))
 	}
@@ -79,7 +93,7 @@ func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	s.Set("user", name)
+	s.SetUser(name) // indexed with the user's other sessions, for "log out everywhere"
 	s.AddFlash("Welcome, " + name + ".")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -91,6 +105,43 @@ func (a *demoApp) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.AddFlash("You are logged out.")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// userSession is one line of the home page's list of the user's sessions
+// (ids are credentials: only their start is shown).
+type userSession struct {
+	ID                  string
+	Created, LastAccess time.Time
+	Current             bool
+}
+
+// logoutEverywhere ends every session of the user, this one included,
+// in every process that shares the store (Maker.RevokeUser).
+func (a *demoApp) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	s := session.FromContext(r.Context())
+	user := s.User()
+	if user == "" {
+		s.AddFlash("You are not logged in.")
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	n, err := a.maker.RevokeUser(r.Context(), user)
+	if errors.Is(err, session.ErrUnsupported) {
+		s.AddFlash("These sessions cannot be logged out everywhere: " + err.Error())
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	// This session was one of them: start over, for the message.
+	if err := s.Invalidate(r.Context()); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	s.AddFlash(fmt.Sprintf("You are logged out everywhere: %d session(s) ended.", n))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

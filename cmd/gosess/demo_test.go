@@ -337,3 +337,28 @@ func TestDemoOnObjectsDriver(t *testing.T) {
 		t.Fatalf("on the objects driver: %s", page)
 	}
 }
+
+// "Log out everywhere": two browsers of one user are listed on the home
+// page; the button in one ends both sessions.
+func TestDemoLogoutEverywhere(t *testing.T) {
+	srv, _ := newDemo(t)
+	a, b, other := client(t), client(t), client(t)
+	for _, c := range []*http.Client{a, b} {
+		(reader{t}).body(c.PostForm(srv.URL+"/login", url.Values{"name": {"Ann"}}))
+	}
+	(reader{t}).body(other.PostForm(srv.URL+"/login", url.Values{"name": {"Bob"}}))
+	page := (reader{t}).body(a.Get(srv.URL + "/"))
+	if !strings.Contains(page, `<span id="session-count">2</span>`) || !strings.Contains(page, "(this one)") {
+		t.Fatalf("the home page does not list Ann's two sessions:\n%s", page)
+	}
+	page = (reader{t}).body(a.PostForm(srv.URL+"/logout-everywhere", nil))
+	if !strings.Contains(page, "2 session(s) ended") || strings.Contains(page, `id="user"`) {
+		t.Fatalf("after log out everywhere:\n%s", page)
+	}
+	if page := (reader{t}).body(b.Get(srv.URL + "/")); strings.Contains(page, `id="user"`) {
+		t.Error("the other browser is still logged in")
+	}
+	if page := (reader{t}).body(other.Get(srv.URL + "/")); !strings.Contains(page, `<b id="user">Bob</b>`) {
+		t.Error("another user was logged out")
+	}
+}
