@@ -165,7 +165,8 @@
 //	dogpile  key_prefix  "session:"  prefix of the region keys
 //	file     dir         (required)  directory of the session files (0700)
 //	file     sync        true        fsync each save (crash durability, ~2 ms on ext4)
-//	cookie   (none)
+//	cookie   region      none        region of the per-user records (RevokeUser)
+//	cookie   key_prefix  "session:"  prefix of those records' keys
 //
 // # Per-user sessions
 //

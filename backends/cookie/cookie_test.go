@@ -104,3 +104,23 @@ func TestDefaultMaxAgeAndRevocationByKeyRotation(t *testing.T) {
 		t.Error("a cookie signed with a removed key still loads")
 	}
 }
+
+// The settings of the per-user store: a region (and a key prefix), or
+// nothing; a key prefix alone, or a region of another type, is refused.
+func TestUserStoreSettings(t *testing.T) {
+	key := bytes.Repeat([]byte("k"), 32)
+	for name, s := range map[string]session.Settings{
+		"prefix without region": {"key_prefix": "s:"},
+		"not a region":          {"region": "app"},
+	} {
+		s["backend"], s["signature_key"] = "cookie", key
+		err := session.NewMaker().Configure(s)
+		if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), "cookie") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var b cookie.Backend
+	if _, err := b.LoadUser(context.Background(), "ann"); !errors.Is(err, session.ErrUnsupported) {
+		t.Errorf("LoadUser without a store: %v", err)
+	}
+}
