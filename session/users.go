@@ -105,7 +105,8 @@ type UserSession struct {
 // the session at the next Save, which also adds the session to the
 // user's index, for Maker.UserSessions and Maker.RevokeUser. SetUser("")
 // unbinds it. Binding to the user it is already bound to changes nothing.
-// Call Renew first at login, as always.
+// Call Renew first at login, as always. Clear keeps the binding;
+// Invalidate (logout) starts a session bound to nobody.
 func (s *Session) SetUser(user string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -98,11 +98,10 @@ func testCounterMaker(t *testing.T, driver, url string, hide bool) *session.Make
 	return m
 }
 
-// runChild is a child process: it waits for a line on stdin (the start
-// signal), then runs counterGoroutines goroutines that each add
-// counterIncrements to the session's counter, and prints how many saves
-// conflicted.
-func runChild() int {
+// childMain runs a child process's part: run, given a maker on the
+// region every process configures alike, within a minute; it returns the
+// exit code (1, with the error on stderr, when run fails).
+func childMain(run func(ctx context.Context, m *session.Maker) error) int {
 	err := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -115,6 +114,21 @@ func runChild() int {
 		if err != nil {
 			return err
 		}
+		return run(ctx, m)
+	}()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "child: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runChild is a child process: it waits for a line on stdin (the start
+// signal), then runs counterGoroutines goroutines that each add
+// counterIncrements to the session's counter, and prints how many saves
+// conflicted.
+func runChild() int {
+	return childMain(func(ctx context.Context, m *session.Maker) error {
 		cookie := os.Getenv(childCookieEnv)
 		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
 			return fmt.Errorf("waiting for the start: %w", err)
@@ -136,12 +150,7 @@ func runChild() int {
 		}
 		fmt.Printf("conflicts %d\n", total)
 		return errors.Join(all...)
-	}()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "child: %v\n", err)
-		return 1
-	}
-	return 0
+	})
 }
 
 // runCounter creates the session, runs counterProcesses children against

@@ -5,15 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/session"
 )
 
 // The cross-process per-user test of issue 11: processes (this test
@@ -34,18 +33,7 @@ const (
 // COOKIE" lines and "ready", waits for a line on stdin, then prints
 // "kept ann N bob M".
 func runUsersChild() int {
-	err := func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		r, err := counterRegion(os.Getenv(childDriverEnv), os.Getenv(childURLEnv), false)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		m, err := counterMaker(r, slog.New(slog.DiscardHandler))
-		if err != nil {
-			return err
-		}
+	return childMain(func(ctx context.Context, m *session.Maker) error {
 		var (
 			mu      sync.Mutex
 			cookies = map[string][]string{}
@@ -101,12 +89,7 @@ func runUsersChild() int {
 		}
 		fmt.Printf("kept ann %d bob %d\n", kept["ann"], kept["bob"])
 		return nil
-	}()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "child: %v\n", err)
-		return 1
-	}
-	return 0
+	})
 }
 
 func TestCrossProcessRevokeUser(t *testing.T) {

@@ -222,11 +222,18 @@ func trunc(s string) string {
 // wraps session.ErrBadRecord and names the file: the Maker starts a new
 // session and logs why, and Cleanup removes the file.
 func (b *Backend) Load(ctx context.Context, id string) (session.Record, error) {
-	var rec session.Record
 	p, err := b.path(id)
 	if err != nil {
-		return rec, err
+		return session.Record{}, err
 	}
+	return b.readRecord(p)
+}
+
+// readRecord reads the record file p (a session's or a user's):
+// session.ErrNotFound when there is none or it has expired, and also
+// (wrapping session.ErrBadRecord, naming the file) when it is damaged.
+func (b *Backend) readRecord(p string) (session.Record, error) {
+	var rec session.Record
 	raw, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return rec, session.ErrNotFound
@@ -456,11 +463,16 @@ func (b *Backend) removeStaleTemp(name string) {
 // judging it again under the id's lock (a concurrent Save may have just
 // renewed it).
 func (b *Backend) removeIfExpired(ctx context.Context, id string, now time.Time) (bool, error) {
-	p := filepath.Join(b.dir, id+fileSuffix)
+	return b.removeExpired(ctx, id, filepath.Join(b.dir, id+fileSuffix), now)
+}
+
+// removeExpired removes the record file p when it is removable, judging
+// it again under the lock taken by name.
+func (b *Backend) removeExpired(ctx context.Context, name, p string, now time.Time) (bool, error) {
 	if !removable(p, now) {
 		return false, nil
 	}
-	unlock, err := b.lock(ctx, id)
+	unlock, err := b.lock(ctx, name)
 	if err != nil {
 		return false, err
 	}

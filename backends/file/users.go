@@ -34,32 +34,11 @@ func (b *Backend) userPath(name string) string { return filepath.Join(b.dir, use
 
 // LoadUser implements session.UserStore.
 func (b *Backend) LoadUser(ctx context.Context, user string) ([]byte, error) {
-	rec, err := b.readUser(b.userPath(userName(user)))
+	rec, err := b.readRecord(b.userPath(userName(user)))
 	if err != nil {
 		return nil, err
 	}
 	return rec.Data, nil
-}
-
-// readUser reads a user record file: session.ErrNotFound when there is
-// none, it has expired, or it is damaged (a damaged record starts over;
-// the session layer never reuses a generation for it).
-func (b *Backend) readUser(p string) (session.Record, error) {
-	var rec session.Record
-	raw, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return rec, session.ErrNotFound
-	}
-	if err != nil {
-		return rec, fmt.Errorf("file session backend: %w", err)
-	}
-	if err := rec.UnmarshalBinary(raw); err != nil {
-		return rec, fmt.Errorf("%w: file session backend: %s: %w", session.ErrNotFound, p, err)
-	}
-	if rec.ExpiredAt(b.now()) {
-		return rec, session.ErrNotFound
-	}
-	return rec, nil
 }
 
 // UpdateUser implements session.UserStore: the read, fn and the atomic
@@ -74,7 +53,7 @@ func (b *Backend) UpdateUser(ctx context.Context, user string, fn func(cur []byt
 	}
 	defer unlock()
 	p := b.userPath(name)
-	cur, err := b.readUser(p)
+	cur, err := b.readRecord(p)
 	found := err == nil
 	if err != nil && !errors.Is(err, session.ErrNotFound) {
 		return err
@@ -110,29 +89,9 @@ func (b *Backend) cleanupUsers(ctx context.Context, now time.Time) error {
 		if !strings.HasSuffix(name, userSuffix) {
 			continue
 		}
-		p := b.userPath(name)
-		if !removable(p, now) {
-			continue
-		}
-		if err := b.removeLocked(ctx, name, p, now); err != nil {
+		if _, err := b.removeExpired(ctx, name, b.userPath(name), now); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// removeLocked removes p under the lock of name if it is still removable.
-func (b *Backend) removeLocked(ctx context.Context, name, p string, now time.Time) error {
-	unlock, err := b.lock(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if !removable(p, now) {
-		return nil
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("file session backend: %w", err)
 	}
 	return nil
 }
