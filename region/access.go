@@ -272,23 +272,30 @@ func digestToken(b []byte) CASToken {
 // into *out, which must be the zero read (a miss); it is filled in place
 // so that the value is not copied through results on the hit path.
 func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64, out *read[T]) {
-	if b == nil {
-		return
+	// The gosess envelope is parsed here rather than through parseFor:
+	// this is every hit's path, and a call returning an entry by value
+	// costs more than the parse.
+	var e entry
+	if st.format == FormatGosess {
+		if len(b) < envHeader || b[0] != envMagic || b[1] != envVersion || b[2] > kindString {
+			return
+		}
+		e = entry{kind: b[2], created: int64(binary.BigEndian.Uint64(b[3:11])), payload: b[envHeader:]}
+	} else {
+		var ok bool
+		if e, ok = st.parseFor(b); !ok {
+			return
+		}
 	}
-	e, ok := st.parseFor(b)
-	if !ok {
-		return
-	}
-	f := r.judge(ctx, st, e, c, now)
+	f := r.judge(ctx, st, e.created, c, now)
 	if f == missing {
 		return
 	}
-	v, err := decodeValue[T](r.codec, e)
-	if err != nil {
+	if err := decodeInto(r.codec, &e, &out.v); err != nil {
 		r.logger.Debug("region: stored value does not decode; treated as a miss", "region", r.name, "err", err)
 		return
 	}
-	out.v, out.created, out.f = v, e.created, f
+	out.created, out.f = e.created, f
 }
 
 // readErr turns a driver's read error into readOne's: ErrNotFound is no
@@ -306,7 +313,7 @@ func (r *Region) readErr(err error) error {
 // type is a miss (and is regenerated), as bytes that do not decode are on
 // a byte driver.
 func judgeStored[T any](ctx context.Context, r *Region, st *state, s *Stored, c *callConfig, now int64, out *read[T]) {
-	f := r.judge(ctx, st, entry{created: s.Created}, c, now)
+	f := r.judge(ctx, st, s.Created, c, now)
 	if f == missing {
 		return
 	}

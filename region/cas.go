@@ -72,7 +72,8 @@ func (r *Region) Atomicity() Atomicity {
 // stored bytes.
 func GetForUpdate[T any](ctx context.Context, r *Region, key string, opts ...CallOption) (T, Version, error) {
 	var zero T
-	st, c, err := r.prepare(key, false, opts)
+	var c callConfig
+	st, err := r.prepare(key, false, opts, &c)
 	if err != nil {
 		return zero, Version{}, err
 	}
@@ -102,7 +103,8 @@ func GetForUpdate[T any](ctx context.Context, r *Region, key string, opts ...Cal
 // bridge) take the key's dogpile mutex, read, compare and write; see
 // Atomicity for how far that reaches.
 func CompareAndSet[T any](ctx context.Context, r *Region, key string, ver Version, v T, opts ...CallOption) error {
-	st, c, err := r.prepare(key, false, opts)
+	var c callConfig
+	st, err := r.prepare(key, false, opts, &c)
 	if err != nil {
 		return err
 	}
@@ -139,7 +141,8 @@ func Update[T any](ctx context.Context, r *Region, key string, fn func(cur T, fo
 	if fn == nil {
 		return zero, fmt.Errorf("region %q: update %q: %w: nil function", r.name, key, ErrInvalidArgument)
 	}
-	st, c, err := r.prepare(key, false, opts)
+	var c callConfig
+	st, err := r.prepare(key, false, opts, &c)
 	if err != nil {
 		return zero, err
 	}

@@ -33,7 +33,8 @@ func GetOrCreate[T any](ctx context.Context, r *Region, key string, creator func
 	if creator == nil {
 		return zero, fmt.Errorf("region %q: get or create %q: %w: nil creator", r.name, key, ErrInvalidArgument)
 	}
-	st, c, err := r.prepare(key, false, opts)
+	var c callConfig
+	st, err := r.prepare(key, false, opts, &c)
 	if err != nil {
 		return zero, err
 	}

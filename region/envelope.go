@@ -85,40 +85,37 @@ func encodeValue[T any](c Codec, v T, created time.Time) ([]byte, error) {
 // as a miss).
 func decodeValue[T any](c Codec, e entry) (T, error) {
 	var v T
-	switch any((*T)(nil)).(type) {
-	case *[]byte:
-		if e.kind == kindBytes {
-			*(*[]byte)(unsafe.Pointer(&v)) = e.payload
-			return v, nil
-		}
-	case *string:
-		if e.kind == kindString {
-			*(*string)(unsafe.Pointer(&v)) = string(e.payload)
-			return v, nil
-		}
-	case *any:
-		switch e.kind {
-		case kindBytes:
-			*(*any)(unsafe.Pointer(&v)) = e.payload
-			return v, nil
-		case kindString:
-			*(*any)(unsafe.Pointer(&v)) = string(e.payload)
-			return v, nil
-		}
-	}
-	if e.kind != kindCodec {
-		return v, fmt.Errorf("stored kind %d does not decode into %T", e.kind, v)
-	}
-	return unmarshal[T](c, e.payload)
+	err := decodeInto(c, &e, &v)
+	return v, err
 }
 
-// unmarshal is the codec path of decodeValue, apart so that its escaping
-// &v does not put the fast paths' value on the heap.
-func unmarshal[T any](c Codec, payload []byte) (T, error) {
-	var v T
-	if err := c.Unmarshal(payload, &v); err != nil {
-		var zero T
-		return zero, err
+// decodeInto is decodeValue writing into *v, which must hold the zero T:
+// the hit path's form, without copying the value through results. On an
+// error *v may be left changed.
+func decodeInto[T any](c Codec, e *entry, v *T) error {
+	// One type assertion per kind, not a type switch: on the hit path of
+	// []byte and string values this is the cheapest test of T.
+	switch e.kind {
+	case kindBytes:
+		if p, ok := any(v).(*[]byte); ok {
+			*p = e.payload
+			return nil
+		}
+		if p, ok := any(v).(*any); ok {
+			*p = e.payload
+			return nil
+		}
+	case kindString:
+		if p, ok := any(v).(*string); ok {
+			*p = string(e.payload)
+			return nil
+		}
+		if p, ok := any(v).(*any); ok {
+			*p = string(e.payload)
+			return nil
+		}
+	case kindCodec:
+		return c.Unmarshal(e.payload, v)
 	}
-	return v, nil
+	return fmt.Errorf("stored kind %d does not decode into %T", e.kind, *v)
 }

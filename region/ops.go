@@ -38,7 +38,8 @@ func GetItem[T any](ctx context.Context, r *Region, key string, opts ...CallOpti
 // get is Get with the creation time in Unix nanoseconds.
 func get[T any](ctx context.Context, r *Region, key string, opts []CallOption) (T, int64, error) {
 	var zero T
-	st, c, err := r.prepare(key, false, opts)
+	var c callConfig
+	st, err := r.prepare(key, false, opts, &c)
 	if err != nil {
 		return zero, 0, err
 	}
@@ -59,7 +60,8 @@ func get[T any](ctx context.Context, r *Region, key string, opts []CallOption) (
 // by WithExpiration. A value the codec cannot encode fails with ErrEncode
 // and nothing is stored.
 func Set[T any](ctx context.Context, r *Region, key string, v T, opts ...CallOption) error {
-	st, c, err := r.prepare(key, false, opts)
+	var c callConfig
+	st, err := r.prepare(key, false, opts, &c)
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,8 @@ func GetMulti[T any](ctx context.Context, r *Region, keys []string, opts ...Call
 // on a driver error some values may be stored. A value the codec cannot
 // encode fails the whole call before anything is stored.
 func SetMulti[T any](ctx context.Context, r *Region, values map[string]T, opts ...CallOption) error {
-	st, c, err := r.prepare("", true, opts)
+	var c callConfig
+	st, err := r.prepare("", true, opts, &c)
 	if err != nil {
 		return err
 	}
@@ -120,30 +123,32 @@ func SetMulti[T any](ctx context.Context, r *Region, values map[string]T, opts .
 	return nil
 }
 
-// prepare checks the region, the key (unless multi) and the call options.
-func (r *Region) prepare(key string, multi bool, opts []CallOption) (*state, callConfig, error) {
-	st, err := r.current()
-	if err != nil {
-		return nil, callConfig{}, err
+// prepare checks the region, the key (unless multi) and the call options,
+// which it reads into *c (left as is, the zero callConfig, when there are
+// none).
+func (r *Region) prepare(key string, multi bool, opts []CallOption, c *callConfig) (*state, error) {
+	st := r.state.Load()
+	if st == nil || r.closed.Load() {
+		_, err := r.current()
+		return nil, err
 	}
-	if !multi {
-		if err := r.checkKey(key); err != nil {
-			return nil, callConfig{}, err
-		}
+	if !multi && key == "" {
+		return nil, r.checkKey(key)
 	}
-	var c callConfig
 	if len(opts) > 0 {
-		if c, err = r.callConfig(st, opts); err != nil {
-			return nil, c, err
+		var err error
+		if *c, err = r.callConfig(st, opts); err != nil {
+			return nil, err
 		}
 	}
-	return st, c, nil
+	return st, nil
 }
 
 // prepareMulti is prepare for multi operations, with the keys checked,
 // deduplicated and mangled.
 func (r *Region) prepareMulti(keys []string, opts []CallOption) (*state, callConfig, keySet, error) {
-	st, c, err := r.prepare("", true, opts)
+	var c callConfig
+	st, err := r.prepare("", true, opts, &c)
 	if err != nil {
 		return nil, c, keySet{}, err
 	}

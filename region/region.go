@@ -376,7 +376,7 @@ const (
 
 // judge classifies e at now against expiration and invalidation. ignore
 // accepts expired and soft-invalidated values.
-func (r *Region) judge(ctx context.Context, st *state, e entry, c *callConfig, now int64) freshness {
+func (r *Region) judge(ctx context.Context, st *state, created int64, c *callConfig, now int64) freshness {
 	var hard, soft int64
 	if l := st.localInval; l != nil {
 		hard, soft = l.hard.Load(), l.soft.Load()
@@ -388,18 +388,18 @@ func (r *Region) judge(ctx context.Context, st *state, e entry, c *callConfig, n
 		}
 	}
 	if st.format == FormatDogpile {
-		return st.judgeDogpile(c, e.created, hard, soft, now)
+		return st.judgeDogpile(c, created, hard, soft, now)
 	}
-	if hard != 0 && e.created <= hard {
+	if hard != 0 && created <= hard {
 		return missing
 	}
 	if c.ignore {
 		return fresh
 	}
-	if soft != 0 && e.created <= soft {
+	if soft != 0 && created <= soft {
 		return stale
 	}
-	if exp := st.expirationFor(c); exp > 0 && now-e.created > int64(exp) {
+	if exp := st.expirationFor(c); exp > 0 && now-created > int64(exp) {
 		return stale
 	}
 	return fresh
