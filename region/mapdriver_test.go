@@ -32,7 +32,7 @@ var errDown = errors.New("mapdriver: down")
 func newMapDriver() *mapDriver { return &mapDriver{items: map[string]mapItem{}} }
 
 func init() {
-	region.Register("testmap", func(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+	region.RegisterDriver("testmap", func(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
 		_ = args.Int("size", 0)
 		return newMapDriver(), args.Err()
 	})

@@ -2,49 +2,36 @@ package region
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
-	"sync"
+
+	"github.com/gosess/gosess/internal/registry"
 )
 
-var registry = struct {
-	sync.RWMutex
-	drivers map[string]Factory
-	proxies map[string]Proxy
-}{drivers: map[string]Factory{}, proxies: map[string]Proxy{}}
+var (
+	drivers = registry.New[Factory]("region: RegisterDriver")
+	proxies = registry.New[Proxy]("region: RegisterProxy")
+)
 
-// Register makes a driver available by name to Configure and
+// RegisterDriver makes a driver available by name to Configure and
 // ConfigureFromConfig. Driver packages call it from init, so importing the
 // package (with _ if need be) is enough. It panics if name is empty, f is
 // nil or name is taken: those are programming errors found at start-up.
-func Register(name string, f Factory) {
-	registry.Lock()
-	defer registry.Unlock()
-	if name == "" || f == nil {
-		panic("region: Register with empty name or nil factory")
-	}
-	if _, dup := registry.drivers[name]; dup {
-		panic("region: Register called twice for driver " + name)
-	}
-	registry.drivers[name] = f
-}
+func RegisterDriver(name string, f Factory) { drivers.Register(name, f) }
+
+// Register is RegisterDriver.
+//
+// Deprecated: use RegisterDriver, named like RegisterProxy and
+// session.RegisterBackend.
+func Register(name string, f Factory) { RegisterDriver(name, f) }
 
 // Drivers returns the names of the registered drivers, sorted.
-func Drivers() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	return slices.Sorted(maps.Keys(registry.drivers))
-}
+func Drivers() []string { return drivers.Names() }
 
 func lookupDriver(name string) (Factory, error) {
-	registry.RLock()
-	defer registry.RUnlock()
-	f, ok := registry.drivers[name]
+	f, ok := drivers.Lookup(name)
 	if !ok {
-		names := slices.Sorted(maps.Keys(registry.drivers))
 		return nil, fmt.Errorf("%w %q (registered: %s; import the driver's package to register it)",
-			ErrUnknownDriver, name, strings.Join(names, ", "))
+			ErrUnknownDriver, name, strings.Join(Drivers(), ", "))
 	}
 	return f, nil
 }
@@ -56,26 +43,16 @@ type Proxy func(next Driver) Driver
 
 // RegisterProxy makes a proxy available by name to the "wrap" key of
 // ConfigureFromConfig. It panics on an empty name, nil proxy or duplicate.
-func RegisterProxy(name string, p Proxy) {
-	registry.Lock()
-	defer registry.Unlock()
-	if name == "" || p == nil {
-		panic("region: RegisterProxy with empty name or nil proxy")
-	}
-	if _, dup := registry.proxies[name]; dup {
-		panic("region: RegisterProxy called twice for proxy " + name)
-	}
-	registry.proxies[name] = p
-}
+func RegisterProxy(name string, p Proxy) { proxies.Register(name, p) }
+
+// Proxies returns the names of the registered proxies, sorted.
+func Proxies() []string { return proxies.Names() }
 
 func lookupProxy(name string) (Proxy, error) {
-	registry.RLock()
-	defer registry.RUnlock()
-	p, ok := registry.proxies[name]
+	p, ok := proxies.Lookup(name)
 	if !ok {
-		names := slices.Sorted(maps.Keys(registry.proxies))
 		return nil, fmt.Errorf("%w: unknown proxy %q in wrap (registered: %s)",
-			ErrInvalidArgument, name, strings.Join(names, ", "))
+			ErrInvalidArgument, name, strings.Join(Proxies(), ", "))
 	}
 	return p, nil
 }

@@ -59,6 +59,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosess/gosess/internal/atomicfile"
 	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/internal/dirprobe"
 	"github.com/gosess/gosess/internal/flock"
@@ -282,41 +283,16 @@ func (b *Backend) locked(ctx context.Context, id string, f func(path string) err
 	return f(p)
 }
 
-// writeAtomic writes data to a temporary file in the directory, syncs it,
-// renames it to p and syncs the directory (without the syncs when
-// NoSync).
-func (b *Backend) writeAtomic(p string, data []byte) (err error) {
-	f, err := os.CreateTemp(b.dir, tempPrefix+"*") // mode 0600
-	if err != nil {
+// writeAtomic replaces p with data (atomicfile.Write, through a temporary
+// file in the backend's directory, where Cleanup finds those a crashed
+// writer left; fsynced unless NoSync), then syncs the directory, as a best
+// effort that makes the rename durable where the system supports it.
+func (b *Backend) writeAtomic(p string, data []byte) error {
+	if err := atomicfile.Write(p, atomicfile.Options{TempDir: b.dir, TempPrefix: tempPrefix, Sync: !b.noSync}, data); err != nil {
 		return fmt.Errorf("file session backend: %w", err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("file session backend: %w", err)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
 	if !b.noSync {
-		if err = f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, p); err != nil {
-		return err
-	}
-	if !b.noSync {
-		if d, derr := os.Open(b.dir); derr == nil {
-			d.Sync() // best effort: makes the rename durable where supported
-			d.Close()
-		}
+		_ = atomicfile.SyncDir(b.dir) // best effort
 	}
 	return nil
 }

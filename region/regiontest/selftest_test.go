@@ -157,7 +157,7 @@ func TestRunDriverOnSharedStore(t *testing.T) {
 var refStore = newRefDriver(&refLocks{held: map[string]chan struct{}{}})
 
 func init() {
-	region.Register("regiontest-ref", func(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+	region.RegisterDriver("regiontest-ref", func(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
 		if err := args.Err(); err != nil {
 			return nil, err
 		}

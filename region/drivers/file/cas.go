@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gosess/gosess/internal/atomicfile"
 	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
@@ -84,7 +85,7 @@ func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CAS
 		return err
 	}
 	if d.sync {
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return fmt.Errorf("file driver: compare and set: %w", err)
 		}
 	}

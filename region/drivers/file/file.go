@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosess/gosess/internal/atomicfile"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
 )
@@ -132,7 +133,7 @@ type Driver struct {
 }
 
 func init() {
-	region.Register("file", factory)
+	region.RegisterDriver("file", factory)
 }
 
 // factory builds a Driver from region driver arguments.
@@ -467,7 +468,7 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 	}
 	if d.sync {
 		for dir := range dirs {
-			if err := syncDir(dir); err != nil {
+			if err := atomicfile.SyncDir(dir); err != nil {
 				return fmt.Errorf("file driver: set: %w", err)
 			}
 		}
@@ -488,70 +489,23 @@ func (d *Driver) expiry(ttl time.Duration) int64 {
 	return now + int64(ttl)
 }
 
-// write puts one entry in place: a temporary file in the entry's own
-// directory, written, fsynced (with sync on), then renamed over the entry.
-// The temporary file is flocked while it exists so Cleanup never removes
-// a live writer's file. It returns the directory to fsync.
+// write puts one entry in place with atomicfile.Write: a temporary file
+// in the entry's own directory, written, fsynced (with sync on), then
+// renamed over the entry. The temporary file is flocked while it exists so
+// Cleanup never removes a live writer's file. It returns the directory to
+// fsync.
 func (d *Driver) write(key string, value []byte, expiry int64) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
 	}
 	dir, path := d.entryPath(key)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = d.mkdir(dir); err == nil {
-			f, err = os.CreateTemp(dir, tempPrefix+"*")
-		}
-	}
+	err := atomicfile.Write(path, atomicfile.Options{
+		TempPrefix: tempPrefix, Mode: d.fileMode, Sync: d.sync, Lock: true, MakeDir: d.mkdir,
+	}, encodeHeader(key, value, expiry), value)
 	if err != nil {
-		return "", fmt.Errorf("file driver: set: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) (string, error) {
-		f.Close()
-		os.Remove(tmp)
-		return "", fmt.Errorf("file driver: set %q: %w", key, err)
-	}
-	if flock.Supported {
-		if _, err := flock.TryLock(f); err != nil {
-			return fail(err)
-		}
-	}
-	if d.fileMode != 0o600 { // CreateTemp made it 0600
-		if err := f.Chmod(d.fileMode); err != nil {
-			return fail(err)
-		}
-	}
-	if _, err := f.Write(encodeHeader(key, value, expiry)); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(value); err != nil {
-		return fail(err)
-	}
-	if d.sync {
-		if err := f.Sync(); err != nil {
-			return fail(err)
-		}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("file driver: set %q: %w", key, err)
 	}
 	return dir, nil
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // Delete removes key. An absent key is not an error.
@@ -583,7 +537,7 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 	}
 	if d.sync {
 		for dir := range dirs {
-			if err := syncDir(dir); err != nil {
+			if err := atomicfile.SyncDir(dir); err != nil {
 				return fmt.Errorf("file driver: delete: %w", err)
 			}
 		}

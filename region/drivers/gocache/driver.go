@@ -41,11 +41,17 @@ const DefaultMemcacheMaxTTL = 30 * 24 * time.Hour
 // that code other than the region stored under the same key.
 var ErrUnsupportedValue = errors.New("gocache driver: stored value is neither []byte nor string")
 
-// ErrClosed is returned by every operation on a driver after Close.
-var ErrClosed = errors.New("gocache driver: closed")
+// errClosed is returned by every operation on a driver after Close.
+var errClosed = fmt.Errorf("gocache driver: %w", region.ErrClosed)
+
+// ErrClosed is region.ErrClosed, which every operation on a closed
+// driver returns (wrapped).
+//
+// Deprecated: match region.ErrClosed, as for every driver.
+var ErrClosed = region.ErrClosed
 
 func init() {
-	region.Register(Name, factory)
+	region.RegisterDriver(Name, factory)
 }
 
 // Driver is a region.Driver over any gocache store.StoreInterface. Build
@@ -268,7 +274,7 @@ func (d *Driver) Store() store.StoreInterface { return d.s }
 // region.ErrNotFound.
 func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 	if d.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	v, err := d.s.Get(ctx, key)
 	if err != nil {
@@ -324,7 +330,7 @@ func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 // default applies (none unless the store was built with one).
 func (d *Driver) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	if !d.owns || value == nil {
 		value = append([]byte{}, value...)
@@ -371,7 +377,7 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 // or any error after which Get finds the key absent) return nil.
 func (d *Driver) Delete(ctx context.Context, key string) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	err := d.s.Delete(ctx, key)
 	if err == nil || isNotFound(err) {
@@ -423,7 +429,7 @@ func (d *Driver) ValidKey(key string) bool {
 }
 
 // Close runs the function given with WithCloser (once) and makes every
-// later operation fail with ErrClosed. It returns that function's error.
+// later operation fail with region.ErrClosed. It returns that function's error.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
 		d.closed.Store(true)

@@ -291,10 +291,10 @@ func TestClose(t *testing.T) {
 	if err := d.Close(); err != nil || closed != 1 {
 		t.Fatalf("second Close = %v, closer ran %d times; want nil, 1", err, closed)
 	}
-	if _, err := d.Get(t.Context(), "k"); !errors.Is(err, gocache.ErrClosed) {
+	if _, err := d.Get(t.Context(), "k"); !errors.Is(err, region.ErrClosed) {
 		t.Fatalf("Get after Close = %v", err)
 	}
-	if err := d.Set(t.Context(), "k", nil, 0); !errors.Is(err, gocache.ErrClosed) {
+	if err := d.Set(t.Context(), "k", nil, 0); !errors.Is(err, region.ErrClosed) {
 		t.Fatalf("Set after Close = %v", err)
 	}
 }

@@ -5,7 +5,7 @@ import "github.com/gosess/gosess/region"
 // Name is the name the driver is registered under.
 const Name = "memcached"
 
-func init() { region.Register(Name, Factory) }
+func init() { region.RegisterDriver(Name, Factory) }
 
 // Factory is the region.Factory registered as "memcached". It reads the
 // arguments listed in the package documentation, fails on unknown or

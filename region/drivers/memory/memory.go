@@ -29,11 +29,17 @@ const (
 	MaxShards = 1 << 16
 )
 
-// ErrClosed is returned by every operation on a driver after Close.
-var ErrClosed = errors.New("memory driver: closed")
+// errClosed is returned by every operation on a driver after Close.
+var errClosed = fmt.Errorf("memory driver: %w", region.ErrClosed)
+
+// ErrClosed is region.ErrClosed, which every operation on a closed
+// driver returns (wrapped).
+//
+// Deprecated: match region.ErrClosed, as for every driver.
+var ErrClosed = region.ErrClosed
 
 func init() {
-	region.Register(Name, factory)
+	region.RegisterDriver(Name, factory)
 }
 
 // Config configures a memory driver. The zero value is usable: every zero
@@ -239,7 +245,7 @@ func (d *Driver) MaxTTL() time.Duration { return d.cfg.LifeWindow }
 func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 	c := d.cache.Load()
 	if c == nil {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	v, err := c.Get(key)
 	if err != nil {
@@ -259,7 +265,7 @@ func getErr(key string, err error) error {
 func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, error) {
 	c := d.cache.Load()
 	if c == nil {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {
@@ -283,7 +289,7 @@ func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, 
 func (d *Driver) Set(_ context.Context, key string, value []byte, _ time.Duration) error {
 	c := d.cache.Load()
 	if c == nil {
-		return ErrClosed
+		return errClosed
 	}
 	return d.set(c, key, value)
 }
@@ -331,7 +337,7 @@ func (d *Driver) tooLarge(key string, value []byte) error {
 func (d *Driver) SetMulti(_ context.Context, items map[string][]byte, _ time.Duration) error {
 	c := d.cache.Load()
 	if c == nil {
-		return ErrClosed
+		return errClosed
 	}
 	for k, v := range items {
 		if err := d.set(c, k, v); err != nil {
@@ -345,7 +351,7 @@ func (d *Driver) SetMulti(_ context.Context, items map[string][]byte, _ time.Dur
 func (d *Driver) Delete(_ context.Context, key string) error {
 	c := d.cache.Load()
 	if c == nil {
-		return ErrClosed
+		return errClosed
 	}
 	return d.del(c, key)
 }
@@ -365,7 +371,7 @@ func (d *Driver) del(c *bigcache.BigCache, key string) error {
 func (d *Driver) DeleteMulti(_ context.Context, keys []string) error {
 	c := d.cache.Load()
 	if c == nil {
-		return ErrClosed
+		return errClosed
 	}
 	for _, k := range keys {
 		if err := d.del(c, k); err != nil {
@@ -391,7 +397,7 @@ func (d *Driver) Len() int {
 func (d *Driver) BigCache() *bigcache.BigCache { return d.cache.Load() }
 
 // Close stops the cleaner goroutine and releases the memory. Every later
-// operation returns ErrClosed. Calling Close again does nothing.
+// operation fails with region.ErrClosed. Calling Close again does nothing.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
 		if c := d.cache.Swap(nil); c != nil {

@@ -296,23 +296,23 @@ func TestClose(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if _, err := d.Get(ctx, "k"); !errors.Is(err, ErrClosed) {
-		t.Errorf("Get after Close: %v; want ErrClosed", err)
+	if _, err := d.Get(ctx, "k"); !errors.Is(err, region.ErrClosed) {
+		t.Errorf("Get after Close: %v; want region.ErrClosed", err)
 	}
-	if _, err := d.GetMulti(ctx, []string{"k"}); !errors.Is(err, ErrClosed) {
-		t.Errorf("GetMulti after Close: %v; want ErrClosed", err)
+	if _, err := d.GetMulti(ctx, []string{"k"}); !errors.Is(err, region.ErrClosed) {
+		t.Errorf("GetMulti after Close: %v; want region.ErrClosed", err)
 	}
-	if err := d.Set(ctx, "k", nil, 0); !errors.Is(err, ErrClosed) {
-		t.Errorf("Set after Close: %v; want ErrClosed", err)
+	if err := d.Set(ctx, "k", nil, 0); !errors.Is(err, region.ErrClosed) {
+		t.Errorf("Set after Close: %v; want region.ErrClosed", err)
 	}
-	if err := d.SetMulti(ctx, nil, 0); !errors.Is(err, ErrClosed) {
-		t.Errorf("SetMulti after Close: %v; want ErrClosed", err)
+	if err := d.SetMulti(ctx, nil, 0); !errors.Is(err, region.ErrClosed) {
+		t.Errorf("SetMulti after Close: %v; want region.ErrClosed", err)
 	}
-	if err := d.Delete(ctx, "k"); !errors.Is(err, ErrClosed) {
-		t.Errorf("Delete after Close: %v; want ErrClosed", err)
+	if err := d.Delete(ctx, "k"); !errors.Is(err, region.ErrClosed) {
+		t.Errorf("Delete after Close: %v; want region.ErrClosed", err)
 	}
-	if err := d.DeleteMulti(ctx, nil); !errors.Is(err, ErrClosed) {
-		t.Errorf("DeleteMulti after Close: %v; want ErrClosed", err)
+	if err := d.DeleteMulti(ctx, nil); !errors.Is(err, region.ErrClosed) {
+		t.Errorf("DeleteMulti after Close: %v; want region.ErrClosed", err)
 	}
 	if d.Len() != 0 || d.BigCache() != nil {
 		t.Errorf("Len/BigCache after Close: %d, %v", d.Len(), d.BigCache())

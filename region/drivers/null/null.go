@@ -28,7 +28,7 @@ import (
 const Name = "null"
 
 func init() {
-	region.Register(Name, factory)
+	region.RegisterDriver(Name, factory)
 }
 
 // factory builds the driver; it takes no arguments. No accessor of args is

@@ -3,7 +3,6 @@ package objects
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -26,11 +25,11 @@ const DefaultMaxEntries = 100_000
 // century, which otter's arithmetic holds without overflow.
 const noExpiry = 100 * 365 * 24 * time.Hour
 
-// ErrClosed is returned by every operation on a driver after Close.
-var ErrClosed = errors.New("objects driver: closed")
+// errClosed is returned by every operation on a driver after Close.
+var errClosed = fmt.Errorf("objects driver: %w", region.ErrClosed)
 
 func init() {
-	region.Register(Name, factory)
+	region.RegisterDriver(Name, factory)
 }
 
 // Config configures an objects driver. The zero value is usable: every
@@ -203,7 +202,7 @@ func (d *Driver) NotifyEvictions(f func(key string)) {
 // GetValue implements region.ValueDriver.
 func (d *Driver) GetValue(_ context.Context, key string) (*region.Stored, error) {
 	if d.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	it, ok := d.cache.GetIfPresent(key)
 	if !ok {
@@ -218,7 +217,7 @@ func (d *Driver) GetValue(_ context.Context, key string) (*region.Stored, error)
 // GetValues implements region.ValueDriver.
 func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]*region.Stored, error) {
 	if d.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	out := make(map[string]*region.Stored, len(keys))
 	for _, k := range keys {
@@ -236,7 +235,7 @@ func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]*region
 // SetValue implements region.ValueDriver: v.Value is kept as it is.
 func (d *Driver) SetValue(_ context.Context, key string, v region.Stored, ttl time.Duration) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	d.cache.Set(key, d.valueItem(v, ttl))
 	return nil
@@ -249,7 +248,7 @@ func (d *Driver) valueItem(v region.Stored, ttl time.Duration) *item {
 // SetValues implements region.ValueDriver.
 func (d *Driver) SetValues(_ context.Context, items map[string]region.Stored, ttl time.Duration) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	for k, v := range items {
 		d.cache.Set(k, d.valueItem(v, ttl))
@@ -261,7 +260,7 @@ func (d *Driver) SetValues(_ context.Context, items map[string]region.Stored, tt
 // A key holding a Go value (stored with SetValue) is region.ErrNotFound.
 func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 	if d.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	it, ok := d.cache.GetIfPresent(key)
 	if !ok {
@@ -277,7 +276,7 @@ func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 // GetMulti implements region.Driver (copies of the bytes, as Get).
 func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, error) {
 	if d.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {
@@ -294,7 +293,7 @@ func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, 
 // ttl (0: never).
 func (d *Driver) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	d.cache.Set(key, d.bytesItem(value, ttl))
 	return nil
@@ -308,7 +307,7 @@ func (d *Driver) bytesItem(value []byte, ttl time.Duration) *item {
 // write are one otter Compute, atomic for every goroutine.
 func (d *Driver) CompareAndSetValue(_ context.Context, key string, version uint64, v region.Stored, ttl time.Duration) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	return d.compareAndSet(key, false, version, func() *item { return d.valueItem(v, ttl) })
 }
@@ -317,7 +316,7 @@ func (d *Driver) CompareAndSetValue(_ context.Context, key string, version uint6
 // bytes Set stored under key and their version.
 func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, region.CASToken, error) {
 	if d.closed.Load() {
-		return nil, "", ErrClosed
+		return nil, "", errClosed
 	}
 	it, ok := d.cache.GetIfPresent(key)
 	if !ok {
@@ -334,7 +333,7 @@ func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, region.CASToken,
 // CompareAndSetValue).
 func (d *Driver) CompareAndSet(_ context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	version, ok := tokenVersion(token)
 	if !ok {
@@ -393,7 +392,7 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 // Delete implements region.Driver: it removes whatever key holds.
 func (d *Driver) Delete(_ context.Context, key string) error {
 	if d.closed.Load() {
-		return ErrClosed
+		return errClosed
 	}
 	d.cache.Invalidate(key)
 	return nil
@@ -410,7 +409,7 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 }
 
 // Close empties the cache and stops otter's goroutines. Operations after
-// Close fail with ErrClosed. Close is idempotent.
+// Close fail with region.ErrClosed. Close is idempotent.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
 		d.closed.Store(true)

@@ -255,8 +255,8 @@ func TestClose(t *testing.T) {
 		"SetValue": d.SetValue(ctx, "k", region.Stored{}, 0),
 		"Delete":   d.Delete(ctx, "k"),
 	} {
-		if !errors.Is(err, ErrClosed) {
-			t.Errorf("%s after Close: %v; want ErrClosed", name, err)
+		if !errors.Is(err, region.ErrClosed) {
+			t.Errorf("%s after Close: %v; want region.ErrClosed", name, err)
 		}
 	}
 }

@@ -212,7 +212,7 @@ var (
 )
 
 func init() {
-	region.Register("redis", factory)
+	region.RegisterDriver("redis", factory)
 }
 
 // New builds a driver from cfg; see Config for the defaults. It does not
