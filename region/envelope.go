@@ -115,7 +115,21 @@ func decodeInto[T any](c Codec, e *entry, v *T) error {
 			return nil
 		}
 	case kindCodec:
-		return c.Unmarshal(e.payload, v)
+		var err error
+		*v, err = unmarshal[T](c, e.payload)
+		return err
 	}
 	return fmt.Errorf("stored kind %d does not decode into %T", e.kind, *v)
+}
+
+// unmarshal is the codec path of decodeInto, apart so that the value the
+// codec decodes into, which escapes to the heap through the Codec
+// interface, is not the caller's: the hit path's result stays on the stack.
+func unmarshal[T any](c Codec, payload []byte) (T, error) {
+	var v T
+	if err := c.Unmarshal(payload, &v); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }

@@ -1,0 +1,43 @@
+package memory_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/drivers/memory"
+)
+
+// The region's hit path allocates nothing of its own: a Get or GetOrCreate
+// hit of a []byte or string value costs the allocations of bigcache.Get
+// (the copy of the entry), no more.
+func TestHitPathAllocatesOnlyTheDriversCopy(t *testing.T) {
+	ctx := context.Background()
+	r := region.New("allocs")
+	if err := r.Configure(memory.Name, region.Config{Expiration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := region.Set(ctx, r, "b", []byte("some bytes")); err != nil {
+		t.Fatal(err)
+	}
+	if err := region.Set(ctx, r, "s", "a string"); err != nil {
+		t.Fatal(err)
+	}
+	bc := r.ActualDriver().(*memory.Driver).BigCache()
+	raw := testing.AllocsPerRun(100, func() { _, _ = bc.Get("b") })
+	creator := func(context.Context) ([]byte, error) { return nil, nil }
+	for name, f := range map[string]func(){
+		"Get[[]byte]":         func() { _, _ = region.Get[[]byte](ctx, r, "b") },
+		"GetOrCreate[[]byte]": func() { _, _ = region.GetOrCreate(ctx, r, "b", creator) },
+	} {
+		if got := testing.AllocsPerRun(100, f); got > raw {
+			t.Errorf("%s hit: %v allocations; bigcache.Get makes %v", name, got, raw)
+		}
+	}
+	// A string is the bytes' one conversion more.
+	if got := testing.AllocsPerRun(100, func() { _, _ = region.Get[string](ctx, r, "s") }); got > raw+1 {
+		t.Errorf("Get[string] hit: %v allocations; want at most %v", got, raw+1)
+	}
+}
