@@ -315,3 +315,18 @@ func (st *state) remoteMutex(mk string) Mutex {
 	}
 	return st.locker.Mutex(lk)
 }
+
+// checkFormatFits refuses the dogpile format on a driver that holds Go
+// values (a ValueDriver the region would talk to directly): the format is
+// a layout of bytes, shared with Python processes through a byte store,
+// which such a driver is not.
+func (r *Region) checkFormatFits(d Driver, cfg Config, name string) error {
+	if f, _ := ParseFormat(string(cfg.Format)); f != FormatDogpile || len(cfg.Wrap) > 0 {
+		return nil
+	}
+	if _, values := d.(ValueDriver); values {
+		return fmt.Errorf("region %q: %w: format %q is a layout of bytes for stores shared with Python; driver %q keeps Go values in this process (use memory, memcached, redis or file)",
+			r.name, ErrInvalidArgument, FormatDogpile, driverLabel(name))
+	}
+	return nil
+}

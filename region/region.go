@@ -169,6 +169,10 @@ func (r *Region) Configure(driver string, cfg Config) error {
 	if d == nil {
 		return fmt.Errorf("region %q: driver %q factory returned no driver", r.name, driver)
 	}
+	if err := r.checkFormatFits(d, cfg, driver); err != nil {
+		closeDriver(d)
+		return err
+	}
 	if err := r.checkReachable(d, cfg, driver); err != nil {
 		closeDriver(d)
 		return err
@@ -195,6 +199,9 @@ func (r *Region) ConfigureDriver(d Driver, cfg Config) error {
 	defer r.configMu.Unlock()
 	if r.state.Load() != nil && !cfg.ReplaceExisting {
 		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
+	}
+	if err := r.checkFormatFits(d, cfg, ""); err != nil {
+		return err
 	}
 	if err := r.checkReachable(d, cfg, ""); err != nil {
 		return err

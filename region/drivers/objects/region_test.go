@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -291,5 +292,27 @@ func TestBytesAreCopied(t *testing.T) {
 	}
 	if again, _ := region.Get[[]byte](ctx, r, "b"); string(again) != "abc" {
 		t.Fatalf("the bytes Get[any] returned are the cache's: %q", again)
+	}
+}
+
+// The dogpile format is a byte layout shared with Python through a byte
+// store: a region refuses it on the objects driver, which keeps Go values.
+func TestDogpileFormatRefused(t *testing.T) {
+	r := region.New("py")
+	defer r.Close()
+	err := r.Configure(objects.Name, region.Config{Format: region.FormatDogpile})
+	if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), "Go values") {
+		t.Fatalf("Configure(objects, dogpile format) = %v; want ErrInvalidArgument naming why", err)
+	}
+	if r.IsConfigured() {
+		t.Fatal("the region was configured anyway")
+	}
+	d, err := objects.New(objects.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := r.ConfigureDriver(d, region.Config{Format: region.FormatDogpile}); !errors.Is(err, region.ErrInvalidArgument) {
+		t.Fatalf("ConfigureDriver(objects, dogpile format) = %v; want ErrInvalidArgument", err)
 	}
 }
