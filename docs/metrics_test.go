@@ -71,6 +71,7 @@ func Example_metrics() {
 	// gosess_region_hits_total{driver="memory",region="app"} 3
 	// gosess_region_lock_errors_total{driver="memory",region="app"} 0
 	// gosess_region_lock_wait_duration_seconds_count{driver="memory",region="app"} 0
+	// gosess_region_locks_lost_total{driver="memory",region="app"} 0
 	// gosess_region_misses_total{driver="memory",region="app"} 1
 	// gosess_region_stale_served_total{driver="memory",region="app"} 0
 	// gosess_session_conflicts_total{maker="web"} 0

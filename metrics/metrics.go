@@ -25,7 +25,7 @@ type RegionCollector struct {
 	regions []*region.Region
 
 	hits, misses, stale, driverErrors, creatorErrors *prometheus.Desc
-	lockErrors, conflicts, evictions                 *prometheus.Desc
+	lockErrors, locksLost, conflicts, evictions      *prometheus.Desc
 	creator, lockWait                                *prometheus.Desc
 }
 
@@ -45,6 +45,7 @@ func Regions(regions ...*region.Region) *RegionCollector {
 		driverErrors:  d("driver_errors_total", "Errors returned by the region's driver."),
 		creatorErrors: d("creator_errors_total", "Creator calls that returned an error or panicked."),
 		lockErrors:    d("lock_errors_total", "Failures of the lock service: taking or releasing a distributed lock (counted in driver_errors_total too)."),
+		locksLost:     d("locks_lost_total", "Dogpile locks that expired before their holder released them (the creator ran longer than lock_timeout): another caller may have regenerated the value meanwhile."),
 		conflicts:     d("conflicts_total", "Compare-and-set writes refused because the stored value changed since it was read (session saves included)."),
 		evictions:     d("evictions_total", "Live values the driver evicted for space (memory and objects drivers); sessions among them load as new."),
 		creator:       d("creator_duration_seconds", "Creator calls and their duration."),
@@ -61,7 +62,7 @@ func (c *RegionCollector) Add(regions ...*region.Region) {
 
 // Describe implements prometheus.Collector.
 func (c *RegionCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.stale, c.driverErrors, c.creatorErrors, c.lockErrors, c.conflicts, c.evictions, c.creator, c.lockWait} {
+	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.stale, c.driverErrors, c.creatorErrors, c.lockErrors, c.locksLost, c.conflicts, c.evictions, c.creator, c.lockWait} {
 		ch <- d
 	}
 }
@@ -87,6 +88,7 @@ func (c *RegionCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.driverErrors, s.DriverErrors)
 		counter(c.creatorErrors, s.CreatorErrors)
 		counter(c.lockErrors, s.LockErrors)
+		counter(c.locksLost, s.LocksLost)
 		counter(c.conflicts, s.Conflicts)
 		counter(c.evictions, s.Evictions)
 		ch <- prometheus.MustNewConstSummary(c.creator, s.CreatorRuns, s.CreatorTime.Seconds(), nil, labels...)
