@@ -25,6 +25,12 @@
 //	secret_file = "secret"       # relative to this file (see below)
 //	secret_file_create = false   # a fleet: the file is provisioned, never created
 //
+// A region's keys are the names of region.Config's fields in snake case,
+// the same as in region.ConfigureFromConfig's flat maps, and the same
+// aliases work in both: backend for driver and expiration_time for
+// expiration (dogpile's names). A key and its alias together are an
+// error.
+//
 // Relative paths in a file read with Load are relative to the file's
 // directory, not to the working directory: a maker's secret_file (and
 // its default, "./secret", when the section names no signature_key or
@@ -34,26 +40,22 @@
 // store, instead of one of them quietly creating a secret of its own and
 // refusing the others' cookies.
 //
-// Every error names the file, the key and what was expected. Drivers and
-// session backends must be registered (imported) by the program; the
-// package gosess/all imports them all.
+// Every error names the file, the key and what was expected, and Load
+// reports every problem of a file at once. Drivers and session backends
+// must be registered (imported) by the program; the package gosess/all
+// imports them all.
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
-	"github.com/gosess/gosess/internal/convert"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
@@ -167,177 +169,54 @@ func hasAny(m map[string]any, keys ...string) bool {
 	return false
 }
 
-// Parse reads a configuration in format "toml" or "json".
+// Parse reads a configuration in format "toml" or "json". Every problem
+// is reported at once, each naming its key and what was expected.
 func Parse(data []byte, format string) (*File, error) {
-	var raw map[string]any
-	switch format {
-	case "toml":
-		if err := toml.Unmarshal(data, &raw); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
-		}
-	case "json":
-		if err := json.Unmarshal(data, &raw); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
-		}
-	default:
-		return nil, fmt.Errorf("%w: unknown format %q (want toml or json)", ErrInvalid, format)
+	doc, p, err := decode(data, format)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	p := parser{}
-	f := p.file(raw)
-	if len(p.errs) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(p.errs, "; "))
-	}
-	return f, nil
-}
-
-type parser struct{ errs []string }
-
-func (p *parser) fail(key, format string, args ...any) {
-	p.errs = append(p.errs, key+": "+fmt.Sprintf(format, args...))
-}
-
-func (p *parser) table(key string, v any) map[string]any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		p.fail(key, "want a table, got %s", describe(v))
-	}
-	return m
-}
-
-func (p *parser) file(raw map[string]any) *File {
 	f := &File{Regions: map[string]Region{}, Sessions: map[string]Maker{}}
-	for _, top := range slices.Sorted(maps.Keys(raw)) {
-		switch top {
-		case "regions":
-			for name, v := range p.table(top, raw[top]) {
-				if sec := p.table("regions."+name, v); sec != nil {
-					f.Regions[name] = p.region("regions."+name, sec)
-				}
-			}
-		case "sessions":
-			for name, v := range p.table(top, raw[top]) {
-				if sec := p.table("sessions."+name, v); sec != nil {
-					f.Sessions[name] = p.maker("sessions."+name, sec)
-				}
-			}
-		default:
-			p.fail(top, "unknown section (known: regions, sessions)")
-		}
+	for _, name := range slices.Sorted(maps.Keys(doc.Regions)) {
+		f.Regions[name] = doc.Regions[name].region(&p, "regions."+name)
 	}
-	for name, m := range f.Sessions {
-		if m.Region != "" {
+	for _, name := range slices.Sorted(maps.Keys(doc.Sessions)) {
+		key, sec := "sessions."+name, doc.Sessions[name]
+		if !sec.given {
+			p.add(key, "want a table, got nothing")
+		}
+		f.Sessions[name] = maker(&p, key, get(&p, key, sec))
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Sessions)) {
+		if m := f.Sessions[name]; m.Region != "" {
 			if _, ok := f.Regions[m.Region]; !ok {
-				p.fail("sessions."+name+".region", "no region named %q (defined: %s)", m.Region,
+				p.add("sessions."+name+".region", "no region named %q (defined: %s)", m.Region,
 					strings.Join(slices.Sorted(maps.Keys(f.Regions)), ", "))
 			}
 		}
 	}
-	return f
+	if len(p) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(p, "; "))
+	}
+	return f, nil
 }
 
-func (p *parser) region(key string, sec map[string]any) Region {
-	r := Region{Invalidation: "local"}
-	for _, k := range slices.Sorted(maps.Keys(sec)) {
-		v, full := sec[k], key+"."+k
-		switch k {
-		case "driver":
-			s, ok := v.(string)
-			if !ok || s == "" {
-				p.fail(full, "want a driver name (one of %s), got %s", strings.Join(region.Drivers(), ", "), describe(v))
-			}
-			r.Driver = s
-		case "expiration":
-			r.Expiration = p.duration(full, v)
-		case "stale_window":
-			r.StaleWindow = p.duration(full, v)
-		case "invalidation_refresh":
-			r.InvalidationRefresh = p.duration(full, v)
-		case "invalidation":
-			if v != "local" && v != "shared" {
-				p.fail(full, `want "local" or "shared", got %s`, describe(v))
-			}
-			r.Invalidation, _ = v.(string)
-		case "ping_on_configure":
-			b, ok := v.(bool)
-			if !ok {
-				p.fail(full, "want true or false, got %s", describe(v))
-			}
-			r.PingOnConfigure = b
-		case "format":
-			s, _ := v.(string)
-			f, err := region.ParseFormat(s)
-			if _, ok := v.(string); !ok || err != nil {
-				p.fail(full, `want "gosess" or "dogpile", got %s`, describe(v))
-			}
-			r.Format = f
-		case "arguments":
-			r.Arguments = p.table(full, v)
-		default:
-			p.fail(full, "unknown key (known: driver, expiration, stale_window, invalidation, invalidation_refresh, ping_on_configure, format, arguments)")
-		}
-	}
-	if _, ok := sec["driver"]; !ok {
-		p.fail(key+".driver", "missing (one of %s)", strings.Join(region.Drivers(), ", "))
-	}
-	return r
-}
-
-func (p *parser) maker(key string, sec map[string]any) Maker {
+// maker reads a session section: its settings, but for region, which
+// names a region of the file.
+func maker(p *problems, key string, sec table) Maker {
 	m := Maker{Settings: map[string]any{}}
 	for k, v := range sec {
-		if k == "region" {
-			s, ok := v.(string)
-			if !ok || s == "" {
-				p.fail(key+".region", "want the name of a region of this file, got %s", describe(v))
-			}
-			m.Region = s
+		if k != "region" {
+			m.Settings[k] = v
 			continue
 		}
-		m.Settings[k] = v
+		s, ok := v.(string)
+		if !ok || s == "" {
+			p.add(key+".region", "want the name of a region of this file, got %s", describe(v))
+		}
+		m.Region = s
 	}
 	return m
-}
-
-func (p *parser) duration(key string, v any) time.Duration {
-	// The conversions shared with driver arguments and session settings:
-	// seconds as a number or numeric string, or a Go duration string, and
-	// a value beyond time.Duration's 292 years refused, not wrapped.
-	var d time.Duration
-	ok := false
-	switch v.(type) {
-	case int64, float64, string:
-		d, ok = convert.Duration(v)
-	}
-	if !ok {
-		if _, numeric := convert.Float(v); numeric {
-			p.fail(key, "%s seconds is longer than the longest duration (%.0f seconds, about 292 years)", describe(v), maxSeconds)
-		} else {
-			p.fail(key, `want seconds or a Go duration such as "5m", got %s`, describe(v))
-		}
-		return 0
-	}
-	if d < 0 {
-		p.fail(key, "want a non-negative duration, got %s", describe(v))
-		return 0
-	}
-	return d
-}
-
-// maxSeconds is the longest duration, in seconds, that time.Duration holds.
-const maxSeconds = float64(math.MaxInt64) / float64(time.Second)
-
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "nothing"
-	case string:
-		return fmt.Sprintf("%q", x)
-	case map[string]any:
-		return "a table"
-	case []any:
-		return "a list"
-	}
-	return fmt.Sprintf("%v (%T)", v, v)
 }
 
 // Options adjust what Build makes.

@@ -191,3 +191,74 @@ signature_key = "0123456789abcdef0123456789abcdef-test-key"
 		}
 	}
 }
+
+// One vocabulary: a region section takes the keys of
+// region.ConfigureFromConfig's flat maps, dogpile's aliases included, and
+// the same settings give the same region either way.
+func TestRegionKeysAreTheFlatMapKeys(t *testing.T) {
+	flat := region.New("flat")
+	err := flat.ConfigureFromConfig(map[string]string{"c.backend": "memory", "c.expiration_time": "300",
+		"c.stale_window": "1m", "c.format": "dogpile", "c.arguments.shards": "16"}, "c.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flat.Close()
+	for _, doc := range []struct{ format, text string }{
+		{"toml", "[regions.app]\ndriver = \"memory\"\nexpiration = 300\nstale_window = \"1m\"\nformat = \"dogpile\"\narguments = {shards = 16}\n"},
+		{"toml", "[regions.app]\nbackend = \"memory\"\nexpiration_time = \"5m\"\nstale_window = 60\nformat = \"dogpile\"\n[regions.app.arguments]\nshards = 16\n"},
+		{"json", `{"regions": {"app": {"backend": "memory", "expiration_time": 300, "stale_window": "1m", "format": "dogpile", "arguments": {"shards": 16}}}}`},
+	} {
+		f, err := config.Parse([]byte(doc.text), doc.format)
+		if err != nil {
+			t.Fatalf("%s: %v", doc.text, err)
+		}
+		set, err := f.Build(config.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", doc.text, err)
+		}
+		r := set.Regions["app"]
+		if r.DriverName() != flat.DriverName() || r.Expiration() != flat.Expiration() || r.MaxTTL() != flat.MaxTTL() {
+			t.Errorf("%s: driver %q expiration %v max TTL %v; the flat map gives %q %v %v", doc.text,
+				r.DriverName(), r.Expiration(), r.MaxTTL(), flat.DriverName(), flat.Expiration(), flat.MaxTTL())
+		}
+		if cfg := f.Regions["app"].Config(); cfg.StaleWindow != time.Minute || cfg.Format != region.FormatDogpile || cfg.Arguments["shards"] == nil {
+			t.Errorf("%s: %+v", doc.text, cfg)
+		}
+		set.Close()
+	}
+}
+
+// Every problem of a file is reported at once, in TOML and JSON alike,
+// each naming its key and what was expected: unknown keys (found by the
+// TOML decoder's metadata), values that do not fit, sections that are
+// not tables, and a key given together with its alias.
+func TestEveryProblemOfAFileAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		format, doc string
+		want        []string
+	}{
+		{"toml", "top = 1\n[regions.app]\ndriver = 5\nexpiraton = 5\nexpiration = \"soon\"\nping_on_configure = \"yes\"\narguments = 3\n[regions.b]\ndriver = \"memory\"\nbackend = \"memory\"\n[sessions]\nweb = 5\n",
+			[]string{"top: unknown section", "regions.app.driver: want a driver name", "regions.app.expiraton: unknown key (known: driver, backend, expiration,",
+				`regions.app.expiration: want seconds or a Go duration such as "5m", got "soon"`, `regions.app.ping_on_configure: want true or false, got "yes"`,
+				"regions.app.arguments: want a table, got 3 (int64)", "regions.b.backend: is another name of driver, which is given too", "sessions.web: want a table, got 5 (int64)"}},
+		{"toml", "regions = 5\nsessions = [1]\n", []string{"regions: want a table, got a value of type integer", "sessions: want a table, got a value of type array"}},
+		{"toml", "[regions]\napp = 5\n", []string{`"regions.app"`, "expected table"}},
+		{"json", `{"top": 1, "regions": {"app": {"driver": 5, "expiraton": 5, "expiration": "soon", "format": "pickle"}, "b": {"expiration": 1, "expiration_time": 2, "driver": "memory"}}, "sessions": {"web": 5}}`,
+			[]string{"top: unknown section", "regions.app.driver: want a driver name", "regions.app.expiraton: unknown key",
+				`regions.app.expiration: want seconds or a Go duration such as "5m", got "soon"`, `regions.app.format: want "gosess" or "dogpile", got "pickle"`,
+				"regions.b.expiration_time: is another name of expiration", "sessions.web: want a table, got 5 (float64)"}},
+		{"json", `{"regions": 5, "sessions": {"a": {}}}`, []string{"regions: want a table, got 5 (float64)"}},
+		{"json", `{"regions": {"app": "memory"}}`, []string{`regions.app: want a table, got "memory"`}},
+	} {
+		_, err := config.Parse([]byte(tc.doc), tc.format)
+		if !errors.Is(err, config.ErrInvalid) {
+			t.Errorf("%s: %v", tc.doc, err)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s:\nerr = %v\nwant %q", tc.doc, err, w)
+			}
+		}
+	}
+}

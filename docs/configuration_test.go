@@ -158,13 +158,13 @@ func Example_regionConfigure() {
 // A region configured from a flat map, as dogpile's configure_from_config.
 func Example_regionConfigureFromConfig() {
 	settings := map[string]string{
-		"cache.app.backend":              "memory",
-		"cache.app.expiration_time":      "300",
+		"cache.app.driver":               "memory",
+		"cache.app.expiration":           "300",
 		"cache.app.stale_window":         "1h",
 		"cache.app.arguments.shards":     "64",
 		"cache.app.invalidation":         "shared",
 		"cache.app.invalidation_refresh": "2s",
-		"cache.pages.backend":            "null",
+		"cache.pages.backend":            "null", // dogpile's name for driver
 	}
 	app, pages := region.New("app"), region.New("pages")
 	defer app.Close()

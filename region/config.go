@@ -8,6 +8,13 @@ import (
 // Config is how a region is configured with Configure or ConfigureDriver.
 // The zero value is valid: values never expire, no proxies, in-process
 // invalidation.
+//
+// Flat maps (ConfigureFromConfig) and configuration files (package
+// config) use the same names, each field's in snake case: expiration,
+// stale_window, arguments, wrap, replace_existing, invalidation (with
+// invalidation_refresh for SharedInvalidation's refresh),
+// ping_on_configure and format; driver is Configure's driver name.
+// dogpile's names backend and expiration_time are accepted as aliases.
 type Config struct {
 	// Expiration is how long a value is fresh. After it a value is stale:
 	// Get reports a miss, GetOrCreate regenerates it (one caller; the

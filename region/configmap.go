@@ -1,6 +1,7 @@
 package region
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -15,11 +16,14 @@ import (
 // ConfigureFromConfig configures the region from a flat string map, the
 // counterpart of dogpile's configure_from_config with an app's ini file.
 // Only keys starting with prefix are read (others are ignored, so one map
-// can hold many regions); below the prefix the keys are:
+// can hold many regions); below the prefix the keys are those of Config
+// (its field names in snake case, the same in configuration files read by
+// package config):
 //
-//	backend               driver name (required)
-//	expiration_time       seconds ("300") or a Go duration ("5m"); default 0 = never
-//	stale_window          seconds or a Go duration; default: equal to expiration_time
+//	driver                driver name (required); alias: backend
+//	expiration            seconds ("300") or a Go duration ("5m"); default 0 = never;
+//	                      alias: expiration_time
+//	stale_window          seconds or a Go duration; default: equal to expiration
 //	arguments.NAME        driver argument NAME (see the driver's docs)
 //	wrap                  comma-separated names of proxies registered with RegisterProxy
 //	invalidation          "local" (default) or "shared" (see SharedInvalidation)
@@ -27,6 +31,9 @@ import (
 //	replace_existing      "true" to allow reconfiguring
 //	ping_on_configure     "true" to check that the store answers (Config.PingOnConfigure)
 //	format                "gosess" (default) or "dogpile" (see Config.Format)
+//
+// The aliases are dogpile's names, so that a dogpile configuration reads
+// as it is; a key and its alias together are an error.
 //
 // Argument values are coerced as dogpile's coerce_string_conf does: whole
 // numbers become int, decimals float64, "true"/"false" bool, "None" leaves
@@ -39,31 +46,39 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("%s%s: %s", prefix, key, fmt.Sprintf(format, args...)))
 	}
+	for _, alias := range slices.Sorted(maps.Keys(configKeyAliases)) {
+		_, a := conf[prefix+alias]
+		_, k := conf[prefix+configKeyAliases[alias]]
+		if a && k {
+			bad(alias, "is another name of %s, which is given too (give one of them)", configKeyAliases[alias])
+		}
+	}
 	invalidation, refresh := "local", time.Duration(0)
 	for _, full := range slices.Sorted(maps.Keys(conf)) {
 		if !strings.HasPrefix(full, prefix) {
 			continue
 		}
-		key, val := strings.TrimPrefix(full, prefix), strings.TrimSpace(conf[full])
+		given, val := strings.TrimPrefix(full, prefix), strings.TrimSpace(conf[full])
+		key := cmp.Or(configKeyAliases[given], given) // errors name the key as given
 		switch {
-		case key == "backend":
+		case key == "driver":
 			driver = val
-		case key == "expiration_time":
+		case key == "expiration":
 			d, err := parseSeconds(val)
 			if err != nil {
-				bad(key, "%v", err)
+				bad(given, "%v", err)
 			}
 			cfg.Expiration = d
 		case key == "stale_window":
 			d, err := parseSeconds(val)
 			if err != nil {
-				bad(key, "%v", err)
+				bad(given, "%v", err)
 			}
 			cfg.StaleWindow = d
 		case strings.HasPrefix(key, "arguments."):
 			name := strings.TrimPrefix(key, "arguments.")
 			if name == "" {
-				bad(key, "empty argument name")
+				bad(given, "empty argument name")
 				continue
 			}
 			if v, set := CoerceString(val); set {
@@ -79,32 +94,32 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 				}
 				p, err := lookupProxy(name)
 				if err != nil {
-					bad(key, "%v", err)
+					bad(given, "%v", err)
 					continue
 				}
 				cfg.Wrap = append(cfg.Wrap, p)
 			}
 		case key == "invalidation":
 			if val != "local" && val != "shared" {
-				bad(key, "want \"local\" or \"shared\", got %q", val)
+				bad(given, "want \"local\" or \"shared\", got %q", val)
 			}
 			invalidation = val
 		case key == "invalidation_refresh":
 			d, err := parseSeconds(val)
 			if err != nil {
-				bad(key, "%v", err)
+				bad(given, "%v", err)
 			}
 			refresh = d
 		case key == "format":
 			f, err := ParseFormat(val)
 			if err != nil {
-				bad(key, "want %q or %q, got %q", FormatGosess, FormatDogpile, val)
+				bad(given, "want %q or %q, got %q", FormatGosess, FormatDogpile, val)
 			}
 			cfg.Format = f
 		case key == "replace_existing" || key == "ping_on_configure":
 			b, ok := convert.Bool(val)
 			if !ok {
-				bad(key, "want true or false, got %q", val)
+				bad(given, "want true or false, got %q", val)
 			}
 			if key == "replace_existing" {
 				cfg.ReplaceExisting = b
@@ -112,11 +127,11 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 				cfg.PingOnConfigure = b
 			}
 		default:
-			bad(key, "unknown key (known: backend, expiration_time, stale_window, arguments.*, wrap, invalidation, invalidation_refresh, replace_existing, ping_on_configure, format)")
+			bad(given, "unknown key (known: driver, expiration, stale_window, arguments.*, wrap, invalidation, invalidation_refresh, replace_existing, ping_on_configure, format; aliases: backend, expiration_time)")
 		}
 	}
 	if driver == "" && len(errs) == 0 {
-		bad("backend", "missing (no driver named under prefix %q)", prefix)
+		bad("driver", "missing (no driver named under prefix %q, as driver or backend)", prefix)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("region %q: %w: %s", r.name, ErrInvalidArgument, strings.Join(errs, "; "))
@@ -126,6 +141,10 @@ func (r *Region) ConfigureFromConfig(conf map[string]string, prefix string) erro
 	}
 	return r.Configure(driver, cfg)
 }
+
+// configKeyAliases maps the older spellings of ConfigureFromConfig's keys
+// (dogpile's) to the keys.
+var configKeyAliases = map[string]string{"backend": "driver", "expiration_time": "expiration"}
 
 var (
 	intRe   = regexp.MustCompile(`^[-+]?\d+$`)
