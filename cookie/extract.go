@@ -20,6 +20,12 @@ import "strings"
 // what a deleted cookie carries). When a Cookie header holds the name more
 // than once, Extract returns the first, which browsers send for the most
 // specific path; ExtractAll returns every one.
+//
+// Extract is more lenient than http.ParseCookie on purpose: ParseCookie
+// refuses a whole Cookie header for one malformed pair (a name without
+// "=", a value with a space or a non-ASCII byte), and such pairs come from
+// other applications of the same site; the session cookie must still be
+// found among them. Values are checked by the codec that verifies them.
 func Extract(s, name string) (value string, ok bool) {
 	scan(s, name, func(v string) bool {
 		value, ok = v, true

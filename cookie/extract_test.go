@@ -1,6 +1,7 @@
 package cookie
 
 import (
+	"net/http"
 	"slices"
 	"testing"
 )
@@ -41,6 +42,7 @@ func TestExtract(t *testing.T) {
 		{"a=1; session=first; session=second", "session", "first", true},
 		{"a=1; session=; session=second", "session", "second", true},
 		{"a=1; junk; session=xyz", "session", "xyz", true},
+		{"a=ü; b=x y; session=xyz", "session", "xyz", true}, // http.ParseCookie refuses this header
 		{"a=1; sessionx=1; xsession=2", "session", "", false},
 		{"a=b=c; session=x=y", "session", "x=y", true},
 		{";;;", "session", "", false},
@@ -50,6 +52,20 @@ func TestExtract(t *testing.T) {
 		got, ok := Extract(tc.s, tc.name)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("Extract(%q, %q) = %q, %v; want %q, %v", tc.s, tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// The headers that http.ParseCookie refuses whole for one malformed pair,
+// which is why Extract does not use it: the session cookie among them is
+// still found.
+func TestExtractToleratesWhatParseCookieRefuses(t *testing.T) {
+	for _, h := range []string{"a=1; junk; session=xyz", "a=ü; session=xyz", "other=1;; session=xyz"} {
+		if _, err := http.ParseCookie(h); err == nil {
+			t.Errorf("http.ParseCookie(%q) accepts it now: Extract could use it", h)
+		}
+		if v, ok := Extract(h, "session"); !ok || v != "xyz" {
+			t.Errorf("Extract(%q) = %q, %v", h, v, ok)
 		}
 	}
 }
