@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,14 +14,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/gosess/gosess/internal/testserver"
 )
 
 // chromiumPath finds Debian's chromium (or $CHROMIUM); without one the
@@ -63,77 +61,11 @@ func buildGosess(t *testing.T) string {
 	return bin
 }
 
-// lockedBuffer collects a child's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startDemo runs `gosess demo` on a free port and returns its base URL;
 // the process is interrupted (and waited for) when the test ends.
 func startDemo(t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"demo", "-addr", "127.0.0.1:0"}, args...)...)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("demo exited with %v\n%s", err, stderr.String())
-			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("demo did not stop on SIGINT\n%s", stderr.String())
-		}
-	})
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-	}()
-	select {
-	case line := <-lines:
-		// "gosess demo: http://127.0.0.1:PORT/ (region ...)"
-		f := strings.Fields(line)
-		if len(f) < 3 || !strings.HasPrefix(f[2], "http://") {
-			t.Fatalf("unexpected first line %q", line)
-		}
-		return strings.TrimSuffix(f[2], "/")
-	case err := <-done:
-		t.Fatalf("demo exited at start: %v\n%s", err, stderr.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("demo did not start\n%s", stderr.String())
-	}
-	return ""
+	return testserver.StartDemo(t, exec.Command(bin, append([]string{"demo", "-addr", "127.0.0.1:0"}, args...)...)).URL
 }
 
 // newBrowser starts a headless chromium with a fresh profile.

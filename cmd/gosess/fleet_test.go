@@ -6,7 +6,6 @@ package main
 // must move between them without losing an update.
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -26,7 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/internal/testserver"
 )
 
@@ -44,16 +42,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// demoProcess is one `gosess demo` instance run as a child process.
-type demoProcess struct {
-	url    string
-	stderr *testlog.Buffer
-}
-
 // startDemoProcess runs `gosess demo -addr 127.0.0.1:0 args...` in a
-// child process and returns once it listens; it is interrupted (and
-// waited for) when the test ends.
-func startDemoProcess(t *testing.T, args ...string) *demoProcess {
+// child process (this test binary as the command) and returns once it
+// listens; it is interrupted (and waited for) when the test ends.
+func startDemoProcess(t *testing.T, args ...string) *testserver.Demo {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -61,49 +53,7 @@ func startDemoProcess(t *testing.T, args ...string) *demoProcess {
 	}
 	cmd := exec.Command(exe, append([]string{"demo", "-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), envCommandChild+"=1")
-	p := &demoProcess{stderr: new(testlog.Buffer)}
-	cmd.Stderr = p.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("demo exited with %v\n%s", err, p.stderr)
-			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("demo did not stop on SIGINT\n%s", p.stderr)
-		}
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := regexp.MustCompile(`^gosess demo: (http://\S+/) `).FindStringSubmatch(sc.Text()); m != nil {
-				addr <- strings.TrimSuffix(m[1], "/")
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case p.url = <-addr:
-		return p
-	case err := <-done:
-		t.Fatalf("demo exited before listening: %v\n%s", err, p.stderr)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("demo did not start\n%s", p.stderr)
-	}
-	return nil
+	return testserver.StartDemo(t, cmd)
 }
 
 // fleetFigures are what a run of users against the instances measured.
@@ -117,7 +67,7 @@ type fleetFigures struct {
 // driveFleet has users log in and press "+1" clicks times each, every
 // request going to one of the instances at random (one user's requests in
 // turn, the users at once), then reads every user's counter.
-func driveFleet(t *testing.T, instances []*demoProcess, users, clicks int) fleetFigures {
+func driveFleet(t *testing.T, instances []*testserver.Demo, users, clicks int) fleetFigures {
 	t.Helper()
 	var (
 		mu  sync.Mutex
@@ -141,7 +91,7 @@ func driveFleet(t *testing.T, instances []*demoProcess, users, clicks int) fleet
 				}
 				prev = i
 				f.requests++
-				return instances[i].url
+				return instances[i].URL
 			}
 			post := func(path string, form url.Values) {
 				resp, err := c.PostForm(pick()+path, form)
@@ -210,7 +160,7 @@ func TestFleetSharesSessions(t *testing.T) {
 			secret := filepath.Join(dir, "secret")
 			// Both start at once: one creates the secret file, the other
 			// reads it (the creation race is settled by a hard link).
-			instances := make([]*demoProcess, 2)
+			instances := make([]*testserver.Demo, 2)
 			var wg sync.WaitGroup
 			for i := range instances {
 				wg.Go(func() { instances[i] = startDemoProcess(t, "-driver", driver, "-arg", arg, "-secret-file", secret) })
@@ -224,7 +174,7 @@ func TestFleetSharesSessions(t *testing.T) {
 			// it once the traffic is done.)
 			created := 0
 			for _, p := range instances {
-				created += strings.Count(p.stderr.String(), "created a new secret file")
+				created += strings.Count(p.Stderr.String(), "created a new secret file")
 			}
 			if created != 1 {
 				t.Errorf("%d instances created the secret file, want 1", created)
@@ -236,7 +186,7 @@ func TestFleetSharesSessions(t *testing.T) {
 			}
 
 			// Control: a secret file per instance splits the fleet.
-			control := []*demoProcess{
+			control := []*testserver.Demo{
 				startDemoProcess(t, "-driver", driver, "-arg", arg, "-secret-file", filepath.Join(dir, "a")),
 				startDemoProcess(t, "-driver", driver, "-arg", arg, "-secret-file", filepath.Join(dir, "b")),
 			}
