@@ -5,13 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"time"
 
-	"github.com/gosess/gosess/cookie"
-	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
 
@@ -19,16 +15,9 @@ import (
 // different keys merge, a change of the same key is a conflict.
 func Example_concurrentRequests() {
 	ctx := context.Background()
-	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
-		log.Fatal(err)
-	}
+	r := newRegion()
 	defer r.Close()
-	key, _ := cookie.GenerateKey()
-	maker := session.NewMaker()
-	if err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key}); err != nil {
-		log.Fatal(err)
-	}
+	maker := newMaker(r)
 	s, _ := maker.New(ctx)
 	s.Set("cart", 1)
 	s.Set("theme", "light")

@@ -124,10 +124,7 @@ func Example_asyncRegeneration() {
 // misses.
 func Example_softVersusHard() {
 	ctx := context.Background()
-	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
-		log.Fatal(err)
-	}
+	r := newRegion()
 	defer r.Close()
 	_ = region.Set(ctx, r, "greeting", "hello")
 
@@ -154,10 +151,7 @@ type Product struct {
 // GetOrCreateMulti creates the missing keys with one call.
 func Example_getOrCreateMulti() {
 	ctx := context.Background()
-	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
-		log.Fatal(err)
-	}
+	r := newRegion()
 	defer r.Close()
 	_ = region.Set(ctx, r, "product:2", Product{ID: "2", Name: "coffee"})
 
@@ -192,10 +186,7 @@ func Example_getOrCreateMulti() {
 // caller gives up when its context ends.
 func Example_creatorErrors() {
 	ctx := context.Background()
-	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
-		log.Fatal(err)
-	}
+	r := newRegion()
 	defer r.Close()
 
 	errDown := errors.New("database down")

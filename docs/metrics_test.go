@@ -24,16 +24,9 @@ import (
 // Registering the collectors and scraping them.
 func Example_metrics() {
 	ctx := context.Background()
-	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
-		log.Fatal(err)
-	}
+	r := newRegion()
 	defer r.Close()
-	key, _ := cookie.GenerateKey()
-	maker := session.NewMaker()
-	if err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key}); err != nil {
-		log.Fatal(err)
-	}
+	maker := newMaker(r)
 
 	reg := prometheus.NewRegistry()
 	metrics.MustRegister(reg, metrics.Regions(r), metrics.Sessions("web", maker))

@@ -22,7 +22,6 @@ import (
 
 	sessioncookie "github.com/gosess/gosess/backends/cookie"
 	"github.com/gosess/gosess/cookie"
-	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
 
@@ -31,23 +30,12 @@ var _ = sessioncookie.Name // the cookie backend registers itself as "cookie"
 // quiet is a logger that discards everything.
 var quiet = slog.New(slog.DiscardHandler)
 
-// newRegion returns a configured memory region for the examples.
-func newRegion() *region.Region {
-	r := region.New("app")
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute}); err != nil {
-		log.Fatal(err)
-	}
-	return r
-}
-
 // What a signed session cookie holds.
 func Example_cookieContents() {
 	ctx := context.Background()
 	r := newRegion()
 	defer r.Close()
-	key, _ := cookie.GenerateKey()
-	maker := session.NewMaker()
-	_ = maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key})
+	maker := newMaker(r)
 	s, _ := maker.New(ctx)
 	s.Set("user", "ann")
 
@@ -179,11 +167,7 @@ func TestSessionFixation(t *testing.T) {
 	ctx := context.Background()
 	r := newRegion()
 	defer r.Close()
-	key, _ := cookie.GenerateKey()
-	maker := session.NewMaker()
-	if err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key}); err != nil {
-		t.Fatal(err)
-	}
+	maker := newMaker(r)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, req *http.Request) {
 		s := session.FromContext(req.Context())
@@ -289,11 +273,7 @@ func checkPassword(user, password string) bool { return user == "ann" && passwor
 func TestCrossOriginProtection(t *testing.T) {
 	r := newRegion()
 	defer r.Close()
-	key, _ := cookie.GenerateKey()
-	maker := session.NewMaker()
-	if err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key}); err != nil {
-		t.Fatal(err)
-	}
+	maker := newMaker(r)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, req *http.Request) {
 		s := session.FromContext(req.Context())
