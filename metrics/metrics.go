@@ -24,9 +24,8 @@ type RegionCollector struct {
 	mu      sync.Mutex
 	regions []*region.Region
 
-	hits, misses, stale, driverErrors, creatorErrors *prometheus.Desc
-	lockErrors, locksLost, conflicts, evictions      *prometheus.Desc
-	creator, lockWait                                *prometheus.Desc
+	counters          []counter[region.Stats]
+	creator, lockWait *prometheus.Desc
 }
 
 var regionLabels = []string{"region", "driver"}
@@ -37,19 +36,46 @@ func Regions(regions ...*region.Region) *RegionCollector {
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc("gosess_region_"+name, help, regionLabels, nil)
 	}
+	type stats = region.Stats
 	return &RegionCollector{
-		regions:       regions,
-		hits:          d("hits_total", "Reads that found a fresh value."),
-		misses:        d("misses_total", "Reads that found no usable value."),
-		stale:         d("stale_served_total", "Stale values served while another caller regenerated them."),
-		driverErrors:  d("driver_errors_total", "Errors returned by the region's driver."),
-		creatorErrors: d("creator_errors_total", "Creator calls that returned an error or panicked."),
-		lockErrors:    d("lock_errors_total", "Failures of the lock service: taking or releasing a distributed lock (counted in driver_errors_total too)."),
-		locksLost:     d("locks_lost_total", "Dogpile locks that expired before their holder released them (the creator ran longer than lock_timeout): another caller may have regenerated the value meanwhile."),
-		conflicts:     d("conflicts_total", "Compare-and-set writes refused because the stored value changed since it was read (session saves included)."),
-		evictions:     d("evictions_total", "Live values the driver evicted for space (memory and objects drivers); sessions among them load as new."),
-		creator:       d("creator_duration_seconds", "Creator calls and their duration."),
-		lockWait:      d("lock_wait_duration_seconds", "Blocking waits for a dogpile lock and their duration."),
+		regions: regions,
+		counters: []counter[stats]{
+			{d("hits_total", "Reads that found a fresh value."), func(s stats) uint64 { return s.Hits }},
+			{d("misses_total", "Reads that found no usable value."), func(s stats) uint64 { return s.Misses }},
+			{d("stale_served_total", "Stale values served while another caller regenerated them."), func(s stats) uint64 { return s.StaleServed }},
+			{d("driver_errors_total", "Errors returned by the region's driver."), func(s stats) uint64 { return s.DriverErrors }},
+			{d("creator_errors_total", "Creator calls that returned an error or panicked."), func(s stats) uint64 { return s.CreatorErrors }},
+			{d("lock_errors_total", "Failures of the lock service: taking or releasing a distributed lock (counted in driver_errors_total too)."), func(s stats) uint64 { return s.LockErrors }},
+			{d("locks_lost_total", "Dogpile locks that expired before their holder released them (the creator ran longer than lock_timeout): another caller may have regenerated the value meanwhile."), func(s stats) uint64 { return s.LocksLost }},
+			{d("conflicts_total", "Compare-and-set writes refused because the stored value changed since it was read (session saves included)."), func(s stats) uint64 { return s.Conflicts }},
+			{d("evictions_total", "Live values the driver evicted for space (memory and objects drivers); sessions among them load as new."), func(s stats) uint64 { return s.Evictions }},
+		},
+		creator:  d("creator_duration_seconds", "Creator calls and their duration."),
+		lockWait: d("lock_wait_duration_seconds", "Blocking waits for a dogpile lock and their duration."),
+	}
+}
+
+// counter is one counter metric of a collector and the field of the
+// statistics S (region.Stats, session.Stats) that it reports.
+type counter[S any] struct {
+	desc  *prometheus.Desc
+	value func(S) uint64
+}
+
+// describe sends the descriptions of counters and of the other metrics.
+func describe[S any](ch chan<- *prometheus.Desc, counters []counter[S], other ...*prometheus.Desc) {
+	for _, k := range counters {
+		ch <- k.desc
+	}
+	for _, d := range other {
+		ch <- d
+	}
+}
+
+// collect sends the value of each counter in s, with labels.
+func collect[S any](ch chan<- prometheus.Metric, counters []counter[S], s S, labels ...string) {
+	for _, k := range counters {
+		ch <- prometheus.MustNewConstMetric(k.desc, prometheus.CounterValue, float64(k.value(s)), labels...)
 	}
 }
 
@@ -62,9 +88,7 @@ func (c *RegionCollector) Add(regions ...*region.Region) {
 
 // Describe implements prometheus.Collector.
 func (c *RegionCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.stale, c.driverErrors, c.creatorErrors, c.lockErrors, c.locksLost, c.conflicts, c.evictions, c.creator, c.lockWait} {
-		ch <- d
-	}
+	describe(ch, c.counters, c.creator, c.lockWait)
 }
 
 // Collect implements prometheus.Collector.
@@ -79,18 +103,7 @@ func (c *RegionCollector) Collect(ch chan<- prometheus.Metric) {
 			driver = "custom"
 		}
 		labels := []string{r.Name(), driver}
-		counter := func(d *prometheus.Desc, v uint64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
-		}
-		counter(c.hits, s.Hits)
-		counter(c.misses, s.Misses)
-		counter(c.stale, s.StaleServed)
-		counter(c.driverErrors, s.DriverErrors)
-		counter(c.creatorErrors, s.CreatorErrors)
-		counter(c.lockErrors, s.LockErrors)
-		counter(c.locksLost, s.LocksLost)
-		counter(c.conflicts, s.Conflicts)
-		counter(c.evictions, s.Evictions)
+		collect(ch, c.counters, s, labels...)
 		ch <- prometheus.MustNewConstSummary(c.creator, s.CreatorRuns, s.CreatorTime.Seconds(), nil, labels...)
 		ch <- prometheus.MustNewConstSummary(c.lockWait, s.LockWaits, s.LockWaitTime.Seconds(), nil, labels...)
 	}
