@@ -26,10 +26,7 @@ func TestConcurrencyNoReadLock(t *testing.T) {
 		if !<-read {
 			t.Fatal("reader saw unsaved data or failed")
 		}
-		wc, err := writer.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		wc := save(t, writer)
 		if mustGet(t, load(t, m, wc.String()), "kéy") != "valué" {
 			t.Error("write lost")
 		}

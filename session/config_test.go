@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/backends/file"
 	cookiepkg "github.com/gosess/gosess/cookie"
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
@@ -55,10 +57,7 @@ func equalMakers(t *testing.T, a, b *session.Maker) {
 		if back.IsNew() || back.ID() != s.ID() || mustGet(t, back, "n") != 7 {
 			t.Errorf("a cookie of one maker does not load in the other")
 		}
-		c2, err := back.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, back)
 		if got, want := strip(c2.String()), strip(c); got != want {
 			t.Errorf("cookies differ:\n%s\n%s", got, want)
 		}
@@ -239,10 +238,7 @@ func TestOverridesReuseKeyRings(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Set("a", 1)
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		if back := load(t, m, c.String()); !back.IsNew() {
 			t.Fatal("a cookie signed with the overriding key loads with the maker's")
 		}
@@ -270,9 +266,9 @@ func TestTypedBackendTakesTheMakersClock(t *testing.T) {
 // ephemeral_key: a key of this process, accepted where the sessions stay
 // in this process, refused where other processes reach them.
 func TestEphemeralKey(t *testing.T) {
-	var logs logBuffer
+	var logs testlog.Buffer
 	m, err := session.New(session.Config{Backend: dogpile.New(memoryRegion(t)), EphemeralKey: true},
-		session.WithLogger(logs.logger()))
+		session.WithLogger(logs.Logger(slog.LevelDebug)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,9 +351,9 @@ func TestSecretFileCreation(t *testing.T) {
 			t.Fatal("the secret file was created")
 		}
 	}
-	var logs logBuffer
+	var logs testlog.Buffer
 	creator, err := session.New(session.Config{Backend: dogpile.New(memoryRegion(t)), SecretFile: path},
-		session.WithLogger(logs.logger()))
+		session.WithLogger(logs.Logger(slog.LevelDebug)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +364,7 @@ func TestSecretFileCreation(t *testing.T) {
 	}
 	logs.Reset()
 	reader, err := session.New(session.Config{Backend: creator.Config().Backend, SecretFile: path, SecretFileMustExist: true},
-		session.WithLogger(logs.logger()))
+		session.WithLogger(logs.Logger(slog.LevelDebug)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,10 +75,7 @@ func TestExpiryStatic(t *testing.T) {
 		if s.IsNew() {
 			t.Fatal("expired too early")
 		}
-		c2, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, s)
 		if c2.MaxAge != 4 {
 			t.Errorf("cookie Max-Age %d, want the 4 s left", c2.MaxAge)
 		}
@@ -117,10 +114,7 @@ func TestExpiryLifetime(t *testing.T) {
 			if s.IsNew() {
 				t.Fatalf("expired at %v", s.Created())
 			}
-			ck, err := s.Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ck := save(t, s)
 			c = ck.String()
 		}
 		clk.Advance(2 * time.Second) // 26 s

@@ -1,9 +1,9 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,34 +151,6 @@ func newMaker(t testing.TB, bc backendCase, extra session.Settings, opts ...sess
 
 var discard = slog.New(slog.DiscardHandler)
 
-// logBuffer is a debug-level logger whose output tests can read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) Reset() {
-	l.mu.Lock()
-	l.buf.Reset()
-	l.mu.Unlock()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // fakeClock is a settable clock for expiry tests.
 type fakeClock struct {
 	mu sync.Mutex
@@ -212,11 +184,17 @@ func saveNew(t testing.TB, m *session.Maker, kv ...any) (*session.Session, strin
 	for i := 0; i+1 < len(kv); i += 2 {
 		s.Set(kv[i].(string), kv[i+1])
 	}
+	return s, save(t, s).String()
+}
+
+// save saves s and returns its cookie.
+func save(t testing.TB, s *session.Session) *http.Cookie {
+	t.Helper()
 	c, err := s.Save(ctx)
 	if err != nil {
 		t.Fatalf("Save: %v", err)
 	}
-	return s, c.String()
+	return c
 }
 
 func load(t testing.TB, m *session.Maker, c string) *session.Session {

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/session"
 )
 
@@ -22,10 +24,7 @@ func TestLoadForms(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = c
-		ck, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ck := save(t, s)
 		forms := map[string]string{
 			"Set-Cookie line":   ck.String(),
 			"with header name":  "Set-Cookie: " + ck.String(),
@@ -52,9 +51,9 @@ func TestLoadForms(t *testing.T) {
 // reason (nothing above debug).
 func TestLoadBadInput(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		var logs logBuffer
+		var logs testlog.Buffer
 		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": "1h"}, session.WithLogger(logs.logger()), session.WithClock(clk.Now))
+		m := newMaker(t, bc, session.Settings{"max_age": "1h"}, session.WithLogger(logs.Logger(slog.LevelDebug)), session.WithClock(clk.Now))
 		_, good := saveNew(t, m, "k", "v")
 		value := strings.TrimPrefix(strings.SplitN(good, ";", 2)[0], "session=")
 		other := newMakerSharing(t, m, bc, session.Settings{"signature_key": sigKey2})

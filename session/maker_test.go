@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/cookie"
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )
@@ -139,10 +141,7 @@ func TestMakerCustomParams(t *testing.T) {
 			t.Errorf("id %q has %d chars", s.ID(), len(s.ID()))
 		}
 		s.Set("n", 7)
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		if c.Name != "testsession" || c.Path != "/foo" || c.MaxAge != 30 || !c.Secure || !c.HttpOnly ||
 			c.SameSite != http.SameSiteStrictMode || !c.Partitioned || c.Domain != "example.com" {
 			t.Errorf("cookie attributes: %s", c)
@@ -224,10 +223,7 @@ func TestMakerOverrides(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Set("k", "v")
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		if c.Name != "other" || c.MaxAge != 3600 {
 			t.Errorf("override cookie: %s", c)
 		}
@@ -266,10 +262,7 @@ func TestMakerKeyRotation(t *testing.T) {
 		if back.IsNew() || mustGet(t, back, "k") != "v" {
 			t.Fatal("old cookie not accepted by the rotated ring")
 		}
-		c2, err := back.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, back)
 		// Signed with the new key: the old maker no longer accepts it.
 		if !load(t, oldM, c2.String()).IsNew() {
 			t.Error("cookie signed with the new key accepted by a maker without it")
@@ -307,8 +300,8 @@ func newMakerSharing(t *testing.T, m *session.Maker, bc backendCase, extra sessi
 func TestMakerSecretFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "secret")
-	var logs logBuffer
-	m := session.NewMaker(session.WithLogger(logs.logger()))
+	var logs testlog.Buffer
+	m := session.NewMaker(session.WithLogger(logs.Logger(slog.LevelDebug)))
 	if err := m.Configure(session.Settings{"backend": "cookie", "secret_file": path, "enable_encryption": true}); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +322,7 @@ func TestMakerSecretFile(t *testing.T) {
 
 	// A second maker on the same file accepts the cookie, and logs no creation.
 	logs.Reset()
-	m2 := session.NewMaker(session.WithLogger(logs.logger()))
+	m2 := session.NewMaker(session.WithLogger(logs.Logger(slog.LevelDebug)))
 	if err := m2.Configure(session.Settings{"backend": "cookie", "secret_file": path, "enable_encryption": "true"}); err != nil {
 		t.Fatal(err)
 	}
@@ -360,8 +353,8 @@ func TestMakerDefaultSecretFile(t *testing.T) {
 }
 
 func TestCookieBackendWarnsWithoutEncryption(t *testing.T) {
-	var logs logBuffer
-	m := session.NewMaker(session.WithLogger(logs.logger()))
+	var logs testlog.Buffer
+	m := session.NewMaker(session.WithLogger(logs.Logger(slog.LevelDebug)))
 	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey}); err != nil {
 		t.Fatal(err)
 	}
@@ -485,10 +478,7 @@ func TestSaveRetriesTakenID(t *testing.T) {
 	s, _ := m.New(ctx)
 	first := s.ID()
 	s.Set("k", 1)
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := save(t, s)
 	if s.ID() == first {
 		t.Error("id kept although taken")
 	}

@@ -306,10 +306,7 @@ func TestMergeRenewAfterConcurrentSave(t *testing.T) {
 			t.Fatalf("Renew: %v", err)
 		}
 		login.Set("user", "ann")
-		nc, err := login.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc := save(t, login)
 		wantValues(t, load(t, m, nc.String()), map[string]any{"visits": 1, "cart": 3, "user": "ann"})
 		if !load(t, m, c).IsNew() {
 			t.Error("the cookie from before Renew still loads")

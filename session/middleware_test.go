@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/session"
 )
 
@@ -249,8 +251,8 @@ func TestMiddlewareLoginLogoutFlashes(t *testing.T) {
 
 // A save error replaces the response with a 500 and is logged.
 func TestMiddlewareSaveError(t *testing.T) {
-	var logs logBuffer
-	m := middlewareMaker(t, localBackends[0], nil, session.WithLogger(logs.logger()))
+	var logs testlog.Buffer
+	m := middlewareMaker(t, localBackends[0], nil, session.WithLogger(logs.Logger(slog.LevelDebug)))
 	c := newClient(t, m)
 	resp, body := c.get("/bad")
 	if resp.StatusCode != 500 || strings.Contains(body, "handler body") || resp.Header.Get("Set-Cookie") != "" {

@@ -2,11 +2,13 @@ package session_test
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/session"
 )
 
@@ -48,8 +50,8 @@ func TestReservedKeys(t *testing.T) {
 // Behind the middleware a reserved key is a 500 with the error logged,
 // never a page that pretends it worked.
 func TestReservedKeyInMiddleware(t *testing.T) {
-	var logs logBuffer
-	m := newMaker(t, localBackends[0], nil, session.WithLogger(logs.logger()))
+	var logs testlog.Buffer
+	m := newMaker(t, localBackends[0], nil, session.WithLogger(logs.Logger(slog.LevelDebug)))
 	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session.FromContext(r.Context()).Set("_flash", []any{"x"})
 		w.Write([]byte("ok"))

@@ -29,10 +29,7 @@ func TestSessionNew(t *testing.T) {
 		if mustGet(t, s, "testkey") != "testval" || !s.Modified() {
 			t.Fatal("Set")
 		}
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		back := load(t, m, c.String())
 		if mustGet(t, back, "testkey") != "testval" {
 			t.Error("value lost")
@@ -148,10 +145,7 @@ func TestSessionClear(t *testing.T) {
 		if s.Len() != 0 || !s.Modified() || s.ID() != id {
 			t.Fatalf("Clear: len %d modified %v", s.Len(), s.Modified())
 		}
-		c2, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, s)
 		if back := load(t, m, c2.String()); back.Len() != 0 || back.IsNew() {
 			t.Error("cleared session reloaded with values")
 		}
@@ -225,10 +219,7 @@ func TestSessionDeleteOther(t *testing.T) {
 		if err := m.Backend().Delete(ctx, s1.ID(), nil); err != nil {
 			t.Fatal(err)
 		}
-		c2, err := s2.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, s2)
 		if back := load(t, m, c2.String()); mustGet(t, back, "key") != "value2" || back.ID() != s2.ID() {
 			t.Error("session 2 damaged")
 		}
@@ -255,10 +246,7 @@ func TestSessionRenew(t *testing.T) {
 			mustGet(t, s, "kéy") != "valué" || !s.Modified() {
 			t.Fatalf("after Renew: id %q, modified %v", s.ID(), s.Modified())
 		}
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		if back := load(t, m, c.String()); back.ID() != s.ID() || mustGet(t, back, "kéy") != "valué" {
 			t.Error("renewed session does not load")
 		}
@@ -292,10 +280,7 @@ func TestSessionInvalidate(t *testing.T) {
 			t.Fatalf("after Invalidate: id changed %v, len %d, new %v", s.ID() != oldID, s.Len(), s.IsNew())
 		}
 		s.Set("user", "bob")
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		if back := load(t, m, c.String()); mustGet(t, back, "user") != "bob" {
 			t.Error("new session after Invalidate")
 		}
@@ -451,10 +436,7 @@ func TestSessionUnsupportedValue(t *testing.T) {
 			}
 		}
 		s.Delete("bad")
-		c2, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, s)
 		if back := load(t, m, c2.String()); mustGet(t, back, "kept") != "yes" {
 			t.Error("save after fixing the value")
 		}
@@ -473,10 +455,7 @@ func TestSessionFlashes(t *testing.T) {
 		if s.Len() != 0 {
 			t.Error("flashes counted as values")
 		}
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := save(t, s)
 		back := load(t, m, c.String())
 		f := back.Flashes()
 		if len(f) != 2 || f[0] != "saved!" || !back.Modified() {
@@ -485,10 +464,7 @@ func TestSessionFlashes(t *testing.T) {
 		if back.Flashes() != nil {
 			t.Error("flashes read twice")
 		}
-		c2, err := back.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := save(t, back)
 		if again := load(t, m, c2.String()); again.Flashes() != nil {
 			t.Error("read flashes came back")
 		}
@@ -523,10 +499,7 @@ func TestCookieTooLarge(t *testing.T) {
 		t.Fatalf("Save of a 5 kB cookie session = %v", err)
 	}
 	s.Set("big", strings.Repeat("x", 2000))
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := save(t, s)
 	if len(c.String()) > cookie.MaxCookieSize {
 		t.Errorf("cookie of %d bytes", len(c.String()))
 	}

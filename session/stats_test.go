@@ -15,10 +15,7 @@ func TestMakerStats(t *testing.T) {
 	}
 	s, _ := m.New(ctx)
 	s.Set("k", 1)
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := save(t, s)
 	if _, err := m.Load(ctx, c.String()); err != nil {
 		t.Fatal(err)
 	}

@@ -154,10 +154,7 @@ func TestRebindAndUnbind(t *testing.T) {
 		s, c := login(t, m, "ann")
 		s = load(t, m, c)
 		s.SetUser("bob")
-		cb, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cb := save(t, s)
 		if n, err := m.RevokeUser(ctx, "ann"); err != nil || (bc.serverSide && n != 0) {
 			t.Fatalf("RevokeUser(ann) = %d, %v", n, err)
 		}
@@ -173,10 +170,7 @@ func TestRebindAndUnbind(t *testing.T) {
 		_, c = login(t, m, "carl")
 		s = load(t, m, c)
 		s.SetUser("")
-		cu, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cu := save(t, s)
 		if n, _ := m.RevokeUser(ctx, "carl"); bc.serverSide && n != 0 {
 			t.Errorf("RevokeUser ended %d unbound sessions", n)
 		}
@@ -198,18 +192,12 @@ func TestRenewAndInvalidateLeaveTheIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.SetUser("ann")
-			c2, err := s.Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c2 := save(t, s)
 			s = load(t, m, c2.String())
 			if err := s.Renew(ctx); err != nil {
 				t.Fatal(err)
 			}
-			c3, err := s.Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c3 := save(t, s)
 			if ids, err := session.UserIndex(ctx, m, "ann"); err != nil || !slices.Equal(ids, []string{s.ID()}) {
 				t.Fatalf("index after two renewals %v (%v), want only %s", ids, err, s.ID())
 			}
@@ -277,10 +265,7 @@ func TestLongUsedSessionStaysRevocable(t *testing.T) {
 					t.Fatal("the session expired while in use")
 				}
 				s.Set("n", i)
-				nc, err := s.Save(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+				nc := save(t, s)
 				c = nc.String()
 				if i%5 == 4 {
 					// A login of the same user on another device writes

@@ -29,6 +29,13 @@ func (b *Buffer) String() string {
 	return b.b.String()
 }
 
+// Reset discards everything written so far.
+func (b *Buffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.b.Reset()
+}
+
 // Logger returns a text logger at level that writes to b.
 func (b *Buffer) Logger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: level}))
