@@ -2,16 +2,17 @@ package session
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"iter"
-	"maps"
-	"slices"
-	"strings"
-	"sync"
+	"log/slog"
 	"time"
 )
+
+// This file is the Backend contract: the interface every backend
+// implements and the optional capabilities the Maker looks for. What an
+// implementation uses is in backend_record.go (the stored record, its
+// format, conditional writes, session ids), and registering a backend by
+// name and reading its settings in backend_registry.go.
 
 // Backend is where sessions are stored: a small byte-oriented contract
 // that the Maker drives. The Maker does the encoding of values, expiry
@@ -105,203 +106,90 @@ type CookieCarrier interface {
 	Open(payload []byte) (id string, rec Record, err error)
 }
 
-// Record is one stored session as a backend sees it.
-type Record struct {
-	// Version increases with every Save of the record: a new record has
-	// version 1, and each save stores its base's version plus one. Stored
-	// with the record, it is what backends without tokens (files) compare
-	// a write's base with.
-	Version uint64
-	// Expires is when the session expires on the server (the Maker's
-	// clock); the zero time means never. Backends without TTLs (files)
-	// keep it to skip and clean up expired records.
-	Expires time.Time
-	// Data is the session's values encoded by the session Codec.
-	Data []byte
-	// Token is set by Load: the backend's own name for the stored version
-	// it read (the dogpile backend's region.Version, for one
-	// compare-and-set round trip), opaque to everyone else and never
-	// stored. nil when the backend compares versions, and in records the
-	// Maker built itself.
-	Token any
+// Pinger is an optional Backend capability: a cheap check that the store
+// answers (the dogpile backend pings its region's driver, the file
+// backend checks that it can create a file in its directory). Backends
+// without it keep nothing to reach (the cookie backend) and are taken to
+// be up.
+type Pinger interface {
+	// Ping returns nil when the store answered within ctx, or the
+	// store's error.
+	Ping(ctx context.Context) error
 }
 
-const (
-	recordMagic  = "gsr1"
-	recordHeader = len(recordMagic) + 8 + 8
-)
-
-// ErrBadRecord is returned by Record.UnmarshalBinary for bytes that are not
-// a record in this package's format.
-var ErrBadRecord = errors.New("session: malformed stored record")
-
-// MarshalBinary encodes r for backends that store bytes:
-// magic "gsr1" | version (8 bytes) | expiry in Unix nanoseconds (8 bytes,
-// 0 = never) | data.
-func (r Record) MarshalBinary() ([]byte, error) {
-	return r.AppendBinary(make([]byte, 0, recordHeader+len(r.Data)))
+// BackendEnv is what a backend learns about the Maker it serves: in
+// BackendConfig for the factories of Configure, and in Attach.
+type BackendEnv struct {
+	// Config is the Maker's effective configuration (read only; its
+	// Backend is unset for factories).
+	Config Config
+	// Encrypted reports whether cookies are encrypted (EncryptionKeys or
+	// EnableEncryption).
+	Encrypted bool
+	// Logger is the Maker's logger.
+	Logger *slog.Logger
+	// Now is the Maker's clock.
+	Now func() time.Time
 }
 
-// AppendBinary appends the encoding of MarshalBinary to b.
-func (r Record) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, recordMagic...)
-	b = binary.BigEndian.AppendUint64(b, r.Version)
-	var exp int64
-	if !r.Expires.IsZero() {
-		exp = r.Expires.UnixNano()
+// Attacher is an optional Backend capability for backends that depend on
+// the Maker they serve.
+type Attacher interface {
+	// Attach is called once by New or Configure, before the Maker uses
+	// the backend. It returns the backend the Maker is to use: the
+	// receiver, or a copy of it bound to env (a backend given no clock of
+	// its own takes the Maker's); the receiver itself is not modified, so
+	// one backend value may serve several Makers. It may log warnings
+	// about env with env.Logger (the dogpile backend warns when its
+	// driver keeps items for less than MaxAge). An error refuses the
+	// configuration; it should wrap ErrInvalidSetting.
+	Attach(env BackendEnv) (Backend, error)
+}
+
+// Sharer is an optional Backend capability: whether processes other than
+// this one can reach the stored sessions (a cache server, a directory).
+// Backends without it are taken to be shared, the cautious answer. The
+// Maker refuses an EphemeralKey for a shared backend.
+type Sharer interface {
+	// Shared reports whether other processes can reach the sessions.
+	Shared() bool
+}
+
+// backendName names b in messages: its Name method if it has one (the
+// backends of this module do), else its type.
+func backendName(b Backend) string {
+	if n, ok := b.(interface{ Name() string }); ok {
+		return n.Name()
 	}
-	b = binary.BigEndian.AppendUint64(b, uint64(exp))
-	return append(b, r.Data...), nil
+	return fmt.Sprintf("%T", b)
 }
 
-// UnmarshalBinary decodes the format of MarshalBinary. r.Data aliases b.
-func (r *Record) UnmarshalBinary(b []byte) error {
-	if len(b) < recordHeader || string(b[:len(recordMagic)]) != recordMagic {
-		return fmt.Errorf("%w (%d bytes)", ErrBadRecord, len(b))
-	}
-	b = b[len(recordMagic):]
-	r.Version = binary.BigEndian.Uint64(b)
-	r.Expires = time.Time{}
-	if exp := int64(binary.BigEndian.Uint64(b[8:])); exp != 0 {
-		r.Expires = time.Unix(0, exp)
-	}
-	r.Data = b[16:]
-	return nil
+func shared(b Backend) bool {
+	s, ok := b.(Sharer)
+	return !ok || s.Shared()
 }
 
-// ExpiredAt reports whether the record has an expiry time that is not
-// after now.
-func (r Record) ExpiredAt(now time.Time) bool {
-	return !r.Expires.IsZero() && !r.Expires.After(now)
-}
+// UserStore is an optional Backend capability: one small record per user
+// that the Maker keeps (the index of the user's sessions and a
+// revocation generation, in a format of its own), for SetUser,
+// UserSessions and RevokeUser. The dogpile and file backends have it;
+// the cookie backend has it when it is given a store (see package
+// backends/cookie). A backend that has the methods but no store for them
+// returns errors wrapping ErrUnsupported that say why.
+type UserStore interface {
+	// LoadUser returns the record stored for user, or an error wrapping
+	// ErrNotFound when there is none. The bytes belong to the caller.
+	LoadUser(ctx context.Context, user string) ([]byte, error)
 
-// PeekExpiry returns the expiry time of an encoded record from its header
-// alone (the zero time for never), so that a cleanup can judge a record
-// without reading all of it.
-func PeekExpiry(header []byte) (time.Time, error) {
-	var r Record
-	if err := r.UnmarshalBinary(header[:min(len(header), recordHeader)]); err != nil {
-		return time.Time{}, err
-	}
-	return r.Expires, nil
-}
-
-// RecordHeaderSize is how many leading bytes of an encoded record
-// PeekExpiry needs.
-const RecordHeaderSize = recordHeader
-
-// MaxIDLength is the longest session id ValidID accepts: 171 characters,
-// the unpadded base64url form of 128 random bytes, the largest
-// session_id_length. Every backend stores such ids: the file backend's
-// file name (id + ".session", 179 bytes) fits the 255-byte NAME_MAX of
-// Linux file systems, and a dogpile key ("session:" + id) the 250 bytes
-// of a memcached key.
-const MaxIDLength = 171
-
-// ValidID reports whether id has the form of a session id: 1 to
-// MaxIDLength characters of the unpadded base64url alphabet (A-Z a-z 0-9
-// - _). Ids the Maker makes always do; backends that build paths or keys
-// from ids rely on it.
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > MaxIDLength {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// BackendFactory builds a backend for a Maker. It reads its own settings
-// through cfg.Args (every key it knows, so that the Maker can report the
-// ones nobody knows) and returns an error wrapping ErrInvalidSetting for
-// bad ones, typically by returning cfg.Args.Err().
-type BackendFactory func(cfg BackendConfig) (Backend, error)
-
-// BackendConfig is what a BackendFactory is given: the backend's name and
-// settings, and what the backend may want to know about the Maker (the
-// same is given to Attach, where a backend that also has a constructor
-// for New better looks at it).
-type BackendConfig struct {
-	// Name is the name the backend was registered under.
-	Name string
-	// Args gives typed access to the settings; a backend reads its own
-	// keys (documented in its package) and nothing else.
-	Args *Args
-	BackendEnv
-}
-
-var backends = struct {
-	sync.RWMutex
-	m map[string]BackendFactory
-}{m: map[string]BackendFactory{}}
-
-// RegisterBackend makes a backend available to Configure under name
-// (the "backend" setting). Backend packages call it from init, so that
-// importing them (with _ if need be) is enough, as with database/sql
-// drivers. It panics on an empty name, a nil factory or a name already
-// taken: those are programming errors found at start-up.
-func RegisterBackend(name string, f BackendFactory) {
-	backends.Lock()
-	defer backends.Unlock()
-	if name == "" || f == nil {
-		panic("session: RegisterBackend with empty name or nil factory")
-	}
-	if _, dup := backends.m[name]; dup {
-		panic("session: RegisterBackend called twice for backend " + name)
-	}
-	backends.m[name] = f
-}
-
-// Backends returns the names of the registered backends, sorted.
-func Backends() []string {
-	backends.RLock()
-	defer backends.RUnlock()
-	return slices.Sorted(maps.Keys(backends.m))
-}
-
-func lookupBackend(name string) (BackendFactory, error) {
-	backends.RLock()
-	f, ok := backends.m[name]
-	backends.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: %w %q (registered: %s; import the backend's package, e.g. _ \"github.com/gosess/gosess/backends/%s\")",
-			ErrInvalidSetting, ErrUnknownBackend, name, strings.Join(Backends(), ", "), name)
-	}
-	return f, nil
-}
-
-// CheckBase applies the condition of Save and Delete for backends that
-// compare versions: given what Load returned for the id (read in the same
-// atomic step as the write, e.g. under the id's lock), it returns nil when
-// a write based on base may replace (or remove) the stored record,
-// ErrConflict (wrapped, with the versions) when it may not, and loadErr
-// itself when the store failed. base == nil means "nothing may be stored".
-func CheckBase(cur Record, loadErr error, base *Record) error {
-	switch {
-	case errors.Is(loadErr, ErrNotFound):
-		if base != nil {
-			return fmt.Errorf("%w (based on version %d, none stored)", ErrConflict, base.Version)
-		}
-		return nil
-	case loadErr != nil:
-		return loadErr
-	case base == nil:
-		return fmt.Errorf("%w (the id is taken)", ErrConflict)
-	case cur.Version != base.Version:
-		return fmt.Errorf("%w (based on version %d, stored %d)", ErrConflict, base.Version, cur.Version)
-	}
-	return nil
-}
-
-// Found turns the error of a Load into the result of Exists: ErrNotFound
-// is (false, nil), nil is (true, nil), anything else is a store failure.
-func Found(loadErr error) (bool, error) {
-	if errors.Is(loadErr, ErrNotFound) {
-		return false, nil
-	}
-	return loadErr == nil, loadErr
+	// UpdateUser replaces the record of user with what fn returns, given
+	// the record stored now (nil and false when there is none), as one
+	// atomic step with respect to every other UpdateUser of user: in
+	// every process that shares the store, as far as the backend's saves
+	// are (compare-and-set in a region; the file backend's lock). When
+	// another writer changed the record between the read and the write,
+	// UpdateUser reads it again and calls fn again, so fn must have no
+	// other effects. An error from fn ends UpdateUser with that error,
+	// storing nothing. ttl > 0 asks the store to evict the record ttl
+	// after the write; 0 means never.
+	UpdateUser(ctx context.Context, user string, fn func(cur []byte, found bool) (next []byte, ttl time.Duration, err error)) error
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -202,7 +201,7 @@ func (c Config) withDefaults(carrier bool) Config {
 }
 
 // check reports the problems of an effective Config that do not depend
-// on the keys' contents (newRuntime checks those), each naming its
+// on the keys' contents (newCallConfig checks those), each naming its
 // setting.
 func (c Config) check() []error {
 	var errs []error
@@ -274,58 +273,6 @@ func New(cfg Config, opts ...MakerOption) (*Maker, error) {
 	return m, nil
 }
 
-// BackendEnv is what a backend learns about the Maker it serves: in
-// BackendConfig for the factories of Configure, and in Attach.
-type BackendEnv struct {
-	// Config is the Maker's effective configuration (read only; its
-	// Backend is unset for factories).
-	Config Config
-	// Encrypted reports whether cookies are encrypted (EncryptionKeys or
-	// EnableEncryption).
-	Encrypted bool
-	// Logger is the Maker's logger.
-	Logger *slog.Logger
-	// Now is the Maker's clock.
-	Now func() time.Time
-}
-
-// Attacher is an optional Backend capability for backends that depend on
-// the Maker they serve.
-type Attacher interface {
-	// Attach is called once by New or Configure, before the Maker uses
-	// the backend. It returns the backend the Maker is to use: the
-	// receiver, or a copy of it bound to env (a backend given no clock of
-	// its own takes the Maker's); the receiver itself is not modified, so
-	// one backend value may serve several Makers. It may log warnings
-	// about env with env.Logger (the dogpile backend warns when its
-	// driver keeps items for less than MaxAge). An error refuses the
-	// configuration; it should wrap ErrInvalidSetting.
-	Attach(env BackendEnv) (Backend, error)
-}
-
-// Sharer is an optional Backend capability: whether processes other than
-// this one can reach the stored sessions (a cache server, a directory).
-// Backends without it are taken to be shared, the cautious answer. The
-// Maker refuses an EphemeralKey for a shared backend.
-type Sharer interface {
-	// Shared reports whether other processes can reach the sessions.
-	Shared() bool
-}
-
-// backendName names b in messages: its Name method if it has one (the
-// backends of this module do), else its type.
-func backendName(b Backend) string {
-	if n, ok := b.(interface{ Name() string }); ok {
-		return n.Name()
-	}
-	return fmt.Sprintf("%T", b)
-}
-
-func shared(b Backend) bool {
-	s, ok := b.(Sharer)
-	return !ok || s.Shared()
-}
-
 // setup configures m with cfg (m.configMu held): pre are problems already
 // found by Configure's reading of Settings (fromSettings, which reports a
 // missing backend itself), reported with the others. Every problem is
@@ -364,7 +311,7 @@ func (m *Maker) setup(cfg Config, pre []error, fromSettings bool) error {
 	if len(sign) == 0 {
 		sign = [][]byte{make([]byte, cookie.MinKeySize)}
 	}
-	rt, err := m.newRuntime(cfg, sign, st.deriveEnc, nil)
+	cc, err := m.newCallConfig(cfg, sign, st.deriveEnc, nil)
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -374,11 +321,11 @@ func (m *Maker) setup(cfg Config, pre []error, fromSettings bool) error {
 		if err != nil {
 			return err
 		}
-		if rt, err = m.newRuntime(cfg, [][]byte{key}, st.deriveEnc, nil); err != nil {
+		if cc, err = m.newCallConfig(cfg, [][]byte{key}, st.deriveEnc, nil); err != nil {
 			return err
 		}
 	}
-	st.rt = rt
+	st.cc = cc
 	st.backend = cfg.Backend
 	st.carrier, _ = cfg.Backend.(CookieCarrier)
 	m.state.Store(st)
@@ -459,7 +406,7 @@ const codecCacheSize = 16
 
 // get returns the codec for the keys and cipher: base's when they are
 // base's, else a cached one, else nil.
-func (c *codecCache) get(base *runtime, sign, enc [][]byte, cipher string) *cookie.Codec {
+func (c *codecCache) get(base *callConfig, sign, enc [][]byte, cipher string) *cookie.Codec {
 	if base != nil && keysEqual(sign, base.sign) && keysEqual(enc, base.cfg.EncryptionKeys) && cipher == base.cfg.Cipher {
 		return base.codec
 	}

@@ -34,14 +34,16 @@ type makerState struct {
 	backendName string
 	backend     Backend
 	carrier     CookieCarrier // non-nil for backends that live in the cookie
-	rt          *runtime
+	cc          *callConfig
 	deriveEnc   bool // encrypt with the signing ring (enable_encryption, no key)
 	codecs      codecCache
 }
 
-// runtime is a set of general settings with the cookie machinery built
-// from them: the Maker's, or one call's with overrides.
-type runtime struct {
+// callConfig is the configuration that a call (New, Load, and the Session
+// it returns) works with: the Maker's general settings, or those with one
+// call's overrides (NewWith, LoadWith), and the cookie machinery built
+// from them.
+type callConfig struct {
 	cfg   Config
 	sign  [][]byte // the signing keys in use (cfg.SignatureKeys, or derived)
 	codec *cookie.Codec
@@ -190,38 +192,38 @@ func unknownSettings(settings Settings, a, ba *Args, backend string) error {
 		strings.Join(generalKeys, ", "), backend, known)
 }
 
-// newRuntime builds the cookie codec and attributes for cfg, signing with
+// newCallConfig builds the cookie codec and attributes for cfg, signing with
 // sign, and checks that they can form a cookie. Every problem is reported
 // (errors.Join). With a state (per-call overrides), the codec comes from
 // the state's cache when it holds one for the same keys and cipher (see
 // codecCache), and is added to it otherwise.
-func (m *Maker) newRuntime(cfg Config, sign [][]byte, deriveEnc bool, st *makerState) (*runtime, error) {
+func (m *Maker) newCallConfig(cfg Config, sign [][]byte, deriveEnc bool, st *makerState) (*callConfig, error) {
 	var errs []error
-	rt := &runtime{cfg: cfg, sign: sign, opts: cfg.Options}
-	rt.opts.MaxAge = max(cfg.MaxAge, 0) // NoMaxAge: a browser-session cookie
+	cc := &callConfig{cfg: cfg, sign: sign, opts: cfg.Options}
+	cc.opts.MaxAge = max(cfg.MaxAge, 0) // NoMaxAge: a browser-session cookie
 	if st != nil {
-		rt.codec = st.codecs.get(st.rt, sign, cfg.EncryptionKeys, cfg.Cipher)
+		cc.codec = st.codecs.get(st.cc, sign, cfg.EncryptionKeys, cfg.Cipher)
 	}
-	if rt.codec == nil {
+	if cc.codec == nil {
 		codec, err := buildCodec(cfg, sign, deriveEnc)
 		if err != nil {
 			errs = append(errs, err)
 		} else if st != nil {
 			st.codecs.put(sign, cfg.EncryptionKeys, cfg.Cipher, codec)
 		}
-		rt.codec = codec
+		cc.codec = codec
 	}
-	if _, err := rt.opts.Cookie("x", m.now()); err != nil {
+	if _, err := cc.opts.Cookie("x", m.now()); err != nil {
 		errs = append(errs, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return rt, nil
+	return cc, nil
 }
 
 // buildCodec builds the key rings and the codec of cfg, signing with
-// sign: the costly part of a runtime.
+// sign: the costly part of a callConfig.
 func buildCodec(cfg Config, sign [][]byte, deriveEnc bool) (*cookie.Codec, error) {
 	codecBuilds.Add(1)
 	var errs []error
@@ -250,16 +252,16 @@ func buildCodec(cfg Config, sign [][]byte, deriveEnc bool) (*cookie.Codec, error
 
 // cookie encodes payload and returns the cookie carrying it; its Max-Age
 // runs to the session's server-side expiry when MaxAge is set.
-func (rt *runtime) cookie(payload []byte, now, expires time.Time) (*http.Cookie, error) {
-	value, err := rt.codec.Encode(rt.cfg.Name, payload, now)
+func (cc *callConfig) cookie(payload []byte, now, expires time.Time) (*http.Cookie, error) {
+	value, err := cc.codec.Encode(cc.cfg.Name, payload, now)
 	if err != nil {
 		return nil, err
 	}
-	return rt.cookieValue(value, now, expires)
+	return cc.cookieValue(value, now, expires)
 }
 
-func (rt *runtime) cookieValue(value string, now, expires time.Time) (*http.Cookie, error) {
-	opts := rt.opts
+func (cc *callConfig) cookieValue(value string, now, expires time.Time) (*http.Cookie, error) {
+	opts := cc.opts
 	if opts.MaxAge > 0 && !expires.IsZero() {
 		opts.MaxAge = max(min(opts.MaxAge, expires.Sub(now)), time.Second)
 	}
@@ -281,7 +283,7 @@ func (m *Maker) current() (*makerState, error) {
 // not shown.
 func (m *Maker) Config() Config {
 	if st := m.state.Load(); st != nil {
-		return st.rt.cfg
+		return st.cc.cfg
 	}
 	return DefaultConfig()
 }
@@ -293,6 +295,34 @@ func (m *Maker) Backend() Backend {
 		return st.backend
 	}
 	return nil
+}
+
+// Ping checks that the Maker's backend can be reached, for start-up
+// checks and health endpoints: ErrNotConfigured before Configure, the
+// backend's error (wrapped, naming the backend) when its Pinger fails,
+// nil otherwise.
+func (m *Maker) Ping(ctx context.Context) error {
+	st, err := m.current()
+	if err != nil {
+		return err
+	}
+	p, ok := st.backend.(Pinger)
+	if !ok {
+		return nil
+	}
+	if err := p.Ping(ctx); err != nil {
+		return fmt.Errorf("session: backend %q: ping: %w", st.backendName, err)
+	}
+	return nil
+}
+
+// BackendName returns the name of the configured backend ("" before
+// Configure), for logs and health pages.
+func (m *Maker) BackendName() string {
+	if st := m.state.Load(); st != nil {
+		return st.backendName
+	}
+	return ""
 }
 
 // Cleanup removes expired sessions from backends that need it (the file
@@ -320,11 +350,11 @@ func (m *Maker) New(ctx context.Context) (*Session, error) {
 // PySess's Session(**overrides). Maker-only and backend settings cannot be
 // overridden: they are reported as errors wrapping ErrInvalidSetting.
 func (m *Maker) NewWith(ctx context.Context, overrides Settings) (*Session, error) {
-	st, rt, err := m.prepare(overrides)
+	st, cc, err := m.prepare(overrides)
 	if err != nil {
 		return nil, err
 	}
-	return m.newSession(st, rt, m.now(), false), nil
+	return m.newSession(st, cc, m.now(), false), nil
 }
 
 // Load returns the session named by the cookie in s, which may be a
@@ -343,27 +373,27 @@ func (m *Maker) Load(ctx context.Context, s string) (*Session, error) {
 // LoadWith is Load with general settings overridden for this call (see
 // NewWith).
 func (m *Maker) LoadWith(ctx context.Context, s string, overrides Settings) (*Session, error) {
-	st, rt, err := m.prepare(overrides)
+	st, cc, err := m.prepare(overrides)
 	if err != nil {
 		return nil, err
 	}
-	return m.load(ctx, st, rt, cookie.ExtractAll(s, rt.cfg.Name))
+	return m.load(ctx, st, cc, cookie.ExtractAll(s, cc.cfg.Name))
 }
 
-// prepare returns the state and the runtime for one call. The key rings
+// prepare returns the state and the callConfig for one call. The key rings
 // are not rebuilt for it: overrides that leave the keys and cipher alone
 // use the Maker's codec, others the codec an earlier call made for the
 // same keys (see codecCache).
-func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
+func (m *Maker) prepare(overrides Settings) (*makerState, *callConfig, error) {
 	st, err := m.current()
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(overrides) == 0 {
-		return st, st.rt, nil
+		return st, st.cc, nil
 	}
 	a := NewArgs("", overrides)
-	cfg := readConfig(a, st.rt.cfg).withDefaults(st.carrier != nil)
+	cfg := readConfig(a, st.cc.cfg).withDefaults(st.carrier != nil)
 	errs := append([]error{a.Err()}, cfg.check()...)
 	if u := a.Unused(); len(u) > 0 {
 		errs = append(errs, fmt.Errorf("%w: setting %q cannot be overridden per call (only general settings can: %s)",
@@ -372,22 +402,22 @@ func (m *Maker) prepare(overrides Settings) (*makerState, *runtime, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	sign := st.rt.sign
+	sign := st.cc.sign
 	if a.Has(KeySignatureKey) {
 		sign = cfg.SignatureKeys
 	}
-	rt, err := m.newRuntime(cfg, sign, st.deriveEnc, st)
+	cc, err := m.newCallConfig(cfg, sign, st.deriveEnc, st)
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, rt, nil
+	return st, cc, nil
 }
 
-func (m *Maker) newSession(st *makerState, rt *runtime, now time.Time, hadCookie bool) *Session {
+func (m *Maker) newSession(st *makerState, cc *callConfig, now time.Time, hadCookie bool) *Session {
 	m.stats.news.Add(1)
 	return &Session{
-		m: m, st: st, rt: rt,
-		id:      newID(rt.cfg.IDLength),
+		m: m, st: st, cc: cc,
+		id:      newID(cc.cfg.IDLength),
 		data:    map[string]any{},
 		created: now, access: now,
 		isNew: true, hadCookie: hadCookie,
@@ -396,13 +426,13 @@ func (m *Maker) newSession(st *makerState, rt *runtime, now time.Time, hadCookie
 
 // load tries each candidate cookie value in turn and returns the first
 // session that loads, or a new one.
-func (m *Maker) load(ctx context.Context, st *makerState, rt *runtime, values []string) (*Session, error) {
+func (m *Maker) load(ctx context.Context, st *makerState, cc *callConfig, values []string) (*Session, error) {
 	now := m.now()
 	if len(values) == 0 {
 		m.logger.DebugContext(ctx, "session: new session", "reason", "no session cookie")
 	}
 	for _, v := range values {
-		s, reason, err := m.open(ctx, st, rt, v, now)
+		s, reason, err := m.open(ctx, st, cc, v, now)
 		if err != nil {
 			return nil, err
 		}
@@ -413,7 +443,7 @@ func (m *Maker) load(ctx context.Context, st *makerState, rt *runtime, values []
 		m.stats.reject(reason.code)
 		m.logger.DebugContext(ctx, "session: new session", "reason", reason.text, "code", reason.code)
 	}
-	return m.newSession(st, rt, now, len(values) > 0), nil
+	return m.newSession(st, cc, now, len(values) > 0), nil
 }
 
 // rejection says why a cookie did not load a session: code is one of the
@@ -422,8 +452,8 @@ type rejection struct{ code, text string }
 
 // open loads the session of one cookie value. A nil session with a reason
 // means "start a new one"; an error means the backend failed.
-func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value string, now time.Time) (*Session, rejection, error) {
-	payload, _, err := rt.codec.Decode(rt.cfg.Name, value, rt.cfg.MaxAge, now)
+func (m *Maker) open(ctx context.Context, st *makerState, cc *callConfig, value string, now time.Time) (*Session, rejection, error) {
+	payload, _, err := cc.codec.Decode(cc.cfg.Name, value, cc.cfg.MaxAge, now)
 	if err != nil {
 		return nil, rejection{cookieRejectReason(err), "cookie refused: " + err.Error()}, nil
 	}
@@ -455,12 +485,12 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 			return nil, rejection{}, fmt.Errorf("session: load: backend %q: %w", st.backendName, err)
 		}
 	}
-	values, err := rt.cfg.Codec.Unmarshal(rec.Data)
+	values, err := cc.cfg.Codec.Unmarshal(rec.Data)
 	if err != nil {
 		m.logger.WarnContext(ctx, "session: stored session data cannot be decoded; starting a new session", "error", err)
 		return nil, rejection{RejectUndecodable, "undecodable session data"}, nil
 	}
-	s := &Session{m: m, st: st, rt: rt, id: id, loadedValue: value, hadCookie: true}
+	s := &Session{m: m, st: st, cc: cc, id: id, loadedValue: value, hadCookie: true}
 	if st.carrier == nil {
 		s.base = &rec
 	}
@@ -493,7 +523,7 @@ func (m *Maker) open(ctx context.Context, st *makerState, rt *runtime, value str
 		}
 	}
 	s.data = values
-	if exp := rt.cfg.expiry(s.created, s.access); !exp.IsZero() && !now.Before(exp) {
+	if exp := cc.cfg.expiry(s.created, s.access); !exp.IsZero() && !now.Before(exp) {
 		if st.carrier == nil {
 			// Only if it is still the expired record: a request that saved
 			// it meanwhile kept it alive.

@@ -276,7 +276,7 @@ func (s *Session) encode(d *draft, access time.Time) ([]byte, error) {
 		values[internalUser] = d.user
 		values[internalUserGen] = d.userGen
 	}
-	raw, err := s.rt.cfg.Codec.Marshal(values)
+	raw, err := s.cc.cfg.Codec.Marshal(values)
 	if err != nil {
 		if !errors.Is(err, ErrUnsupportedValue) {
 			err = fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
@@ -338,7 +338,7 @@ func (s *Session) mergeStored(ctx context.Context, d *draft, mineRaw []byte, acc
 	if err != nil {
 		return nil, fmt.Errorf("reload to merge: backend %q: %w", s.st.backendName, err)
 	}
-	codec := s.rt.cfg.Codec
+	codec := s.cc.cfg.Codec
 	b, err := codec.Unmarshal(d.base.Data)
 	if err != nil {
 		return nil, &ConflictError{detail: "the loaded session does not decode: " + err.Error()}

@@ -101,11 +101,11 @@ func (m *Maker) Middleware(next http.Handler) http.Handler {
 		}
 		var values []string
 		for _, c := range r.Cookies() {
-			if c.Name == st.rt.cfg.Name && c.Value != "" {
+			if c.Name == st.cc.cfg.Name && c.Value != "" {
 				values = append(values, c.Value)
 			}
 		}
-		s, err := m.load(r.Context(), st, st.rt, values)
+		s, err := m.load(r.Context(), st, st.cc, values)
 		if err != nil {
 			m.logger.ErrorContext(r.Context(), "session: cannot load the session", "error", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -178,7 +178,7 @@ func (s *Session) forResponse(ctx context.Context) (*http.Cookie, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.m.now()
-	cfg := &s.rt.cfg
+	cfg := &s.cc.cfg
 	switch {
 	case s.aborted:
 		return nil, nil
@@ -186,7 +186,7 @@ func (s *Session) forResponse(ctx context.Context) (*http.Cookie, error) {
 		return s.save(ctx)
 	case s.invalidated:
 		if s.hadCookie {
-			return s.rt.opts.Expired(), nil
+			return s.cc.opts.Expired(), nil
 		}
 		return nil, nil
 	case s.saved != nil:

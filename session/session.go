@@ -39,7 +39,7 @@ type Session struct {
 	mu sync.Mutex
 	m  *Maker
 	st *makerState
-	rt *runtime
+	cc *callConfig
 
 	id      string
 	data    map[string]any
@@ -324,14 +324,14 @@ func (s *Session) save(ctx context.Context) (*http.Cookie, error) {
 func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 	now := s.m.now()
 	d := s.draft()
-	expires := s.rt.cfg.expiry(s.created, now)
+	expires := s.cc.cfg.expiry(s.created, now)
 	var ttl time.Duration
 	if !expires.IsZero() {
 		ttl = max(expires.Sub(now), time.Second)
 	}
 	if s.st.carrier != nil {
 		// A cookie session carries the generation it was bound at.
-		ui, err := s.indexForSave(ctx, d.user, s.id, d.user == d.indexedUser, s.rt.cfg.expiry(s.created, d.baseAccess), expires)
+		ui, err := s.indexForSave(ctx, d.user, s.id, d.user == d.indexedUser, s.cc.cfg.expiry(s.created, d.baseAccess), expires)
 		if err != nil {
 			return nil, fmt.Errorf("session: save: %w", err)
 		}
@@ -350,7 +350,7 @@ func (s *Session) saveUncounted(ctx context.Context) (*http.Cookie, error) {
 		if err != nil {
 			return nil, fmt.Errorf("session: save: %w", err)
 		}
-		if c, err = s.rt.cookie(payload, now, expires); err != nil {
+		if c, err = s.cc.cookie(payload, now, expires); err != nil {
 			return nil, fmt.Errorf("session: save: %w", err)
 		}
 	} else {
@@ -387,7 +387,7 @@ var errTouchLost = errors.New("access update lost to a concurrent save")
 func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires time.Time, ttl time.Duration) (*Record, *http.Cookie, error) {
 	if d.base == nil {
 		for attempt := 0; ; attempt++ {
-			c, err := s.rt.cookie([]byte(s.id), now, expires)
+			c, err := s.cc.cookie([]byte(s.id), now, expires)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -407,13 +407,13 @@ func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires 
 				return nil, nil, fmt.Errorf("backend %q: %w", s.st.backendName, err)
 			case attempt < 3:
 				s.m.logger.WarnContext(ctx, "session: new session id already taken; drawing another")
-				s.id = newID(s.rt.cfg.IDLength)
+				s.id = newID(s.cc.cfg.IDLength)
 			default:
 				return nil, nil, err
 			}
 		}
 	}
-	c, err := s.rt.cookie([]byte(s.id), now, expires)
+	c, err := s.cc.cookie([]byte(s.id), now, expires)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -425,7 +425,7 @@ func (s *Session) store(ctx context.Context, d *draft, raw []byte, now, expires 
 	err = s.writeMerging(ctx, d, raw, now, func(ctx context.Context, base *Record, raw []byte) error {
 		// The user's index first, for the binding this attempt stores
 		// (a merge may have brought another request's).
-		idx, err := s.indexForSave(ctx, d.user, s.id, d.user == d.indexedUser, s.rt.cfg.expiry(s.created, d.baseAccess), expires)
+		idx, err := s.indexForSave(ctx, d.user, s.id, d.user == d.indexedUser, s.cc.cfg.expiry(s.created, d.baseAccess), expires)
 		if err != nil {
 			return err
 		}
@@ -468,19 +468,19 @@ func (s *Session) Abort() *http.Cookie {
 	defer s.mu.Unlock()
 	s.aborted = true
 	if s.rotated {
-		return s.rt.opts.Expired()
+		return s.cc.opts.Expired()
 	}
 	if s.saved != nil {
 		return s.saved
 	}
 	if s.loadedValue != "" {
 		now := s.m.now()
-		c, err := s.rt.cookieValue(s.loadedValue, now, s.rt.cfg.expiry(s.created, s.access))
+		c, err := s.cc.cookieValue(s.loadedValue, now, s.cc.cfg.expiry(s.created, s.access))
 		if err == nil {
 			return c
 		}
 	}
-	return s.rt.opts.Expired()
+	return s.cc.opts.Expired()
 }
 
 // Invalidate ends the session, as at logout: the stored record is deleted,
@@ -570,7 +570,7 @@ func (s *Session) Refresh(ctx context.Context) error { return s.Renew(ctx) }
 
 // newID moves the session to a new id, under which nothing is stored.
 func (s *Session) newID() {
-	s.id = newID(s.rt.cfg.IDLength)
+	s.id = newID(s.cc.cfg.IDLength)
 	s.base, s.rotated, s.indexedUser = nil, true, ""
 }
 

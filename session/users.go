@@ -59,31 +59,6 @@ const (
 // that differ between the hosts of a fleet.
 const indexGrace = time.Minute
 
-// UserStore is an optional Backend capability: one small record per user
-// that the Maker keeps (the index of the user's sessions and a
-// revocation generation, in a format of its own), for SetUser,
-// UserSessions and RevokeUser. The dogpile and file backends have it;
-// the cookie backend has it when it is given a store (see package
-// backends/cookie). A backend that has the methods but no store for them
-// returns errors wrapping ErrUnsupported that say why.
-type UserStore interface {
-	// LoadUser returns the record stored for user, or an error wrapping
-	// ErrNotFound when there is none. The bytes belong to the caller.
-	LoadUser(ctx context.Context, user string) ([]byte, error)
-
-	// UpdateUser replaces the record of user with what fn returns, given
-	// the record stored now (nil and false when there is none), as one
-	// atomic step with respect to every other UpdateUser of user: in
-	// every process that shares the store, as far as the backend's saves
-	// are (compare-and-set in a region; the file backend's lock). When
-	// another writer changed the record between the read and the write,
-	// UpdateUser reads it again and calls fn again, so fn must have no
-	// other effects. An error from fn ends UpdateUser with that error,
-	// storing nothing. ttl > 0 asks the store to evict the record ttl
-	// after the write; 0 means never.
-	UpdateUser(ctx context.Context, user string, fn func(cur []byte, found bool) (next []byte, ttl time.Duration, err error)) error
-}
-
 // UserSession is one live session of a user, as Maker.UserSessions
 // reports it.
 type UserSession struct {
@@ -333,7 +308,7 @@ func (s *Session) indexForSave(ctx context.Context, user, id string, indexed boo
 	if user == "" || !ok {
 		return ui, nil
 	}
-	cfg := &s.rt.cfg
+	cfg := &s.cc.cfg
 	keep, prevKeep := cfg.indexKeep(s.created, exp), cfg.indexKeep(s.created, prevExp)
 	covered := prevKeep.IsZero() || (!keep.IsZero() && !keep.After(prevKeep))
 	if indexed && covered {
@@ -484,7 +459,7 @@ func (m *Maker) boundSession(ctx context.Context, st *makerState, user, id strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("session: load a session of the user: backend %q: %w", st.backendName, err)
 	}
-	values, err := st.rt.cfg.Codec.Unmarshal(rec.Data)
+	values, err := st.cc.cfg.Codec.Unmarshal(rec.Data)
 	if err != nil {
 		return nil, nil, nil
 	}

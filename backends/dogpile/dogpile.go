@@ -369,5 +369,5 @@ func (b *Backend) write(ctx context.Context, id string, ver region.Version, raw 
 // Exists implements session.Backend.
 func (b *Backend) Exists(ctx context.Context, id string) (bool, error) {
 	_, err := b.Load(ctx, id)
-	return session.Found(err)
+	return session.ExistsFromLoad(err)
 }

@@ -327,7 +327,7 @@ func (b *Backend) Ping(ctx context.Context) error {
 // Exists implements session.Backend (an expired file does not count).
 func (b *Backend) Exists(ctx context.Context, id string) (bool, error) {
 	_, err := b.Load(ctx, id)
-	return session.Found(err)
+	return session.ExistsFromLoad(err)
 }
 
 // IDs implements session.Lister: the ids of all session files, expired or
