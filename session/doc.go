@@ -4,6 +4,12 @@
 // returns a signed (optionally encrypted) cookie, pluggable backends that
 // store the sessions, and a middleware.
 //
+// Applications use the Maker, its Config or Settings, the Session and the
+// middleware, described first below. The names for writing a backend
+// (Record, Args, RegisterBackend, the optional capabilities, ...) are
+// described in the last section, "Writing a backend", and live in the
+// files backend.go, backend_record.go and backend_registry.go.
+//
 // # Quickstart
 //
 // The usage guide of PySess, in Go:
@@ -235,4 +241,26 @@
 // Maker.Ping checks that the backend answers (the dogpile backend pings
 // its region's cache server), for a start-up check or a /healthz
 // endpoint.
+//
+// # Writing a backend
+//
+// A backend implements Backend (Load, Save, Delete, Exists on Records,
+// every write conditional on the record it is based on) and registers a
+// BackendFactory with RegisterBackend from its package's init, so that
+// the "backend" setting names it; a constructor of its own serves New's
+// Config. The factory reads its settings through BackendConfig.Args
+// (Args: typed accessors, errors that name the setting). The Maker finds
+// optional capabilities by type assertion: Attacher (told about the Maker
+// before use), Sharer (whether other processes reach the sessions),
+// Pinger, Cleaner, Lister, UserStore (per-user records) and CookieCarrier
+// (sessions kept in the cookie itself).
+//
+// For the implementation: Record's MarshalBinary and UnmarshalBinary give
+// a byte format (PeekExpiry and RecordHeaderSize read the expiry from its
+// header alone), CheckBase applies the write condition for backends that
+// compare versions, ExistsFromLoad turns a Load into Exists, and ValidID
+// says what ids look like (the Maker only gives valid ones). Backends
+// return ErrNotFound, ErrConflict, ErrBadRecord and ErrLock as their
+// documentation says. sessiontest.Backend (package session/sessiontest)
+// checks a backend against the contract from the backend's tests.
 package session
