@@ -18,7 +18,7 @@ import (
 
 // document is a configuration file as written. Its struct tags are the
 // keys a file may hold: the TOML decoder's MetaData.Undecoded lists the
-// others, and undecodedJSON does the same for JSON, whose decoder keeps
+// others, and checkJSON does the same for JSON, whose decoder keeps
 // no such list.
 type document struct {
 	Regions  map[string]regionSection `toml:"regions" json:"regions"`

@@ -47,10 +47,11 @@ func FromContext(ctx context.Context) *Session {
 // that fails before writing does not leave a half-saved state behind.
 //
 // The response gets a Set-Cookie header only when needed: the session is
-// new and was modified; it was modified, refreshed or had flashes read;
+// new and was modified; it was modified, renewed or had flashes read;
 // it was invalidated (an expired cookie, unless values were set again);
-// or it is due for an access touch (Config.RefreshOnAccess with MaxAge
-// set, and the last recorded access older than Config.TouchInterval).
+// or it is due for an access touch (MaxAge set and counted from the last
+// access, that is without Config.MaxAgeFromCreation, and the last
+// recorded access older than Config.TouchInterval).
 // A handler that calls Save itself has its cookie sent unless the session
 // changed again. Abort stops the middleware from saving or sending a
 // cookie.
