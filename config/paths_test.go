@@ -21,9 +21,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // directory: a secret_file (named, or the default one when the section
 // names no key), a file backend's dir and a file driver's dir.
 func TestRelativePathsResolveAgainstTheFile(t *testing.T) {
-	confDir := t.TempDir()
-	path := filepath.Join(confDir, "gosess.toml")
-	os.WriteFile(path, []byte(`
+	path := write(t, "gosess.toml", `
 [regions.files]
 driver = "file"
 [regions.files.arguments]
@@ -42,7 +40,8 @@ region = "files"
 backend = "dogpile"
 region = "files"
 signature_key = "0123456789abcdef0123456789abcdef-test-key"
-`), 0o600)
+`)
+	confDir := filepath.Dir(path)
 	os.Mkdir(filepath.Join(confDir, "keys"), 0o700)
 	elsewhere := t.TempDir()
 	t.Chdir(elsewhere)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,9 +38,7 @@ func openDemoArgs(t *testing.T, args ...string) (*demoApp, *testlog.Buffer) {
 // With -config the session layer logs through the demo's logger, and -v
 // shows its debug lines (why a cookie was refused).
 func TestDemoConfigFileLogsThroughTheDemoLogger(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "gosess.toml")
-	os.WriteFile(cfg, []byte(`
+	cfg := writeConfig(t, `
 [regions.app]
 driver = "memory"
 expiration = "5m"
@@ -54,7 +51,7 @@ region = "app"
 key_prefix = "s:"
 signature_key = "0123456789abcdef0123456789abcdef-test-key"
 max_age = "30m"
-`), 0o600)
+`)
 	for _, verbose := range []bool{false, true} {
 		args := []string{"-config", cfg}
 		if verbose {
@@ -149,8 +146,7 @@ func TestDemoRefusesAPerProcessKeyOnASharedStore(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errs, "other processes") || !strings.Contains(errs, "-secret-file") {
 		t.Fatalf("code %d, stderr %s", code, errs)
 	}
-	cfg := filepath.Join(t.TempDir(), "gosess.toml")
-	os.WriteFile(cfg, []byte("[regions.app]\ndriver = \"memory\"\n[sessions.web]\nbackend = \"dogpile\"\nregion = \"app\"\nephemeral_key = true\n"), 0o600)
+	cfg := writeConfig(t, "[regions.app]\ndriver = \"memory\"\n[sessions.web]\nbackend = \"dogpile\"\nregion = \"app\"\nephemeral_key = true\n")
 	code, _, errs = runCLI(t, "demo", "-addr", "127.0.0.1:0", "-config", cfg, "-secret-file", "x")
 	if code != exitUsage || !strings.Contains(errs, "-secret-file applies only") {
 		t.Fatalf("code %d, stderr %s", code, errs)

@@ -12,6 +12,16 @@ import (
 	"github.com/gosess/gosess/session"
 )
 
+// writeConfig writes a configuration file and returns its path.
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gosess.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -64,15 +74,14 @@ func TestKeygen(t *testing.T) {
 
 func TestRegionCommandsOnFileDriver(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "gosess.toml")
-	os.WriteFile(cfg, []byte(`
+	cfg := writeConfig(t, `
 [regions.app]
 driver = "file"
 expiration = "1h"
 invalidation = "shared"
 [regions.app.arguments]
 dir = "`+filepath.Join(dir, "cache")+`"
-`), 0o600)
+`)
 	if code, _, errs := runCLI(t, "region", "set", "greeting", "hello", "-config", cfg); code != exitOK {
 		t.Fatal(code, errs)
 	}
