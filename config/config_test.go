@@ -43,20 +43,28 @@ func write(t *testing.T, name, content string) string {
 	return p
 }
 
-func TestLoadTOMLAndBuild(t *testing.T) {
-	f, err := config.Load(write(t, "gosess.toml", sample))
+// loadAndBuild loads a file of the given name and text and builds it;
+// the set is closed when the test ends.
+func loadAndBuild(t *testing.T, name, text string) (*config.File, *config.Set) {
+	t.Helper()
+	f, err := config.Load(write(t, name, text))
 	if err != nil {
 		t.Fatal(err)
-	}
-	app := f.Regions["app"]
-	if app.Driver != "memory" || app.Expiration != 5*time.Minute || app.Arguments["shards"] != int64(16) {
-		t.Fatalf("%+v", app)
 	}
 	set, err := f.Build(config.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer set.Close()
+	t.Cleanup(func() { set.Close() })
+	return f, set
+}
+
+func TestLoadTOMLAndBuild(t *testing.T) {
+	f, set := loadAndBuild(t, "gosess.toml", sample)
+	app := f.Regions["app"]
+	if app.Driver != "memory" || app.Expiration != 5*time.Minute || app.Arguments["shards"] != int64(16) {
+		t.Fatalf("%+v", app)
+	}
 	ctx := context.Background()
 	r := set.Regions["app"]
 	if err := region.Set(ctx, r, "k", "v"); err != nil {
@@ -159,7 +167,7 @@ func TestBuildErrorsNameSection(t *testing.T) {
 // TestObjectsDriverFromFile: a config file can name the objects driver and
 // its arguments, and sessions work on it.
 func TestObjectsDriverFromFile(t *testing.T) {
-	f, err := config.Load(write(t, "gosess.toml", `
+	_, set := loadAndBuild(t, "gosess.toml", `
 [regions.app]
 driver = "objects"
 expiration = "5m"
@@ -170,15 +178,7 @@ max_entries = 5000
 backend = "dogpile"
 region = "app"
 signature_key = "0123456789abcdef0123456789abcdef-test-key"
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := f.Build(config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer set.Close()
+`)
 	if got := set.Regions["app"].DriverName(); got != "objects" {
 		t.Fatalf("driver %q", got)
 	}
