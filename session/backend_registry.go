@@ -2,15 +2,46 @@ package session
 
 import (
 	"fmt"
-	"maps"
-	"slices"
+	"github.com/gosess/gosess/internal/args"
+	"github.com/gosess/gosess/internal/registry"
 	"strings"
-	"sync"
 )
 
 // This file registers backends by name for Configure (the "backend"
 // setting), as database/sql drivers register, and gives their factories
-// their settings.
+// their settings (Args).
+
+// Args gives typed, checked access to Settings, for the Maker and for
+// backend factories. It is the module's one argument reader (the same
+// type as region.Arguments), so that session settings and driver
+// arguments accept the same forms and report mistakes the same way.
+// Each accessor marks its key as known; values may be Go values or the
+// string forms found in config files ("300", "5m", "true"), and a nil
+// value counts as not given. A value that cannot be converted records an
+// error wrapping ErrInvalidSetting and the accessor returns its default;
+// Err reports every recorded error, joined. Values of keys that hold
+// secrets (signature_key, encryption_key) never appear in errors.
+//
+// Its accessors: Has, Any, String, Strings, Int, Float, Bool, Duration,
+// Keys (a key or key ring: []byte, string, "hex:...", "base64:...", or a
+// list of them), and Fail for a check of the reader's own.
+type Args = args.Args
+
+// NewArgs wraps values; owner names who reads them in error messages
+// (a backend name, or "" for the general settings). values is not
+// modified.
+func NewArgs(owner string, values Settings) *Args {
+	return args.New(values, &args.Spec{
+		Err: ErrInvalidSetting,
+		Where: func(name string) string {
+			if owner == "" {
+				return fmt.Sprintf("setting %q", name)
+			}
+			return fmt.Sprintf("backend %q setting %q", owner, name)
+		},
+		Secret: func(name string) bool { return name == KeySignatureKey || name == KeyEncryptionKey },
+	})
+}
 
 // BackendFactory builds a backend for a Maker. It reads its own settings
 // through cfg.Args (every key it knows, so that the Maker can report the
@@ -31,39 +62,20 @@ type BackendConfig struct {
 	BackendEnv
 }
 
-var backends = struct {
-	sync.RWMutex
-	m map[string]BackendFactory
-}{m: map[string]BackendFactory{}}
+var backends = registry.New[BackendFactory]("session: RegisterBackend")
 
 // RegisterBackend makes a backend available to Configure under name
 // (the "backend" setting). Backend packages call it from init, so that
 // importing them (with _ if need be) is enough, as with database/sql
 // drivers. It panics on an empty name, a nil factory or a name already
 // taken: those are programming errors found at start-up.
-func RegisterBackend(name string, f BackendFactory) {
-	backends.Lock()
-	defer backends.Unlock()
-	if name == "" || f == nil {
-		panic("session: RegisterBackend with empty name or nil factory")
-	}
-	if _, dup := backends.m[name]; dup {
-		panic("session: RegisterBackend called twice for backend " + name)
-	}
-	backends.m[name] = f
-}
+func RegisterBackend(name string, f BackendFactory) { backends.Register(name, f) }
 
 // Backends returns the names of the registered backends, sorted.
-func Backends() []string {
-	backends.RLock()
-	defer backends.RUnlock()
-	return slices.Sorted(maps.Keys(backends.m))
-}
+func Backends() []string { return backends.Names() }
 
 func lookupBackend(name string) (BackendFactory, error) {
-	backends.RLock()
-	f, ok := backends.m[name]
-	backends.RUnlock()
+	f, ok := backends.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("%w: %w %q (registered: %s; import the backend's package, e.g. _ \"github.com/gosess/gosess/backends/%s\")",
 			ErrInvalidSetting, ErrUnknownBackend, name, strings.Join(Backends(), ", "), name)

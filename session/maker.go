@@ -169,20 +169,19 @@ func (m *Maker) fromSettings(settings Settings) (Config, []error) {
 func unknownSettings(settings Settings, a, ba *Args, backend string) error {
 	var unknown, backendKeys []string
 	for k := range settings {
-		if !a.used[k] && !ba.used[k] {
+		if !a.WasAsked(k) && !ba.WasAsked(k) {
 			unknown = append(unknown, k)
 		}
 	}
 	if len(unknown) == 0 {
 		return nil
 	}
-	for k := range ba.used {
-		if !a.used[k] {
+	for _, k := range ba.Asked() {
+		if !a.WasAsked(k) {
 			backendKeys = append(backendKeys, k)
 		}
 	}
 	slices.Sort(unknown)
-	slices.Sort(backendKeys)
 	known := "none"
 	if len(backendKeys) > 0 {
 		known = strings.Join(backendKeys, ", ")

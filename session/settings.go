@@ -104,10 +104,10 @@ func readConfig(a *Args, base Config) Config {
 	c.Partitioned = a.Bool(KeyPartitioned, c.Partitioned)
 	c.IDLength = a.Int(KeyIDLength, c.IDLength)
 	c.Cipher = a.String(KeyCipher, c.Cipher)
-	if v, ok := a.get(KeySameSite); ok {
+	if v, ok := a.Given(KeySameSite); ok {
 		c.SameSite = readSameSite(a, v, c.SameSite)
 	}
-	if v, ok := a.get(KeyCodec); ok {
+	if v, ok := a.Given(KeyCodec); ok {
 		c.Codec = readCodec(a, v, c.Codec)
 	}
 	if a.Has(KeySignatureKey) {
@@ -141,7 +141,7 @@ func readSameSite(a *Args, v any, def http.SameSite) http.SameSite {
 			return http.SameSiteDefaultMode
 		}
 	}
-	a.bad(KeySameSite, v, `a SameSite mode ("lax", "strict", "none", "default" or an http.SameSite)`)
+	a.Invalid(KeySameSite, v, `a SameSite mode ("lax", "strict", "none", "default" or an http.SameSite)`)
 	return def
 }
 
@@ -154,7 +154,7 @@ func readCodec(a *Args, v any, def Codec) Codec {
 			return c
 		}
 	}
-	a.bad(KeyCodec, v, `a codec ("binary", "gob" or a session.Codec)`)
+	a.Invalid(KeyCodec, v, `a codec ("binary", "gob" or a session.Codec)`)
 	return def
 }
 
