@@ -2,9 +2,10 @@ package session
 
 import (
 	"fmt"
+	"strings"
+
 	"github.com/gosess/gosess/internal/args"
 	"github.com/gosess/gosess/internal/registry"
-	"strings"
 )
 
 // This file registers backends by name for Configure (the "backend"
