@@ -17,7 +17,7 @@ import (
 // of a live deployment; the comparative benchmarks are in bench/.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "bench [-n N] [-workers W] [-config FILE -region NAME | -driver NAME -arg k=v]", stderr)
-	var s setup
+	var s storeFlags
 	s.register(fs)
 	n := fs.Int("n", 20000, "operations per measurement")
 	workers := fs.Int("workers", 8, "concurrent goroutines")

@@ -37,7 +37,7 @@ type demoApp struct {
 }
 
 // demoFlags are the demo's own flags (the region and maker come from
-// setup's flags). New features add a field here and a line in register.
+// storeFlags). New features add a field here and a line in register.
 type demoFlags struct {
 	addr       string
 	check      bool
@@ -53,7 +53,7 @@ func (f *demoFlags) register(fs *flag.FlagSet) {
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "demo [-addr HOST:PORT] [-config FILE] [-driver NAME -arg k=v ...] [-v]", stderr)
-	var s setup
+	var s storeFlags
 	s.register(fs)
 	var df demoFlags
 	df.register(fs)
@@ -97,7 +97,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // openDemo builds the demo app from the shared flags: the region (and
 // maker) of -config or of -driver/-arg, every layer logging through log;
 // without a maker in -config, the maker signs with df.secretFile's key.
-func openDemo(s *setup, df *demoFlags, log *slog.Logger) (*demoApp, func(), error) {
+func openDemo(s *storeFlags, df *demoFlags, log *slog.Logger) (*demoApp, func(), error) {
 	if _, set := s.args["life_window"]; s.configFile == "" && s.driver == "memory" && !set {
 		// The memory driver keeps items for its life window at most; the
 		// demo's sessions live 30 minutes, so keep items an hour.

@@ -20,7 +20,7 @@ func openDemoArgs(t *testing.T, args ...string) (*demoApp, *testlog.Buffer) {
 	t.Helper()
 	var logs testlog.Buffer
 	fs := newFlags("demo", "demo", &logs)
-	var s setup
+	var s storeFlags
 	s.register(fs)
 	var df demoFlags
 	df.register(fs)

@@ -305,7 +305,7 @@ func TestDemoMetricsAndHealth(t *testing.T) {
 // TestDemoOnObjectsDriver: the demo's -driver flag accepts the objects
 // driver, and sessions and the cached report work on it.
 func TestDemoOnObjectsDriver(t *testing.T) {
-	var s setup
+	var s storeFlags
 	fs := newFlags("demo", "demo", io.Discard)
 	s.register(fs)
 	if err := parse(fs, []string{"-driver", "objects", "-arg", "max_entries=10000"}); err != nil {

@@ -41,7 +41,7 @@ func cmdSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: sessions takes the subcommand gc", errUsage)
 	}
 	fs := newFlags("sessions gc", "sessions gc [-config FILE -maker NAME | -dir DIR]", stderr)
-	var s setup
+	var s storeFlags
 	s.register(fs)
 	dir := fs.String("dir", "", "session directory of the file backend (instead of -config)")
 	if err := parse(fs, args[1:]); err != nil {
@@ -134,7 +134,7 @@ func cmdRegion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	sub := args[0]
 	fs := newFlags("region "+sub, syn, stderr)
-	var s setup
+	var s storeFlags
 	s.register(fs)
 	ttl := fs.Duration("ttl", -1, "set: expiration of this value (default: the region's)")
 	soft := fs.Bool("soft", false, "invalidate: soft (stale values are served while regenerated)")

@@ -19,9 +19,9 @@ import (
 	"github.com/gosess/gosess/session"
 )
 
-// setup holds the flags that choose a region and a session maker, shared
-// by the commands.
-type setup struct {
+// storeFlags are the flags that choose a region and a session maker, shared
+// by the commands; open opens what they choose.
+type storeFlags struct {
 	configFile string
 	regionName string
 	makerName  string
@@ -51,7 +51,7 @@ func (a argList) Set(s string) error {
 	return nil
 }
 
-func (s *setup) register(fs *flag.FlagSet) {
+func (s *storeFlags) register(fs *flag.FlagSet) {
 	s.args = argList{}
 	fs.StringVar(&s.configFile, "config", "", "configuration file (.toml or .json) with [regions.*] and [sessions.*]")
 	fs.StringVar(&s.regionName, "region", "app", "name of the region to use")
@@ -62,7 +62,7 @@ func (s *setup) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.verbose, "v", false, "log at debug level on stderr")
 }
 
-func (s *setup) logger(stderr io.Writer) *slog.Logger {
+func (s *storeFlags) logger(stderr io.Writer) *slog.Logger {
 	level := slog.LevelInfo
 	if s.verbose {
 		level = slog.LevelDebug
@@ -70,14 +70,14 @@ func (s *setup) logger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// env is what a command works with.
-type env struct {
+// stores are the region and the session maker a command works with.
+type stores struct {
 	region *region.Region
 	maker  *session.Maker // nil when no maker is configured
 	set    *config.Set
 }
 
-func (e *env) Close() error {
+func (e *stores) Close() error {
 	if e.set != nil {
 		return e.set.Close()
 	}
@@ -87,7 +87,7 @@ func (e *env) Close() error {
 // open builds the region (and the maker, if the config file has one).
 // Every layer logs through log: the regions and their drivers, and the
 // makers. opts are added to the region options.
-func (s *setup) open(log *slog.Logger, opts ...region.Option) (*env, error) {
+func (s *storeFlags) open(log *slog.Logger, opts ...region.Option) (*stores, error) {
 	regionOpts := append([]region.Option{region.WithLogger(log)}, opts...)
 	if s.configFile != "" {
 		if len(s.args) > 0 {
@@ -107,7 +107,7 @@ func (s *setup) open(log *slog.Logger, opts ...region.Option) (*env, error) {
 			return nil, fmt.Errorf("%w: %s has no region %q (it has: %s)", errUsage, s.configFile, s.regionName,
 				strings.Join(slices.Sorted(maps.Keys(set.Regions)), ", "))
 		}
-		return &env{region: r, maker: set.Makers[s.makerName], set: set}, nil
+		return &stores{region: r, maker: set.Makers[s.makerName], set: set}, nil
 	}
 	r := region.New(s.regionName, regionOpts...)
 	cfg := region.Config{Expiration: s.expiration}
@@ -125,13 +125,13 @@ func (s *setup) open(log *slog.Logger, opts ...region.Option) (*env, error) {
 		}
 		return nil, err
 	}
-	return &env{region: r}, nil
+	return &stores{region: r}, nil
 }
 
 // sessionKeyPrefix returns the key prefix of the sessions the demo's
 // maker stores in the region: the key_prefix of the config file's maker,
 // or the dogpile backend's default.
-func (s *setup) sessionKeyPrefix() string {
+func (s *storeFlags) sessionKeyPrefix() string {
 	if s.configFile != "" {
 		if f, err := config.Load(s.configFile); err == nil {
 			if p, ok := f.Sessions[s.makerName].Settings["key_prefix"].(string); ok && p != "" {
