@@ -1,15 +1,9 @@
 package session
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gosess/gosess/cookie"
@@ -388,64 +382,6 @@ func (m *Maker) signingKey(cfg Config, name string, b Backend) ([]byte, error) {
 			"path", absPath(path), "backend", name, "backend_shared", shared(b))
 	}
 	return key, nil
-}
-
-// codecBuilds counts the codecs built (key rings derived), for tests.
-var codecBuilds atomic.Int64
-
-// codecCache keeps the codecs that per-call overrides of the keys or the
-// cipher made, so that a call with the same overrides reuses one: a few
-// sets of keys, as a server that signs some cookies with another key
-// uses. Past codecCacheSize sets, codecs are built per call.
-type codecCache struct {
-	mu     sync.Mutex
-	codecs map[string]*cookie.Codec
-}
-
-const codecCacheSize = 16
-
-// get returns the codec for the keys and cipher: base's when they are
-// base's, else a cached one, else nil.
-func (c *codecCache) get(base *callConfig, sign, enc [][]byte, cipher string) *cookie.Codec {
-	if base != nil && keysEqual(sign, base.sign) && keysEqual(enc, base.cfg.EncryptionKeys) && cipher == base.cfg.Cipher {
-		return base.codec
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.codecs[codecKey(sign, enc, cipher)]
-}
-
-// put caches codec for the keys and cipher, while there is room.
-func (c *codecCache) put(sign, enc [][]byte, cipher string, codec *cookie.Codec) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.codecs == nil {
-		c.codecs = map[string]*cookie.Codec{}
-	}
-	if len(c.codecs) < codecCacheSize {
-		c.codecs[codecKey(sign, enc, cipher)] = codec
-	}
-}
-
-// codecKey is a digest of the keys and cipher (keys are not kept as map
-// keys in the clear).
-func codecKey(sign, enc [][]byte, cipher string) string {
-	h := sha256.New()
-	for _, ring := range [][][]byte{sign, enc} {
-		for _, k := range ring {
-			var n [8]byte
-			binary.BigEndian.PutUint64(n[:], uint64(len(k)))
-			h.Write(n[:])
-			h.Write(k)
-		}
-		h.Write([]byte{0xff})
-	}
-	h.Write([]byte(cipher))
-	return string(h.Sum(nil))
-}
-
-func keysEqual(a, b [][]byte) bool {
-	return slices.EqualFunc(a, b, bytes.Equal)
 }
 
 // absPath is path made absolute for messages (path itself if that fails).

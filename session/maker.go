@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,17 +34,6 @@ type makerState struct {
 	cc          *callConfig
 	deriveEnc   bool // encrypt with the signing ring (enable_encryption, no key)
 	codecs      codecCache
-}
-
-// callConfig is the configuration that a call (New, Load, and the Session
-// it returns) works with: the Maker's general settings, or those with one
-// call's overrides (NewWith, LoadWith), and the cookie machinery built
-// from them.
-type callConfig struct {
-	cfg   Config
-	sign  [][]byte // the signing keys in use (cfg.SignatureKeys, or derived)
-	codec *cookie.Codec
-	opts  cookie.Options
 }
 
 // MakerOption configures a Maker at NewMaker.
@@ -120,151 +106,6 @@ func (m *Maker) Configure(settings Settings) error {
 	}
 	cfg, errs := m.fromSettings(settings)
 	return m.setup(cfg, errs, true)
-}
-
-// fromSettings reads settings into a Config, building the backend with its
-// factory, and returns the problems found.
-func (m *Maker) fromSettings(settings Settings) (Config, []error) {
-	a := NewArgs("", settings)
-	cfg := readConfig(a, readMakerSettings(a))
-	name := a.String(KeyBackend, "")
-	if name == "" {
-		a.Fail(KeyBackend, "required (registered backends: %s)", strings.Join(Backends(), ", "))
-	}
-	if a.Has(KeyEnableEncryption) && !cfg.EnableEncryption && len(cfg.EncryptionKeys) > 0 {
-		a.Fail(KeyEnableEncryption, "false contradicts the %s given", KeyEncryptionKey)
-	}
-	errs := []error{a.Err()}
-	if name == "" {
-		return cfg, errs
-	}
-	factory, err := lookupBackend(name)
-	if err != nil {
-		return cfg, append(errs, err)
-	}
-	// The backend is built even when settings are already known to be
-	// wrong, so that its own mistakes and the unknown keys (which only
-	// the backend's reads tell apart) are reported in the same round.
-	ba := NewArgs(name, settings)
-	b, err := factory(BackendConfig{Name: name, Args: ba, BackendEnv: BackendEnv{
-		Config: cfg.withDefaults(false), Encrypted: len(cfg.EncryptionKeys) > 0 || cfg.EnableEncryption,
-		Logger: m.logger, Now: m.now,
-	}})
-	if err == nil {
-		err = ba.Err()
-	}
-	if err == nil && b == nil {
-		err = fmt.Errorf("factory returned no backend")
-	}
-	if err != nil {
-		errs = append(errs, fmt.Errorf("session: backend %q: %w", name, err))
-		b = nil
-	}
-	cfg.Backend = b
-	return cfg, append(errs, unknownSettings(settings, a, ba, name))
-}
-
-// unknownSettings reports the keys neither a (maker and general) nor ba
-// (the backend) asked for.
-func unknownSettings(settings Settings, a, ba *Args, backend string) error {
-	var unknown, backendKeys []string
-	for k := range settings {
-		if !a.WasAsked(k) && !ba.WasAsked(k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	for _, k := range ba.Asked() {
-		if !a.WasAsked(k) {
-			backendKeys = append(backendKeys, k)
-		}
-	}
-	slices.Sort(unknown)
-	known := "none"
-	if len(backendKeys) > 0 {
-		known = strings.Join(backendKeys, ", ")
-	}
-	return fmt.Errorf("%w: unknown setting %q (maker settings: %s; general settings: %s; backend %q settings: %s)",
-		ErrInvalidSetting, strings.Join(unknown, `", "`), strings.Join(makerKeys, ", "),
-		strings.Join(generalKeys, ", "), backend, known)
-}
-
-// newCallConfig builds the cookie codec and attributes for cfg, signing with
-// sign, and checks that they can form a cookie. Every problem is reported
-// (errors.Join). With a state (per-call overrides), the codec comes from
-// the state's cache when it holds one for the same keys and cipher (see
-// codecCache), and is added to it otherwise.
-func (m *Maker) newCallConfig(cfg Config, sign [][]byte, deriveEnc bool, st *makerState) (*callConfig, error) {
-	var errs []error
-	cc := &callConfig{cfg: cfg, sign: sign, opts: cfg.Options}
-	cc.opts.MaxAge = max(cfg.MaxAge, 0) // NoMaxAge: a browser-session cookie
-	if st != nil {
-		cc.codec = st.codecs.get(st.cc, sign, cfg.EncryptionKeys, cfg.Cipher)
-	}
-	if cc.codec == nil {
-		codec, err := buildCodec(cfg, sign, deriveEnc)
-		if err != nil {
-			errs = append(errs, err)
-		} else if st != nil {
-			st.codecs.put(sign, cfg.EncryptionKeys, cfg.Cipher, codec)
-		}
-		cc.codec = codec
-	}
-	if _, err := cc.opts.Cookie("x", m.now()); err != nil {
-		errs = append(errs, fmt.Errorf("%w: cookie attributes (name, domain, path, samesite, secure, partitioned): %w", ErrInvalidSetting, err))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return cc, nil
-}
-
-// buildCodec builds the key rings and the codec of cfg, signing with
-// sign: the costly part of a callConfig.
-func buildCodec(cfg Config, sign [][]byte, deriveEnc bool) (*cookie.Codec, error) {
-	codecBuilds.Add(1)
-	var errs []error
-	signRing, err := cookie.NewKeyring(sign...)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeySignatureKey, err))
-	}
-	var enc *cookie.Keyring
-	switch {
-	case len(cfg.EncryptionKeys) > 0:
-		if enc, err = cookie.NewKeyring(cfg.EncryptionKeys...); err != nil {
-			errs = append(errs, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyEncryptionKey, err))
-		}
-	case deriveEnc:
-		enc = signRing // the codec derives separate sub-keys for each purpose
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	codec, err := cookie.NewCodec(cookie.CodecOptions{SignKeys: signRing, EncryptKeys: enc, Cipher: cfg.Cipher})
-	if err != nil {
-		return nil, fmt.Errorf("%w: setting %q: %w", ErrInvalidSetting, KeyCipher, err)
-	}
-	return codec, nil
-}
-
-// cookie encodes payload and returns the cookie carrying it; its Max-Age
-// runs to the session's server-side expiry when MaxAge is set.
-func (cc *callConfig) cookie(payload []byte, now, expires time.Time) (*http.Cookie, error) {
-	value, err := cc.codec.Encode(cc.cfg.Name, payload, now)
-	if err != nil {
-		return nil, err
-	}
-	return cc.cookieValue(value, now, expires)
-}
-
-func (cc *callConfig) cookieValue(value string, now, expires time.Time) (*http.Cookie, error) {
-	opts := cc.opts
-	if opts.MaxAge > 0 && !expires.IsZero() {
-		opts.MaxAge = max(min(opts.MaxAge, expires.Sub(now)), time.Second)
-	}
-	return opts.Cookie(value, now)
 }
 
 func (m *Maker) current() (*makerState, error) {
@@ -377,39 +218,6 @@ func (m *Maker) LoadWith(ctx context.Context, s string, overrides Settings) (*Se
 		return nil, err
 	}
 	return m.load(ctx, st, cc, cookie.ExtractAll(s, cc.cfg.Name))
-}
-
-// prepare returns the state and the callConfig for one call. The key rings
-// are not rebuilt for it: overrides that leave the keys and cipher alone
-// use the Maker's codec, others the codec an earlier call made for the
-// same keys (see codecCache).
-func (m *Maker) prepare(overrides Settings) (*makerState, *callConfig, error) {
-	st, err := m.current()
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(overrides) == 0 {
-		return st, st.cc, nil
-	}
-	a := NewArgs("", overrides)
-	cfg := readConfig(a, st.cc.cfg).withDefaults(st.carrier != nil)
-	errs := append([]error{a.Err()}, cfg.check()...)
-	if u := a.Unused(); len(u) > 0 {
-		errs = append(errs, fmt.Errorf("%w: setting %q cannot be overridden per call (only general settings can: %s)",
-			ErrInvalidSetting, strings.Join(u, `", "`), strings.Join(generalKeys, ", ")))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
-	}
-	sign := st.cc.sign
-	if a.Has(KeySignatureKey) {
-		sign = cfg.SignatureKeys
-	}
-	cc, err := m.newCallConfig(cfg, sign, st.deriveEnc, st)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, cc, nil
 }
 
 func (m *Maker) newSession(st *makerState, cc *callConfig, now time.Time, hadCookie bool) *Session {

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -167,4 +169,73 @@ func readMakerSettings(a *Args) Config {
 		EphemeralKey:        a.Bool(KeyEphemeralKey, false),
 		EnableEncryption:    a.Bool(KeyEnableEncryption, false),
 	}
+}
+
+// fromSettings reads settings into a Config, building the backend with its
+// factory, and returns the problems found.
+func (m *Maker) fromSettings(settings Settings) (Config, []error) {
+	a := NewArgs("", settings)
+	cfg := readConfig(a, readMakerSettings(a))
+	name := a.String(KeyBackend, "")
+	if name == "" {
+		a.Fail(KeyBackend, "required (registered backends: %s)", strings.Join(Backends(), ", "))
+	}
+	if a.Has(KeyEnableEncryption) && !cfg.EnableEncryption && len(cfg.EncryptionKeys) > 0 {
+		a.Fail(KeyEnableEncryption, "false contradicts the %s given", KeyEncryptionKey)
+	}
+	errs := []error{a.Err()}
+	if name == "" {
+		return cfg, errs
+	}
+	factory, err := lookupBackend(name)
+	if err != nil {
+		return cfg, append(errs, err)
+	}
+	// The backend is built even when settings are already known to be
+	// wrong, so that its own mistakes and the unknown keys (which only
+	// the backend's reads tell apart) are reported in the same round.
+	ba := NewArgs(name, settings)
+	b, err := factory(BackendConfig{Name: name, Args: ba, BackendEnv: BackendEnv{
+		Config: cfg.withDefaults(false), Encrypted: len(cfg.EncryptionKeys) > 0 || cfg.EnableEncryption,
+		Logger: m.logger, Now: m.now,
+	}})
+	if err == nil {
+		err = ba.Err()
+	}
+	if err == nil && b == nil {
+		err = fmt.Errorf("factory returned no backend")
+	}
+	if err != nil {
+		errs = append(errs, fmt.Errorf("session: backend %q: %w", name, err))
+		b = nil
+	}
+	cfg.Backend = b
+	return cfg, append(errs, unknownSettings(settings, a, ba, name))
+}
+
+// unknownSettings reports the keys neither a (maker and general) nor ba
+// (the backend) asked for.
+func unknownSettings(settings Settings, a, ba *Args, backend string) error {
+	var unknown, backendKeys []string
+	for k := range settings {
+		if !a.WasAsked(k) && !ba.WasAsked(k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	for _, k := range ba.Asked() {
+		if !a.WasAsked(k) {
+			backendKeys = append(backendKeys, k)
+		}
+	}
+	slices.Sort(unknown)
+	known := "none"
+	if len(backendKeys) > 0 {
+		known = strings.Join(backendKeys, ", ")
+	}
+	return fmt.Errorf("%w: unknown setting %q (maker settings: %s; general settings: %s; backend %q settings: %s)",
+		ErrInvalidSetting, strings.Join(unknown, `", "`), strings.Join(makerKeys, ", "),
+		strings.Join(generalKeys, ", "), backend, known)
 }
