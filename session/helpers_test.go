@@ -42,41 +42,29 @@ type backendCase struct {
 	settings   func(t testing.TB) session.Settings
 }
 
-// memoryRegion returns a configured memory region, closed at the end.
-func memoryRegion(t testing.TB) *region.Region {
+// newRegion returns a region on driver with an hour's expiration and
+// args, closed when the test ends.
+func newRegion(t testing.TB, name, driver string, args map[string]any) *region.Region {
 	t.Helper()
-	r := region.New("test")
-	if err := r.Configure("memory", region.Config{Expiration: time.Hour}); err != nil {
+	r := region.New(name)
+	if err := r.Configure(driver, region.Config{Expiration: time.Hour, Arguments: args}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
 }
+
+// memoryRegion returns a configured memory region, closed at the end.
+func memoryRegion(t testing.TB) *region.Region { return newRegion(t, "test", "memory", nil) }
 
 // redisRegion and memcachedRegion use the drivers' default arguments:
 // what holds for sessions must hold without distributed_lock.
 func redisRegion(t testing.TB) *region.Region {
-	t.Helper()
-	srv := testserver.Redis(t)
-	r := region.New("test-redis")
-	if err := r.Configure("redis", region.Config{Expiration: time.Hour, Arguments: map[string]any{
-		"url": "redis://" + srv.Addr}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return newRegion(t, "test-redis", "redis", map[string]any{"url": "redis://" + testserver.Redis(t).Addr})
 }
 
 func memcachedRegion(t testing.TB) *region.Region {
-	t.Helper()
-	srv := testserver.Memcached(t)
-	r := region.New("test-memcached")
-	if err := r.Configure("memcached", region.Config{Expiration: time.Hour, Arguments: map[string]any{
-		"url": srv.Addr}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return newRegion(t, "test-memcached", "memcached", map[string]any{"url": testserver.Memcached(t).Addr})
 }
 
 // localBackends are the backends every test of the suite runs against.

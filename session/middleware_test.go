@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -405,5 +406,228 @@ func TestMiddlewareCookieHeader(t *testing.T) {
 	}
 	if session.FromContext(req.Context()) != nil {
 		t.Error("FromContext outside the middleware")
+	}
+}
+
+// The middleware keeps shared caches away from session-dependent
+// responses: no-store with a Set-Cookie, private when the handler used the
+// session, nothing when it did not, and the handler's own Cache-Control
+// always wins. Vary: Cookie is on every response.
+func TestMiddlewareCachingHeaders(t *testing.T) {
+	m := middlewareMaker(t, localBackends[0], nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/set", func(w http.ResponseWriter, r *http.Request) {
+		session.FromContext(r.Context()).Set("user", "ann")
+		w.Write([]byte("set"))
+	})
+	mux.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
+		v, _ := session.FromContext(r.Context()).Get("user")
+		w.Write([]byte(v.(string)))
+	})
+	mux.HandleFunc("/static", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("logo"))
+	})
+	mux.HandleFunc("/own", func(w http.ResponseWriter, r *http.Request) {
+		session.FromContext(r.Context()).Set("seen", true)
+		w.Header().Set("Cache-Control", "no-cache, private")
+		w.Write([]byte("own"))
+	})
+	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {
+		session.FromContext(r.Context()).Set("touched", 1) // returns without writing
+	})
+	h := m.Middleware(mux)
+	get := func(path, cookie string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", path, nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+
+	rec := get("/set", "")
+	setCookie := rec.Header().Get("Set-Cookie")
+	if setCookie == "" {
+		t.Fatal("no cookie")
+	}
+	cookie := strings.SplitN(setCookie, ";", 2)[0]
+	for _, tc := range []struct{ path, cookie, cacheControl string }{
+		{"/set", "", "no-store"},
+		{"/read", cookie, "private"},
+		{"/static", cookie, ""},
+		{"/static", "", ""},
+		{"/own", cookie, "no-cache, private"},
+		{"/empty", "", "no-store"},
+	} {
+		rec := get(tc.path, tc.cookie)
+		if got := rec.Header().Values("Cache-Control"); strings.Join(got, ", ") != tc.cacheControl {
+			t.Errorf("%s (cookie %v): Cache-Control %q, want %q", tc.path, tc.cookie != "", got, tc.cacheControl)
+		}
+		if got := rec.Header().Values("Vary"); len(got) != 1 || got[0] != "Cookie" {
+			t.Errorf("%s: Vary %q", tc.path, got)
+		}
+	}
+	// A response that sets a cookie never says a shared cache may keep it
+	// (no-cache="Set-Cookie" alone allowed storing the page).
+	if rec := get("/set", ""); strings.Contains(rec.Header().Get("Cache-Control"), `no-cache="Set-Cookie"`) {
+		t.Error(rec.Header())
+	}
+}
+
+// heldApp sets one session key per request (/set?k=a&v=1) and reads one
+// (/get?k=a). A request with hold=1 sets its key, says so on held and
+// waits for release before it returns, so that another request of the
+// same client can change the session in between.
+type heldApp struct {
+	held, release chan struct{}
+}
+
+func newHeldApp() *heldApp {
+	return &heldApp{held: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (a *heldApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := session.FromContext(r.Context())
+	q := r.URL.Query()
+	switch r.URL.Path {
+	case "/set":
+		v, _ := strconv.Atoi(q.Get("v"))
+		s.Set(q.Get("k"), v)
+		if q.Get("hold") == "1" {
+			a.held <- struct{}{}
+			<-a.release
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	case "/get":
+		v, _ := s.Get(q.Get("k"))
+		fmt.Fprint(w, v)
+	}
+}
+
+type reply struct {
+	status int
+	body   string
+	header http.Header
+	err    error
+}
+
+// send serves one request with the client's cookies.
+func send(c *http.Client, url string) reply {
+	resp, err := c.Get(url)
+	if err != nil {
+		return reply{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, string(b), resp.Header, err}
+}
+
+// race sends held (which holds its session open) and, while it is held,
+// other; it returns held's reply.
+func race(t *testing.T, c *http.Client, app *heldApp, base, held, other string) reply {
+	t.Helper()
+	out := make(chan reply, 1)
+	go func() { out <- send(c, base+held) }()
+	select {
+	case <-app.held:
+	case r := <-out:
+		t.Fatalf("held request returned early: %+v", r)
+	}
+	if r := send(c, base+other); r.err != nil || r.status != http.StatusOK {
+		t.Fatalf("%s: %+v", other, r)
+	}
+	close(app.release)
+	r := <-out
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	app.release = make(chan struct{})
+	return r
+}
+
+// Two requests of one client change the session at the same time, through
+// the middleware: different keys are both kept (200 for both); the same
+// key is a conflict for the later save, answered by the conflict handler
+// (409 by default), and the earlier request's value stands.
+func TestMiddlewareConflict(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		app := newHeldApp()
+		m := middlewareMaker(t, bc, nil)
+		srv := httptest.NewServer(m.Middleware(app))
+		defer srv.Close()
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		get := func(path string) string {
+			t.Helper()
+			r := send(c, srv.URL+path)
+			if r.err != nil || r.status != http.StatusOK {
+				t.Fatalf("%s: %+v", path, r)
+			}
+			return r.body
+		}
+		get("/set?k=a&v=0")
+
+		r := race(t, c, app, srv.URL, "/set?k=b&v=1&hold=1", "/set?k=a&v=1")
+		if r.status != http.StatusOK {
+			t.Fatalf("different keys: %d %q, want a merge", r.status, r.body)
+		}
+		if a, b := get("/get?k=a"), get("/get?k=b"); a != "1" || b != "1" {
+			t.Errorf("after the merge: a=%s b=%s, want both changes", a, b)
+		}
+
+		r = race(t, c, app, srv.URL, "/set?k=a&v=10&hold=1", "/set?k=a&v=20")
+		if r.status != http.StatusConflict || !strings.Contains(r.body, "409 Conflict") {
+			t.Fatalf("same key: %d %q, want 409 from the default handler", r.status, r.body)
+		}
+		if r.header.Get("Set-Cookie") != "" || r.header.Get("Cache-Control") != "no-store" ||
+			r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
+			t.Errorf("conflict headers %v", r.header)
+		}
+		if a := get("/get?k=a"); a != "20" {
+			t.Errorf("a = %s, want the other request's 20", a)
+		}
+		if st := m.Stats(); st.Conflicts != 1 || st.Merges != 1 {
+			t.Errorf("stats: %d conflicts, %d merges; want 1, 1", st.Conflicts, st.Merges)
+		}
+	})
+}
+
+// WithConflictHandler replaces the 409: the handler gets the
+// ConflictError and the request, whose session holds this request's
+// values.
+func TestMiddlewareConflictHandler(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		app := newHeldApp()
+		handler := func(w http.ResponseWriter, r *http.Request, err error) {
+			var ce *session.ConflictError
+			if !errors.As(err, &ce) {
+				t.Errorf("handler got %v", err)
+			}
+			mine, _ := session.FromContext(r.Context()).Get("a")
+			w.WriteHeader(http.StatusTeapot)
+			fmt.Fprintf(w, "keys=%v mine=%v path=%s", ce.Keys, mine, r.URL.Path)
+		}
+		m := middlewareMaker(t, bc, nil, session.WithConflictHandler(handler))
+		srv := httptest.NewServer(m.Middleware(app))
+		defer srv.Close()
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		if r := send(c, srv.URL+"/set?k=a&v=0"); r.status != http.StatusOK {
+			t.Fatalf("first request: %+v", r)
+		}
+		r := race(t, c, app, srv.URL, "/set?k=a&v=1&hold=1", "/set?k=a&v=2")
+		if r.status != http.StatusTeapot || r.body != "keys=[a] mine=1 path=/set" {
+			t.Errorf("custom handler: %d %q", r.status, r.body)
+		}
+	})
+}
+
+func TestDefaultConflictHandler(t *testing.T) {
+	rec := httptest.NewRecorder()
+	session.DefaultConflictHandler(rec, httptest.NewRequest(http.MethodPost, "/", nil), session.ErrConflict)
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "reload and try again") {
+		t.Errorf("%d %q", rec.Code, rec.Body.String())
 	}
 }

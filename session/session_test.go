@@ -3,7 +3,9 @@ package session_test
 import (
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/cookie"
+	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/session"
 )
 
@@ -521,4 +524,89 @@ func TestSessionAbortAfterSaveAndRenew(t *testing.T) {
 			t.Errorf("Abort after Renew: %s", ac)
 		}
 	})
+}
+
+// ValidID accepts exactly the ids every backend can store: up to
+// MaxIDLength characters, which is what the longest session_id_length
+// (128 bytes) gives.
+func TestValidIDBoundary(t *testing.T) {
+	if !session.ValidID(strings.Repeat("a", session.MaxIDLength)) {
+		t.Errorf("an id of MaxIDLength (%d) characters is refused", session.MaxIDLength)
+	}
+	if session.ValidID(strings.Repeat("a", session.MaxIDLength+1)) {
+		t.Errorf("an id of %d characters is accepted", session.MaxIDLength+1)
+	}
+	// A 256-character id was accepted before, and the file backend
+	// cannot name a file after it (NAME_MAX is 255 bytes).
+	if session.ValidID(strings.Repeat("a", 256)) {
+		t.Error("a 256-character id is accepted")
+	}
+}
+
+// The longest ids the Maker makes are valid and stored by every backend.
+func TestLongestIDsOnEveryBackend(t *testing.T) {
+	forEachBackendWithServers(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, session.Settings{"session_id_length": 128})
+		s, c := saveNew(t, m, "k", "v")
+		if len(s.ID()) != session.MaxIDLength || !session.ValidID(s.ID()) {
+			t.Fatalf("id of %d characters, valid %v", len(s.ID()), session.ValidID(s.ID()))
+		}
+		if back := load(t, m, c); back.IsNew() || mustGet(t, back, "k") != "v" {
+			t.Error("a session with the longest id does not load")
+		}
+	})
+}
+
+// Set has no error result; a reserved key ("_...") is refused by storing
+// nothing and failing every later Save with ErrInternalKey, so that the
+// mistake is neither silent nor lost.
+func TestReservedKeys(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s, c := saveNew(t, m, "user", "ann")
+		s = load(t, m, c)
+		if s.Err() != nil {
+			t.Fatal(s.Err())
+		}
+		s.Set("_creation", "forged")
+		s.Set("user", "bob")
+		if err := s.Err(); !errors.Is(err, session.ErrInternalKey) {
+			t.Fatalf("Err after Set(_creation) = %v", err)
+		}
+		if s.Has("_creation") {
+			t.Error("reserved key stored")
+		}
+		for range 2 {
+			if _, err := s.Save(ctx); !errors.Is(err, session.ErrInternalKey) {
+				t.Fatalf("Save after Set(_creation) = %v, want ErrInternalKey", err)
+			}
+		}
+		// Nothing of that request was stored: the old cookie loads the
+		// old values.
+		if back := load(t, m, c); mustGet(t, back, "user") != "ann" {
+			t.Error("a failed Save changed the stored session")
+		}
+		if st := m.Stats(); st.SaveErrors != 2 {
+			t.Errorf("SaveErrors = %d, want 2", st.SaveErrors)
+		}
+	})
+}
+
+// Behind the middleware a reserved key is a 500 with the error logged,
+// never a page that pretends it worked.
+func TestReservedKeyInMiddleware(t *testing.T) {
+	var logs testlog.Buffer
+	m := newMaker(t, localBackends[0], nil, session.WithLogger(logs.Logger(slog.LevelDebug)))
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		session.FromContext(r.Context()).Set("_flash", []any{"x"})
+		w.Write([]byte("ok"))
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusInternalServerError || rec.Header().Get("Set-Cookie") != "" {
+		t.Errorf("status %d, Set-Cookie %q", rec.Code, rec.Header().Get("Set-Cookie"))
+	}
+	if !strings.Contains(logs.String(), `Set(\"_flash\")`) {
+		t.Errorf("error not logged: %s", logs.String())
+	}
 }
