@@ -338,18 +338,13 @@ func (d *decoder) fail(format string, args ...any) {
 	d.b = nil
 }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
 
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
+func (d *decoder) varint() int64 { return readVarint(d, binary.Varint) }
+
+// readVarint reads one varint with read (binary.Uvarint or binary.Varint).
+func readVarint[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
+	v, n := read(d.b)
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0
@@ -397,16 +392,14 @@ func (d *decoder) unsigned(bits int) uint64 {
 	return v
 }
 
-func (d *decoder) u32() uint32 {
-	if p := d.take(4); p != nil {
-		return binary.BigEndian.Uint32(p)
-	}
-	return 0
-}
+func (d *decoder) u32() uint32 { return readFixed(d, 4, binary.BigEndian.Uint32) }
 
-func (d *decoder) u64() uint64 {
-	if p := d.take(8); p != nil {
-		return binary.BigEndian.Uint64(p)
+func (d *decoder) u64() uint64 { return readFixed(d, 8, binary.BigEndian.Uint64) }
+
+// readFixed reads a big-endian number of n bytes with read.
+func readFixed[T uint32 | uint64](d *decoder, n int, read func([]byte) T) T {
+	if p := d.take(n); p != nil {
+		return read(p)
 	}
 	return 0
 }
