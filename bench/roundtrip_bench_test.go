@@ -11,6 +11,7 @@ import (
 	_ "github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/session"
 )
 
@@ -51,7 +52,7 @@ var tripModes = []tripMode{{"memcached", false}, {"redis", false}, {"memcached",
 // the lock.
 type lockedOnly struct {
 	region.Driver
-	locker region.Locker
+	locker driver.Locker
 }
 
 func (p lockedOnly) Mutex(key string) region.Mutex { return p.locker.Mutex(key) }
@@ -64,7 +65,7 @@ func (p lockedOnly) Close() error {
 }
 
 func hideCAS(next region.Driver) region.Driver {
-	l, ok := next.(region.Locker)
+	l, ok := next.(driver.Locker)
 	if !ok {
 		return next // no lock to keep: left as it is (the set-up checks Atomicity)
 	}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"reflect"
 	"time"
+
+	"github.com/gosess/gosess/region/driver"
 )
 
 // This file is the region's only way to the stored values: every operation
@@ -16,7 +18,7 @@ import (
 // reads and writes values through the functions below, so that how a value
 // becomes what the driver keeps (the envelope and the codec today) is
 // decided in one place: the envelope and the codec for byte drivers, the
-// values themselves for a ValueDriver (st.values, see valuedriver.go).
+// values themselves for a driver.ValueDriver (st.values).
 //
 //	readOne / readMany          one or many keys, classified (fresh, stale, missing)
 //	writeOne / writeMany        values created now, with the call's TTL
@@ -85,7 +87,7 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 		}
 		return out, nil
 	}
-	raw, err := st.driver.GetMulti(ctx, mks)
+	raw, err := driver.GetMulti(ctx, st.driver, mks)
 	if err != nil {
 		r.stats.driverErrors.Add(1)
 		return out, err
@@ -102,7 +104,7 @@ func readMany[T any](ctx context.Context, r *Region, st *state, mks []string, c 
 // is returned (and counted).
 func writeOne[T any](ctx context.Context, r *Region, st *state, mk string, v T, c *callConfig) error {
 	if st.values != nil {
-		if err := st.values.SetValue(ctx, mk, Stored{Value: held(v), Created: time.Now().UnixNano()}, st.ttl(c)); err != nil {
+		if err := st.values.SetValue(ctx, mk, driver.Stored{Value: held(v), Created: time.Now().UnixNano()}, st.ttl(c)); err != nil {
 			r.stats.driverErrors.Add(1)
 			return err
 		}
@@ -131,9 +133,9 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 	}
 	stamp := time.Now()
 	if st.values != nil {
-		vals := make(map[string]Stored, len(items))
+		vals := make(map[string]driver.Stored, len(items))
 		for _, it := range items {
-			vals[it.mk] = Stored{Value: held(it.v), Created: stamp.UnixNano()}
+			vals[it.mk] = driver.Stored{Value: held(it.v), Created: stamp.UnixNano()}
 		}
 		if err := st.values.SetValues(ctx, vals, st.ttl(c)); err != nil {
 			r.stats.driverErrors.Add(1)
@@ -149,7 +151,7 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 		}
 		raw[it.mk] = b
 	}
-	if err := st.driver.SetMulti(ctx, raw, st.ttl(c)); err != nil {
+	if err := driver.SetMulti(ctx, st.driver, raw, st.ttl(c)); err != nil {
 		r.stats.driverErrors.Add(1)
 		return err
 	}
@@ -157,7 +159,7 @@ func writeMany[T any](ctx context.Context, r *Region, st *state, items []keyed[T
 }
 
 // readVersioned reads mk as readOne does and also returns the version of
-// what is stored: the driver's token when it implements CASDriver, else a
+// what is stored: the driver's token when it implements driver.CASDriver, else a
 // digest of the stored bytes. The version names the stored item even when
 // the read classifies it as missing (expired past use, invalidated,
 // undecodable), so that writeIf can replace it; the zero Version means
@@ -174,7 +176,7 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 	}
 	var (
 		b   []byte
-		tok CASToken
+		tok driver.CASToken
 		err error
 	)
 	if st.cas != nil {
@@ -200,11 +202,11 @@ func readVersioned[T any](ctx context.Context, r *Region, st *state, mk string, 
 // writeIf stores v, created now, under mk only if what is stored is still
 // the version ver (nothing stored, for the zero Version). It returns
 // ErrConflict (wrapped) when it is not, and stores nothing. Drivers that
-// implement CASDriver do the check in the store; for the others the check
+// implement driver.CASDriver do the check in the store; for the others the check
 // and the write happen under the key's dogpile mutex (see Atomicity).
 func writeIf[T any](ctx context.Context, r *Region, st *state, mk string, ver Version, v T, c *callConfig) error {
 	if st.values != nil {
-		err := st.values.CompareAndSetValue(ctx, mk, tokenValue(ver.token), Stored{Value: held(v), Created: time.Now().UnixNano()}, st.ttl(c))
+		err := st.values.CompareAndSetValue(ctx, mk, tokenValue(ver.token), driver.Stored{Value: held(v), Created: time.Now().UnixNano()}, st.ttl(c))
 		switch {
 		case errors.Is(err, ErrConflict):
 			r.stats.conflicts.Add(1)
@@ -228,11 +230,11 @@ func writeIf[T any](ctx context.Context, r *Region, st *state, mk string, ver Ve
 	return err
 }
 
-// compareAndSetLocked is compare-and-set for drivers without CASDriver: the
+// compareAndSetLocked is compare-and-set for drivers without driver.CASDriver: the
 // check and the write happen under the key's mutex, which is the driver's
 // distributed lock when it has one (so the guarantee then holds across
 // processes) and the in-process one otherwise.
-func (r *Region) compareAndSetLocked(ctx context.Context, st *state, mk string, tok CASToken, b []byte, ttl time.Duration) error {
+func (r *Region) compareAndSetLocked(ctx context.Context, st *state, mk string, tok driver.CASToken, b []byte, ttl time.Duration) error {
 	mu := r.mutexFor(st, mk)
 	if err := r.lockWait(ctx, mu); err != nil {
 		if ctx.Err() == nil {
@@ -242,7 +244,7 @@ func (r *Region) compareAndSetLocked(ctx context.Context, st *state, mk string, 
 	}
 	defer r.release(ctx, mu)
 	cur, err := st.driver.Get(ctx, mk)
-	var curTok CASToken
+	var curTok driver.CASToken
 	switch {
 	case err == nil:
 		curTok = digestToken(cur)
@@ -261,11 +263,11 @@ func (r *Region) compareAndSetLocked(ctx context.Context, st *state, mk string, 
 }
 
 // digestToken is the version of stored bytes for drivers without
-// CASDriver: their SHA-256, so that any change to the bytes (each write
+// driver.CASDriver: their SHA-256, so that any change to the bytes (each write
 // stamps a new creation time) changes the version.
-func digestToken(b []byte) CASToken {
+func digestToken(b []byte) driver.CASToken {
 	sum := sha256.Sum256(b)
-	return CASToken(sum[:])
+	return driver.CASToken(sum[:])
 }
 
 // judgeBytes parses, classifies and decodes stored bytes (nil = absent)
@@ -308,11 +310,11 @@ func (r *Region) readErr(err error) error {
 	return err
 }
 
-// judgeStored classifies a value a ValueDriver holds and hands it over as
+// judgeStored classifies a value a driver.ValueDriver holds and hands it over as
 // a T into *out, which must be the zero read (a miss). A value of another
 // type is a miss (and is regenerated), as bytes that do not decode are on
 // a byte driver.
-func judgeStored[T any](ctx context.Context, r *Region, st *state, s *Stored, c *callConfig, now int64, out *read[T]) {
+func judgeStored[T any](ctx context.Context, r *Region, st *state, s *driver.Stored, c *callConfig, now int64, out *read[T]) {
 	f := r.judge(ctx, st, s.Created, c, now)
 	if f == missing {
 		return
@@ -337,7 +339,7 @@ func judgeStored[T any](ctx context.Context, r *Region, st *state, s *Stored, c 
 	out.created, out.f = s.Created, f
 }
 
-// held is what a ValueDriver is given for v: v itself, except that a
+// held is what a driver.ValueDriver is given for v: v itself, except that a
 // []byte is copied (and copied again when read, in judgeStored). Every
 // other value is shared with the cache, but []byte is the region's byte
 // type: on every driver the caller owns the slices it gives and gets, and
@@ -350,15 +352,15 @@ func held[T any](v T) any {
 	return x
 }
 
-// valueToken and tokenValue carry a ValueDriver's version in a Version.
-func valueToken(v uint64) CASToken {
+// valueToken and tokenValue carry a driver.ValueDriver's version in a Version.
+func valueToken(v uint64) driver.CASToken {
 	if v == 0 {
 		return ""
 	}
-	return CASToken(binary.BigEndian.AppendUint64(nil, v))
+	return driver.CASToken(binary.BigEndian.AppendUint64(nil, v))
 }
 
-func tokenValue(t CASToken) uint64 {
+func tokenValue(t driver.CASToken) uint64 {
 	if len(t) != 8 {
 		return 0
 	}

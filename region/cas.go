@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/backoff"
+
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Version names the stored version of a key as GetForUpdate read it, for a
 // CompareAndSet that must not overwrite anyone else's write. The zero
 // Version means "nothing stored": CompareAndSet with it adds.
 type Version struct {
-	token CASToken
+	token driver.CASToken
 }
 
 // Exists reports whether something was stored under the key when it was
@@ -32,8 +34,8 @@ const (
 	// nor a distributed lock; writers in other processes sharing the
 	// store, or using another Region on it, can overwrite each other.
 	AtomicInProcess Atomicity = iota + 1
-	// AtomicShared: the store itself decides (CASDriver, or a distributed
-	// Locker), so every process that shares it is excluded.
+	// AtomicShared: the store itself decides (driver.CASDriver, or a distributed
+	// driver.Locker), so every process that shares it is excluded.
 	AtomicShared
 )
 
@@ -49,8 +51,8 @@ func (a Atomicity) String() string {
 }
 
 // Atomicity reports how far CompareAndSet's guarantee reaches with the
-// configured driver: AtomicShared when the driver implements CASDriver or
-// Locker, AtomicInProcess otherwise (and for an unconfigured region).
+// configured driver: AtomicShared when the driver implements driver.CASDriver or
+// driver.Locker, AtomicInProcess otherwise (and for an unconfigured region).
 // Layers that rely on it, such as the dogpile session backend, warn when it
 // is AtomicInProcess on a store that other processes may share.
 func (r *Region) Atomicity() Atomicity {
@@ -68,7 +70,7 @@ func (r *Region) Atomicity() Atomicity {
 // invalidated, of another type), which CompareAndSet then replaces.
 //
 // It costs what Get costs (one round trip on memcached and redis), except
-// on drivers without CASDriver, where the version is a SHA-256 of the
+// on drivers without driver.CASDriver, where the version is a SHA-256 of the
 // stored bytes.
 func GetForUpdate[T any](ctx context.Context, r *Region, key string, opts ...CallOption) (T, Version, error) {
 	var zero T
@@ -96,7 +98,7 @@ func GetForUpdate[T any](ctx context.Context, r *Region, key string, opts ...Cal
 // use Update, which does. A value the codec cannot encode is ErrEncode.
 // Call options are those of Set (WithExpiration).
 //
-// The check is done by the store where the driver implements CASDriver:
+// The check is done by the store where the driver implements driver.CASDriver:
 // one round trip on memcached (cas, or add for the zero Version) and on
 // redis (a script), a flock and a file write on the file driver, an
 // in-process write lock on the memory driver. Other drivers (the gocache

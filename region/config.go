@@ -84,7 +84,7 @@ type Option func(*Region)
 
 // WithKeyMangler sets the function applied to every key before it reaches
 // the driver (dogpile's key_mangler). Default: none. Whatever the mangler,
-// keys the driver cannot hold (see KeyLimiter) and keys in the region's
+// keys the driver cannot hold (see driver.KeyLimiter) and keys in the region's
 // reserved namespace ("~gs:") are then rewritten by MangleKey.
 func WithKeyMangler(m func(string) string) Option {
 	return func(r *Region) { r.mangler = m }

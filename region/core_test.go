@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // dogpile.cache's test_no_double_get_on_expired: the caller that wins the
@@ -316,22 +317,22 @@ type casMapDriver struct {
 	version map[string]int64
 }
 
-func (d *casMapDriver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+func (d *casMapDriver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	it, ok := d.items[key]
 	if !ok {
 		return nil, "", region.ErrNotFound
 	}
-	return append([]byte(nil), it.v...), region.CASToken(strconv.FormatInt(d.version[key], 10)), nil
+	return append([]byte(nil), it.v...), driver.CASToken(strconv.FormatInt(d.version[key], 10)), nil
 }
 
-func (d *casMapDriver) CompareAndSet(ctx context.Context, key string, tok region.CASToken, v []byte, ttl time.Duration) error {
+func (d *casMapDriver) CompareAndSet(ctx context.Context, key string, tok driver.CASToken, v []byte, ttl time.Duration) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	cur := region.CASToken("")
+	cur := driver.CASToken("")
 	if _, ok := d.items[key]; ok {
-		cur = region.CASToken(strconv.FormatInt(d.version[key], 10))
+		cur = driver.CASToken(strconv.FormatInt(d.version[key], 10))
 	}
 	if cur != tok {
 		return fmt.Errorf("casmap: %w", region.ErrConflict)

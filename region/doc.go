@@ -3,6 +3,32 @@
 // driver arguments (or from a flat config map), and is then handed to
 // everything in the program that caches, web sessions included.
 //
+//	r := region.New("app")
+//	err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute})
+//	u, err := region.GetOrCreate(ctx, r, "user:7", loadUser) // one loadUser per cold key
+//	err = region.Set(ctx, r, "user:7", u)
+//	u, err = region.Get[User](ctx, r, "user:7")             // ErrNotFound on a miss
+//	err = r.Invalidate(region.Soft)
+//
+// The API, by task:
+//
+//   - build and configure: New (with Options such as WithCodec), then
+//     Configure with a driver name and a Config, ConfigureFromConfig with a
+//     flat map as dogpile's configure_from_config, or ConfigureDriver with
+//     a driver you built; Close when done.
+//   - read and write: Get, GetItem, Set, GetMulti, SetMulti,
+//     (*Region).Delete and DeleteMulti, each with CallOptions
+//     (WithExpiration, IgnoreExpiration, ShouldCache).
+//   - regenerate under the dogpile lock: GetOrCreate, GetOrCreateMulti,
+//     and the memoized functions of Memoize and MemoizeMulti.
+//   - read-modify-write: Update, or GetForUpdate then CompareAndSet.
+//   - invalidate: (*Region).Invalidate, Soft or Hard, in this process or
+//     in every process (SharedInvalidation).
+//   - watch: (*Region).Stats, PrefixStats, Ping, Reach.
+//
+// Drivers are chosen by name (see Drivers); writing one is the business of
+// package driver.
+//
 // # Why regions
 //
 // Most Go caches are a store. A region is a policy over a store: how long
@@ -49,7 +75,7 @@
 // an edit of a cached document): it reads, calls a function with the value
 // and writes the result only if nobody wrote the key in between, retrying
 // when someone did. GetForUpdate and CompareAndSet are its two halves; a
-// lost race is ErrConflict. Drivers that implement CASDriver check in the
+// lost race is ErrConflict. Drivers that implement driver.CASDriver check in the
 // store (memcached gets and cas, a redis GET and script, the file driver's
 // flock), so the guarantee holds across processes with their default
 // arguments, at two round trips for the read and the write on memcached
@@ -62,14 +88,14 @@
 // false with no error; a release of a lock that expired while held is
 // ErrLockLost (logged and counted in Stats.LocksLost by the region); and a
 // release runs even when the caller's context is done, within
-// UnlockContext's bound (the caller's deadline plus UnlockGrace), so a hung
+// driver.UnlockContext's bound (the caller's deadline plus driver.UnlockGrace), so a hung
 // lock service never holds a caller for long. The drivers' lock_sleep
 // argument is the longest wait between two attempts to take a busy lock.
 //
 // # Keys
 //
 // Keys reach the driver as given, except those the driver cannot hold
-// (KeyLimiter) and those starting with "~gs:", which MangleKey hashes. The
+// (driver.KeyLimiter) and those starting with "~gs:", which MangleKey hashes. The
 // "~gs:" namespace holds the region's own items (the dogpile locks, the
 // shared invalidation record), so no caller key can block a lock or
 // overwrite a record.
@@ -84,7 +110,7 @@
 // zero value with a nil error; stored bytes that no longer decode
 // (another codec or format version, a changed type, corruption) are a
 // miss and get regenerated. On a driver that holds Go values (the objects
-// driver, see ValueDriver) no codec is involved at all: a value is read
+// driver, see driver.ValueDriver) no codec is involved at all: a value is read
 // back as the very value stored, and reading it as another type is a
 // miss.
 //
@@ -104,9 +130,12 @@
 // # Drivers
 //
 // Drivers register by name when their package is imported, as database/sql
-// drivers do (import _ "github.com/gosess/gosess/region/drivers/memory").
-// The Driver contract is small and byte-oriented; optional capabilities
-// (Locker, KeyLimiter, LockFree, io.Closer) are found by type assertion,
-// through proxies that implement Unwrapper. The regiontest package runs the
-// conformance suite every driver must pass.
+// drivers do (import _ "github.com/gosess/gosess/region/drivers/memory"),
+// and Configure builds one by name from its arguments. The contract between
+// a region and its driver (the Driver interface, the optional capabilities
+// found by type assertion through proxies, Factory and Arguments) is
+// package driver; the regiontest package runs the conformance suite every
+// driver must pass. The names of that contract that used to live here
+// (Arguments, Factory, DriverInfo, Locker, ...) remain as deprecated
+// aliases.
 package region

@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"time"
+
+	"github.com/gosess/gosess/region/driver"
 )
 
 // GetOrCreate returns the value under key, creating it with creator when
@@ -337,13 +339,13 @@ func (r *Region) lockWait(ctx context.Context, mu Mutex) error {
 
 // release is the one place the region unlocks. It unlocks mu even when
 // ctx is already done (a creator cancelled by its caller must not leave
-// the lock behind until it expires), but within UnlockContext's bound: a
-// hung lock service keeps the caller at most UnlockGrace past its deadline.
+// the lock behind until it expires), but within driver.UnlockContext's bound: a
+// hung lock service keeps the caller at most driver.UnlockGrace past its deadline.
 // A lock that had expired (ErrLockLost) is logged and counted in
 // Stats.LocksLost; any other failure is a lock-service failure, logged and
 // counted, after which the lock expires on its own.
 func (r *Region) release(ctx context.Context, mu Mutex) {
-	uctx, cancel := UnlockContext(ctx)
+	uctx, cancel := driver.UnlockContext(ctx)
 	defer cancel()
 	err := mu.Unlock(uctx)
 	switch {

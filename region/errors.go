@@ -1,14 +1,20 @@
 package region
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/gosess/gosess/region/driver"
+)
 
 // Sentinel errors, matched with errors.Is. Errors returned by the package
 // wrap these with the detail (key, driver name, argument) that caused them.
+// Those that drivers return too are the driver package's values (they are
+// the same errors under both names).
 var (
 	// ErrNotFound is a miss: the key is absent, expired past its TTL,
 	// hard-invalidated, or its stored bytes could not be decoded. It is
 	// dogpile's NO_VALUE; a miss never returns a zero value with a nil error.
-	ErrNotFound = errors.New("region: not found")
+	ErrNotFound = driver.ErrNotFound
 
 	// ErrNotConfigured is returned by every operation on a region that has
 	// not been configured yet.
@@ -18,6 +24,10 @@ var (
 	// Config.ReplaceExisting.
 	ErrAlreadyConfigured = errors.New("region: already configured")
 
+	// ErrClosed is returned by every operation on a region after Close,
+	// and (wrapped) by drivers after theirs.
+	ErrClosed = driver.ErrClosed
+
 	// ErrUnknownDriver is returned by Configure for a driver name that no
 	// imported package registered.
 	ErrUnknownDriver = errors.New("region: unknown driver")
@@ -25,7 +35,7 @@ var (
 	// ErrInvalidArgument is returned for bad input from the caller: an
 	// empty key, a nil creator, a negative duration, an unknown or
 	// ill-typed driver argument or config key.
-	ErrInvalidArgument = errors.New("region: invalid argument")
+	ErrInvalidArgument = driver.ErrInvalidArgument
 
 	// ErrEncode is returned by Set (and GetOrCreate) when the codec cannot
 	// encode a value; nothing is stored.
@@ -33,13 +43,13 @@ var (
 
 	// ErrValueTooLarge is returned by drivers when a value exceeds what the
 	// store can hold (memcached's item size, the memory driver's shard).
-	ErrValueTooLarge = errors.New("region: value too large")
+	ErrValueTooLarge = driver.ErrValueTooLarge
 
-	// ErrConflict is returned by CompareAndSet (and CASDriver
+	// ErrConflict is returned by CompareAndSet (and driver.CASDriver
 	// implementations) when the stored value is no longer the version that
 	// was read: another writer changed, added or removed it. Nothing was
 	// stored; read again and retry (Update does).
-	ErrConflict = errors.New("region: conflict: the stored value changed since it was read")
+	ErrConflict = driver.ErrConflict
 
 	// ErrLockLost is returned (wrapped) by a Mutex's Unlock when the lock
 	// was no longer held: it expired (the driver's lock_timeout ran out
@@ -48,7 +58,7 @@ var (
 	// this way; the region logs it and counts it in Stats.LocksLost. It
 	// means two callers may have regenerated a value at once: raise the
 	// driver's lock_timeout above the longest creator run.
-	ErrLockLost = errors.New("region: lock expired before it was released")
+	ErrLockLost = driver.ErrLockLost
 
 	// ErrCreatorPanic wraps the value of a creator that panicked; the lock
 	// is released and the panic is returned as an error to that caller.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/gosess/gosess/region/driver"
 	"math"
 	"strconv"
 	"time"
@@ -300,7 +301,7 @@ func (st *state) dogpileSoftCheck(ctx context.Context, c *callConfig) error {
 // remoteMutex is the driver's distributed mutex guarding the store key mk
 // (st.locker must be set). Under FormatDogpile the lock lives where
 // dogpile puts it, DogpileLockPrefix + mk, and is taken with the driver's
-// DogpileLocker protocol when it has one; otherwise under st.lockKey(mk)
+// driver.DogpileLocker protocol when it has one; otherwise under st.lockKey(mk)
 // with the driver's own protocol.
 func (st *state) remoteMutex(mk string) Mutex {
 	if st.format != FormatDogpile {
@@ -317,14 +318,14 @@ func (st *state) remoteMutex(mk string) Mutex {
 }
 
 // checkFormatFits refuses the dogpile format on a driver that holds Go
-// values (a ValueDriver the region would talk to directly): the format is
+// values (a driver.ValueDriver the region would talk to directly): the format is
 // a layout of bytes, shared with Python processes through a byte store,
 // which such a driver is not.
 func (r *Region) checkFormatFits(d Driver, cfg Config, name string) error {
 	if f, _ := ParseFormat(string(cfg.Format)); f != FormatDogpile || len(cfg.Wrap) > 0 {
 		return nil
 	}
-	if _, values := d.(ValueDriver); values {
+	if _, values := d.(driver.ValueDriver); values {
 		return fmt.Errorf("region %q: %w: format %q is a layout of bytes for stores shared with Python; driver %q keeps Go values in this process (use memory, memcached, redis or file)",
 			r.name, ErrInvalidArgument, FormatDogpile, driverLabel(name))
 	}

@@ -173,7 +173,7 @@ func (m *layeredMutex) Unlock(ctx context.Context) error {
 	return err
 }
 
-// freeMutex is the mutex of a LockFree driver: it never waits.
+// freeMutex is the mutex of a driver.LockSkipper: it never waits.
 type freeMutex struct{}
 
 func (freeMutex) TryLock(context.Context) (bool, error) { return true, nil }

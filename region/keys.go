@@ -9,7 +9,7 @@ import (
 // Keys. A caller's key goes through three steps on its way to the driver:
 // the region's key mangler (WithKeyMangler, dogpile's key_mangler) if one
 // is set; then, if the result is a key the driver cannot hold (see
-// KeyLimiter) or one that starts with the reserved prefix "~gs:", MangleKey,
+// driver.KeyLimiter) or one that starts with the reserved prefix "~gs:", MangleKey,
 // which hashes it into the reserved namespace. Everything else reaches the
 // driver unchanged.
 //
@@ -34,7 +34,7 @@ const (
 // replaced by '_') so that keys stay recognizable in the store, between the
 // prefix "~gs:h:" and ":" followed by the SHA-256 of the whole key in hex.
 // Distinct keys give distinct results (up to SHA-256 collisions). The
-// region applies it to keys the driver cannot hold (see KeyLimiter) and to
+// region applies it to keys the driver cannot hold (see driver.KeyLimiter) and to
 // keys that start with "~gs:".
 func MangleKey(key string) string {
 	const keep = 29 // so that the result is at most 100 bytes

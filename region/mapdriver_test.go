@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // mapDriver is a small in-memory driver with per-item TTLs and fault
 // injection, used to test the region core without depending on the
-// driver packages (which import this package).
+// driver packages (which import this package). It has no multi
+// capability: the region reads and writes many keys through its Get, Set
+// and Delete (driver.GetMulti and its siblings).
 type mapDriver struct {
 	mu    sync.Mutex
 	items map[string]mapItem
@@ -32,7 +35,7 @@ var errDown = errors.New("mapdriver: down")
 func newMapDriver() *mapDriver { return &mapDriver{items: map[string]mapItem{}} }
 
 func init() {
-	region.RegisterDriver("testmap", func(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+	region.RegisterDriver("testmap", func(info driver.Info, args *driver.Arguments) (region.Driver, error) {
 		_ = args.Int("size", 0)
 		return newMapDriver(), args.Err()
 	})
@@ -52,21 +55,6 @@ func (d *mapDriver) Get(ctx context.Context, key string) ([]byte, error) {
 	return append([]byte(nil), it.v...), nil
 }
 
-func (d *mapDriver) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	for _, k := range keys {
-		v, err := d.Get(ctx, k)
-		if errors.Is(err, region.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
 func (d *mapDriver) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
 	d.sets.Add(1)
 	if d.fail.Load() {
@@ -82,15 +70,6 @@ func (d *mapDriver) Set(ctx context.Context, key string, v []byte, ttl time.Dura
 	return nil
 }
 
-func (d *mapDriver) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-	for k, v := range items {
-		if err := d.Set(ctx, k, v, ttl); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (d *mapDriver) Delete(ctx context.Context, key string) error {
 	if d.fail.Load() {
 		return errDown
@@ -98,15 +77,6 @@ func (d *mapDriver) Delete(ctx context.Context, key string) error {
 	d.mu.Lock()
 	delete(d.items, key)
 	d.mu.Unlock()
-	return nil
-}
-
-func (d *mapDriver) DeleteMulti(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		if err := d.Delete(ctx, k); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -156,7 +126,7 @@ func (p recordingProxy) Get(ctx context.Context, key string) ([]byte, error) {
 	return p.Driver.Get(ctx, key)
 }
 
-func (p recordingProxy) Unwrap() region.Driver { return p.Driver }
+func (p recordingProxy) Unwrap() driver.Driver { return p.Driver }
 
 // lockingDriver is a mapDriver with a distributed lock that can fail.
 type lockingDriver struct {
@@ -164,7 +134,7 @@ type lockingDriver struct {
 	lockDown atomic.Bool
 }
 
-func (d *lockingDriver) Mutex(key string) region.Mutex { return &failingMutex{d: d} }
+func (d *lockingDriver) Mutex(key string) driver.Mutex { return &failingMutex{d: d} }
 
 type failingMutex struct{ d *lockingDriver }
 

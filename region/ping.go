@@ -5,16 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Pinger is an optional driver capability: a cheap round trip to the
-// store (memcached's version command, redis PING, a file created in the
-// driver's directory), used by (*Region).Ping and Config.PingOnConfigure.
-type Pinger interface {
-	// Ping returns nil when the store answered within ctx, or the error
-	// that kept it from answering.
-	Ping(ctx context.Context) error
-}
+	"github.com/gosess/gosess/region/driver"
+)
 
 // PingTimeout bounds the check of Config.PingOnConfigure.
 const PingTimeout = 5 * time.Second
@@ -24,7 +17,7 @@ const PingTimeout = 5 * time.Second
 const pingKey = ownPrefix + "ping"
 
 // Ping checks that the region's store answers, for start-up checks and
-// health endpoints. A driver that implements Pinger is asked (memcached,
+// health endpoints. A driver that implements driver.Pinger is asked (memcached,
 // redis, file); any other is sent a read of a probe key, whose miss counts
 // as an answer (in-process drivers always answer). Errors are
 // ErrNotConfigured, ErrClosed, or the driver's error wrapped with the
@@ -43,7 +36,7 @@ func (r *Region) Ping(ctx context.Context) error {
 }
 
 func pingDriver(ctx context.Context, d Driver) error {
-	if p, ok := capability[Pinger](d); ok {
+	if p, ok := driver.Capability[driver.Pinger](d); ok {
 		return p.Ping(ctx)
 	}
 	if _, err := d.Get(ctx, pingKey); err != nil && !errors.Is(err, ErrNotFound) {

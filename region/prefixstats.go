@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/gosess/gosess/region/driver"
 )
 
 // WithPrefixStats makes the region count its driver traffic by key
@@ -90,7 +92,7 @@ func (c *prefixCounters) bucket(key string) *prefixBucket {
 // dogpile session backend's loads and saves).
 func newCountingDriver(next Driver, c *prefixCounters) Driver {
 	d := countingDriver{next: next, c: c}
-	if cas, ok := capability[CASDriver](next); ok {
+	if cas, ok := driver.Capability[driver.CASDriver](next); ok {
 		return countingCASDriver{d, cas}
 	}
 	return d
@@ -99,10 +101,10 @@ func newCountingDriver(next Driver, c *prefixCounters) Driver {
 // countingCASDriver is countingDriver over a driver with compare-and-set.
 type countingCASDriver struct {
 	countingDriver
-	cas CASDriver
+	cas driver.CASDriver
 }
 
-func (d countingCASDriver) GetCAS(ctx context.Context, key string) ([]byte, CASToken, error) {
+func (d countingCASDriver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
 	v, tok, err := d.cas.GetCAS(ctx, key)
 	b := d.c.bucket(key)
 	b.reads.Add(1)
@@ -112,7 +114,7 @@ func (d countingCASDriver) GetCAS(ctx context.Context, key string) ([]byte, CAST
 	return v, tok, err
 }
 
-func (d countingCASDriver) CompareAndSet(ctx context.Context, key string, token CASToken, value []byte, ttl time.Duration) error {
+func (d countingCASDriver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
 	d.c.bucket(key).writes.Add(1)
 	return d.cas.CompareAndSet(ctx, key, token, value, ttl)
 }
@@ -136,7 +138,7 @@ func (d countingDriver) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (d countingDriver) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
-	m, err := d.next.GetMulti(ctx, keys)
+	m, err := driver.GetMulti(ctx, d.next, keys)
 	for _, k := range keys {
 		b := d.c.bucket(k)
 		b.reads.Add(1)
@@ -156,7 +158,7 @@ func (d countingDriver) SetMulti(ctx context.Context, items map[string][]byte, t
 	for k := range items {
 		d.c.bucket(k).writes.Add(1)
 	}
-	return d.next.SetMulti(ctx, items, ttl)
+	return driver.SetMulti(ctx, d.next, items, ttl)
 }
 
 func (d countingDriver) Delete(ctx context.Context, key string) error {
@@ -168,5 +170,5 @@ func (d countingDriver) DeleteMulti(ctx context.Context, keys []string) error {
 	for _, k := range keys {
 		d.c.bucket(k).deletes.Add(1)
 	}
-	return d.next.DeleteMulti(ctx, keys)
+	return driver.DeleteMulti(ctx, d.next, keys)
 }

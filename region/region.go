@@ -3,17 +3,15 @@ package region
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// ErrClosed is returned by every operation on a region after Close.
-var ErrClosed = errors.New("region: closed")
+	"github.com/gosess/gosess/region/driver"
+)
 
 // Region is a named cache region: a driver configured once, plus the
 // expiry, invalidation, key mangling and dogpile locking that every value
@@ -50,16 +48,16 @@ type state struct {
 	inval      Invalidation
 	invalNanos func(context.Context) (hard, soft int64, err error) // inval's state, fast
 	localInval *localInvalidation                                  // inval when it is the default: read inline
-	locker     Locker
-	cas        CASDriver   // nil: compare-and-set under the key's mutex
-	values     ValueDriver // the outermost driver holds Go values; nil: bytes
+	locker     driver.Locker
+	cas        driver.CASDriver   // nil: compare-and-set under the key's mutex
+	values     driver.ValueDriver // the outermost driver holds Go values; nil: bytes
 	lockFree   bool
 	mangle     func(string) string // the caller's key mangler; nil: none
-	limiter    KeyLimiter          // nil: the driver holds any key
+	limiter    driver.KeyLimiter   // nil: the driver holds any key
 	driverName string
 	format     Format // FormatGosess or FormatDogpile, never ""
 
-	dogpileLocker DogpileLocker // the driver's dogpile lock protocol, under FormatDogpile
+	dogpileLocker driver.DogpileLocker // the driver's dogpile lock protocol, under FormatDogpile
 }
 
 // New returns an unconfigured region called name. The name appears in
@@ -119,14 +117,14 @@ func (r *Region) Expiration() time.Duration {
 }
 
 // MaxTTL returns the longest time the driver keeps any item, whatever TTL
-// it is given (see TTLLimiter); 0 means no limit or an unconfigured
+// it is given (see driver.TTLLimiter); 0 means no limit or an unconfigured
 // region.
 func (r *Region) MaxTTL() time.Duration {
 	st := r.state.Load()
 	if st == nil {
 		return 0
 	}
-	if l, ok := capability[TTLLimiter](st.driver); ok {
+	if l, ok := driver.Capability[driver.TTLLimiter](st.driver); ok {
 		return l.MaxTTL()
 	}
 	return 0
@@ -137,11 +135,11 @@ func (r *Region) MaxTTL() time.Duration {
 // unless cfg.ReplaceExisting, with ErrUnknownDriver for a name no imported
 // package registered, and with ErrInvalidArgument for bad settings or
 // driver arguments.
-func (r *Region) Configure(driver string, cfg Config) error {
+func (r *Region) Configure(name string, cfg Config) error {
 	if err := r.checkConfig(cfg); err != nil {
 		return err
 	}
-	f, err := lookupDriver(driver)
+	f, err := lookupDriver(name)
 	if err != nil {
 		return fmt.Errorf("region %q: %w", r.name, err)
 	}
@@ -150,9 +148,10 @@ func (r *Region) Configure(driver string, cfg Config) error {
 	if r.state.Load() != nil && !cfg.ReplaceExisting {
 		return fmt.Errorf("region %q: %w (set Config.ReplaceExisting to replace the driver)", r.name, ErrAlreadyConfigured)
 	}
-	args := NewArguments(driver, cfg.Arguments)
-	info := DriverInfo{Region: r.name, Expiration: cfg.Expiration, Logger: r.driverLogger}
-	info.Format, _ = ParseFormat(string(cfg.Format)) // checked by checkConfig
+	args := driver.NewArguments(name, cfg.Arguments)
+	info := driver.Info{Region: r.name, Expiration: cfg.Expiration, Logger: r.driverLogger}
+	format, _ := ParseFormat(string(cfg.Format)) // checked by checkConfig
+	info.Format = string(format)
 	if cfg.Expiration > 0 {
 		info.StaleWindow = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
@@ -164,20 +163,20 @@ func (r *Region) Configure(driver string, cfg Config) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("region %q: configure driver %q: %w", r.name, driver, err)
+		return fmt.Errorf("region %q: configure driver %q: %w", r.name, name, err)
 	}
 	if d == nil {
-		return fmt.Errorf("region %q: driver %q factory returned no driver", r.name, driver)
+		return fmt.Errorf("region %q: driver %q factory returned no driver", r.name, name)
 	}
-	if err := r.checkFormatFits(d, cfg, driver); err != nil {
+	if err := r.checkFormatFits(d, cfg, name); err != nil {
 		closeDriver(d)
 		return err
 	}
-	if err := r.checkReachable(d, cfg, driver); err != nil {
+	if err := r.checkReachable(d, cfg, name); err != nil {
 		closeDriver(d)
 		return err
 	}
-	r.install(d, cfg, driver)
+	r.install(d, cfg, name)
 	return nil
 }
 
@@ -246,21 +245,23 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	if cfg.Expiration > 0 {
 		st.stale = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
-	st.locker, _ = capability[Locker](d)
-	st.dogpileLocker, _ = capability[DogpileLocker](d)
-	st.cas, _ = capability[CASDriver](d)
+	st.locker, _ = driver.Capability[driver.Locker](d)
+	st.dogpileLocker, _ = driver.Capability[driver.DogpileLocker](d)
+	st.cas, _ = driver.Capability[driver.CASDriver](d)
 	// Only the outermost driver counts: a proxy that does not handle
 	// values keeps the region on the byte path, so that it sees every
 	// call.
-	st.values, _ = d.(ValueDriver)
-	if n, ok := capability[EvictionNotifier](d); ok {
+	st.values, _ = d.(driver.ValueDriver)
+	if n, ok := driver.Capability[driver.EvictionNotifier](d); ok {
 		n.NotifyEvictions(r.evicted)
 	}
-	if lf, ok := capability[LockFree](d); ok && lf.LockFree() {
+	if ls, ok := driver.Capability[driver.LockSkipper](d); ok && ls.SkipLocks() {
 		st.lockFree = true
+	} else if lf, ok := driver.Capability[LockFree](d); ok && lf.LockFree() {
+		st.lockFree = true // the deprecated form of LockSkipper
 	}
 	st.mangle = r.mangler
-	st.limiter, _ = capability[KeyLimiter](d)
+	st.limiter, _ = driver.Capability[driver.KeyLimiter](d)
 	strategy := cfg.Invalidation
 	if strategy == nil {
 		strategy = LocalInvalidation
@@ -274,24 +275,8 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 	}
 }
 
-// capability finds an optional interface on d or down its Unwrap chain.
-func capability[C any](d Driver) (C, bool) {
-	for d != nil {
-		if c, ok := d.(C); ok {
-			return c, true
-		}
-		u, ok := d.(Unwrapper)
-		if !ok {
-			break
-		}
-		d = u.Unwrap()
-	}
-	var zero C
-	return zero, false
-}
-
 func closeDriver(d Driver) {
-	if c, ok := capability[io.Closer](d); ok {
+	if c, ok := driver.Capability[io.Closer](d); ok {
 		_ = c.Close()
 	}
 }
@@ -310,7 +295,7 @@ func (r *Region) Close() error {
 	r.configMu.Lock()
 	defer r.configMu.Unlock()
 	if st := r.state.Load(); st != nil {
-		if c, ok := capability[io.Closer](st.driver); ok {
+		if c, ok := driver.Capability[io.Closer](st.driver); ok {
 			return c.Close()
 		}
 	}
@@ -414,7 +399,7 @@ func (r *Region) judge(ctx context.Context, st *state, created int64, c *callCon
 
 // Mutex returns the dogpile mutex for key (mangled as the region mangles
 // keys): the in-process mutex, layered over the driver's distributed one
-// when the driver implements Locker. Other layers (the session backends)
+// when the driver implements driver.Locker. Other layers (the session backends)
 // use it to serialize their own read-modify-write cycles with the region's
 // regenerations. It returns ErrNotConfigured's state as a mutex that
 // fails.
@@ -499,7 +484,7 @@ func (r *Region) DeleteMulti(ctx context.Context, keys []string) error {
 		}
 		mks[i] = st.storeKey(k)
 	}
-	if err := st.driver.DeleteMulti(ctx, mks); err != nil {
+	if err := driver.DeleteMulti(ctx, st.driver, mks); err != nil {
 		r.stats.driverErrors.Add(1)
 		return fmt.Errorf("region %q: delete multi: %w", r.name, err)
 	}

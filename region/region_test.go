@@ -229,31 +229,6 @@ func TestCoerceString(t *testing.T) {
 	}
 }
 
-func TestArgumentsConversions(t *testing.T) {
-	a := region.NewArguments("d", map[string]any{
-		"n": "12", "f": 2, "b": "yes", "d": 1.5, "ds": "250ms", "list": "a, b,,c", "l2": []any{"x", "y"}, "s": "str",
-	})
-	if a.Int("n", 0) != 12 || a.Float("f", 0) != 2 || !a.Bool("b", false) ||
-		a.Duration("d", 0) != 1500*time.Millisecond || a.Duration("ds", 0) != 250*time.Millisecond ||
-		strings.Join(a.Strings("list", nil), "|") != "a|b|c" || strings.Join(a.Strings("l2", nil), "|") != "x|y" ||
-		a.String("s", "") != "str" || a.Int("absent", 9) != 9 {
-		t.Fatal("conversion mismatch")
-	}
-	if err := a.Err(); err != nil {
-		t.Fatal(err)
-	}
-	b := region.NewArguments("d", map[string]any{"n": "twelve", "d": -1})
-	b.Int("n", 0)
-	if err := b.Err(); !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), `"n"`) {
-		t.Fatal(err)
-	}
-	c := region.NewArguments("d", map[string]any{"d": "-1s"})
-	c.Duration("d", 0)
-	if err := c.Err(); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Fatalf("negative duration: %v", err)
-	}
-}
-
 func TestExpirationAndOverrides(t *testing.T) {
 	ctx := context.Background()
 	r, d := newRegion(t, region.Config{Expiration: 60 * time.Millisecond})

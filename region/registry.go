@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	"github.com/gosess/gosess/internal/registry"
+	"github.com/gosess/gosess/region/driver"
 )
 
 var (
-	drivers = registry.New[Factory]("region: RegisterDriver")
+	drivers = registry.New[driver.Factory]("region: RegisterDriver")
 	proxies = registry.New[Proxy]("region: RegisterProxy")
 )
 
@@ -16,18 +17,12 @@ var (
 // ConfigureFromConfig. Driver packages call it from init, so importing the
 // package (with _ if need be) is enough. It panics if name is empty, f is
 // nil or name is taken: those are programming errors found at start-up.
-func RegisterDriver(name string, f Factory) { drivers.Register(name, f) }
-
-// Register is RegisterDriver.
-//
-// Deprecated: use RegisterDriver, named like RegisterProxy and
-// session.RegisterBackend.
-func Register(name string, f Factory) { RegisterDriver(name, f) }
+func RegisterDriver(name string, f driver.Factory) { drivers.Register(name, f) }
 
 // Drivers returns the names of the registered drivers, sorted.
 func Drivers() []string { return drivers.Names() }
 
-func lookupDriver(name string) (Factory, error) {
+func lookupDriver(name string) (driver.Factory, error) {
 	f, ok := drivers.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("%w %q (registered: %s; import the driver's package to register it)",
@@ -38,7 +33,7 @@ func lookupDriver(name string) (Factory, error) {
 
 // Proxy wraps a driver in another driver, as dogpile's ProxyBackend: to
 // log, count, or change behaviour on the way to the store. The returned
-// driver should implement Unwrapper so the actual driver can be found.
+// driver should implement driver.Unwrapper so the actual driver can be found.
 type Proxy func(next Driver) Driver
 
 // RegisterProxy makes a proxy available by name to the "wrap" key of

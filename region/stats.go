@@ -39,7 +39,7 @@ type Stats struct {
 	// had changed since it was read.
 	Conflicts uint64
 	// Evictions counts live values the driver removed to make room, for
-	// drivers that report it (region.EvictionNotifier: the memory and
+	// drivers that report it (driver.EvictionNotifier: the memory and
 	// objects drivers). Such a value is a miss on its next read: a
 	// session evicted this way loads as a new session. The region also
 	// logs them, at most once a minute (level Warn, with the count),
@@ -83,7 +83,7 @@ func (r *Region) Stats() Stats {
 const evictionLogEvery = time.Minute
 
 // evicted is the function the region registers with an
-// EvictionNotifier: it counts, and logs at most once per
+// driver.EvictionNotifier: it counts, and logs at most once per
 // evictionLogEvery. It runs under the driver's locks, so it only does
 // atomic operations, and logs on a goroutine of its own.
 func (r *Region) evicted(string) {

@@ -8,48 +8,8 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
-
-func TestUnlockContext(t *testing.T) {
-	// Past deadline: grace from now.
-	past, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-	defer cancel()
-	u, cancelU := region.UnlockContext(past)
-	defer cancelU()
-	if u.Err() != nil {
-		t.Fatalf("unlock context of a done context is done: %v", u.Err())
-	}
-	d, ok := u.Deadline()
-	if !ok || time.Until(d) > region.UnlockGrace || time.Until(d) < region.UnlockGrace-100*time.Millisecond {
-		t.Fatalf("deadline in %v; want about UnlockGrace (%v)", time.Until(d), region.UnlockGrace)
-	}
-	// Future deadline: that deadline plus the grace.
-	future, cancel2 := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel2()
-	u2, cancelU2 := region.UnlockContext(future)
-	defer cancelU2()
-	fd, _ := future.Deadline()
-	if d2, _ := u2.Deadline(); !d2.Equal(fd.Add(region.UnlockGrace)) {
-		t.Fatalf("deadline %v; want the caller's plus UnlockGrace (%v)", d2, fd.Add(region.UnlockGrace))
-	}
-	// Cancelling the caller does not cancel the release.
-	cancel2()
-	if u2.Err() != nil {
-		t.Fatal("the unlock context ended with its caller's")
-	}
-	// Layers do not add graces up.
-	u3, cancelU3 := region.UnlockContext(u2)
-	defer cancelU3()
-	if u3 != u2 {
-		t.Fatal("UnlockContext of an unlock context made a new one")
-	}
-	// No deadline: grace from now.
-	u4, cancelU4 := region.UnlockContext(context.Background())
-	defer cancelU4()
-	if d4, ok := u4.Deadline(); !ok || time.Until(d4) > region.UnlockGrace {
-		t.Fatalf("no-deadline caller: deadline %v, %v", d4, ok)
-	}
-}
 
 // unlockDriver is a mapDriver whose distributed lock's Unlock does what
 // the test says: report the lock lost, or hang until its context ends.
@@ -107,8 +67,8 @@ func TestReleaseOnHungLockService(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("GetOrCreate = %v; want the creator's error", err)
 	}
-	if el < deadline || el > deadline+region.UnlockGrace+200*time.Millisecond {
-		t.Fatalf("GetOrCreate returned after %v; want the %v deadline plus at most UnlockGrace (%v)", el, deadline, region.UnlockGrace)
+	if el < deadline || el > deadline+driver.UnlockGrace+200*time.Millisecond {
+		t.Fatalf("GetOrCreate returned after %v; want the %v deadline plus at most UnlockGrace (%v)", el, deadline, driver.UnlockGrace)
 	}
 	if st := r.Stats(); st.LockErrors != 1 {
 		t.Fatalf("LockErrors = %d; want 1", st.LockErrors)
@@ -129,7 +89,7 @@ func TestReleaseOnHungLockService(t *testing.T) {
 		cancelDead()
 		return 2, nil
 	})
-	if left := <-released; left <= 0 || left > region.UnlockGrace {
+	if left := <-released; left <= 0 || left > driver.UnlockGrace {
 		t.Fatalf("release of a cancelled caller had %v left; want up to UnlockGrace", left)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/session"
 )
 
@@ -199,19 +200,19 @@ func (d *ttlDriver) Set(ctx context.Context, key string, value []byte, ttl time.
 
 // GetCAS and CompareAndSet pass the memory driver's compare-and-set
 // through, so that the session saves (compare-and-set writes) are seen.
-func (d *ttlDriver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
-	cas, ok := d.Driver.(region.CASDriver)
+func (d *ttlDriver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
+	cas, ok := d.Driver.(driver.CASDriver)
 	if !ok {
 		return nil, "", errNoCAS
 	}
 	return cas.GetCAS(ctx, key)
 }
 
-func (d *ttlDriver) CompareAndSet(ctx context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+func (d *ttlDriver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
 	d.rec.mu.Lock()
 	d.rec.ttls = append(d.rec.ttls, ttl)
 	d.rec.mu.Unlock()
-	cas, ok := d.Driver.(region.CASDriver)
+	cas, ok := d.Driver.(driver.CASDriver)
 	if !ok {
 		return errNoCAS
 	}

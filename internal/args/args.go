@@ -1,5 +1,5 @@
 // Package args gives typed, checked access to a map of named values that
-// a user wrote: a region driver's arguments (region.Arguments) and a
+// a user wrote: a region driver's arguments (driver.Arguments) and a
 // session maker's settings (session.Args) are both this one type, so they
 // accept the same forms and report mistakes the same way.
 //

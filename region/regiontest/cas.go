@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-// The region.CASDriver contract. Every check runs against a pair of
+// The driver.CASDriver contract. Every check runs against a pair of
 // drivers: the one that reads and the one that writes in between. In
 // RunDriverWith both are the same driver value; RunCASPair gives two
 // clients of one store, standing for two processes.
@@ -21,17 +22,17 @@ import (
 // and compares, b is the other writer (the same driver, or a second client
 // of the store).
 type casPair struct {
-	a, b region.Driver
+	a, b driver.Driver
 	key  func(name string) string
 	opts DriverOptions
 }
 
-func (p casPair) casA() region.CASDriver { return p.a.(region.CASDriver) }
-func (p casPair) casB() region.CASDriver { return p.b.(region.CASDriver) }
+func (p casPair) casA() driver.CASDriver { return p.a.(driver.CASDriver) }
+func (p casPair) casB() driver.CASDriver { return p.b.(driver.CASDriver) }
 
 func testCAS(t *testing.T, h *driverHarness) {
-	if _, ok := h.d.(region.CASDriver); !ok {
-		t.Skip("driver does not implement region.CASDriver (the region compares and sets under the key's mutex)")
+	if _, ok := h.d.(driver.CASDriver); !ok {
+		t.Skip("driver does not implement driver.CASDriver (the region compares and sets under the key's mutex)")
 	}
 	if h.opts.NullStore {
 		testNullCAS(t, h)
@@ -40,18 +41,18 @@ func testCAS(t *testing.T, h *driverHarness) {
 	runCAS(t, casPair{a: h.d, b: h.d, key: h.key, opts: h.opts})
 }
 
-// RunCASPair checks the region.CASDriver contract with two clients of one
+// RunCASPair checks the driver.CASDriver contract with two clients of one
 // store (standing for two processes): a write or delete by either makes
 // the other's compare-and-set fail, and goroutines split between the two
 // clients incrementing one counter with GetCAS and CompareAndSet lose no
-// increment. Both drivers must implement region.CASDriver. Keys start with
+// increment. Both drivers must implement driver.CASDriver. Keys start with
 // keyPrefix, so that one store can serve several runs. opts.TTL and
 // opts.TTLSlack size the TTL check (skipped with opts.NoTTL).
-func RunCASPair(t *testing.T, a, b region.Driver, keyPrefix string, opts DriverOptions) {
+func RunCASPair(t *testing.T, a, b driver.Driver, keyPrefix string, opts DriverOptions) {
 	t.Helper()
-	for i, d := range []region.Driver{a, b} {
-		if _, ok := d.(region.CASDriver); !ok {
-			t.Fatalf("driver %d (%T) does not implement region.CASDriver", i+1, d)
+	for i, d := range []driver.Driver{a, b} {
+		if _, ok := d.(driver.CASDriver); !ok {
+			t.Fatalf("driver %d (%T) does not implement driver.CASDriver", i+1, d)
 		}
 	}
 	runCAS(t, casPair{a: a, b: b, key: func(n string) string { return keyPrefix + n }, opts: opts.withDefaults()})
@@ -68,7 +69,7 @@ func runCAS(t *testing.T, p casPair) {
 	t.Run("RacingIncrements", func(t *testing.T) { testCASRace(t, p) })
 }
 
-func getCAS(t *testing.T, c region.CASDriver, key string) ([]byte, region.CASToken) {
+func getCAS(t *testing.T, c driver.CASDriver, key string) ([]byte, driver.CASToken) {
 	t.Helper()
 	v, tok, err := c.GetCAS(t.Context(), key)
 	if err != nil {
@@ -87,14 +88,14 @@ func wantConflict(t *testing.T, err error, what string) {
 	}
 }
 
-func mustCAS(t *testing.T, c region.CASDriver, key string, tok region.CASToken, v []byte, what string) {
+func mustCAS(t *testing.T, c driver.CASDriver, key string, tok driver.CASToken, v []byte, what string) {
 	t.Helper()
 	if err := c.CompareAndSet(t.Context(), key, tok, v, 0); err != nil {
 		t.Fatalf("%s: CompareAndSet(%q): %v", what, key, err)
 	}
 }
 
-func wantStored(t *testing.T, d region.Driver, key string, want []byte, what string) {
+func wantStored(t *testing.T, d driver.Driver, key string, want []byte, what string) {
 	t.Helper()
 	got, err := d.Get(t.Context(), key)
 	if err != nil || !bytes.Equal(got, want) {
@@ -102,7 +103,7 @@ func wantStored(t *testing.T, d region.Driver, key string, want []byte, what str
 	}
 }
 
-func wantAbsent(t *testing.T, d region.Driver, key string, what string) {
+func wantAbsent(t *testing.T, d driver.Driver, key string, what string) {
 	t.Helper()
 	if got, err := d.Get(t.Context(), key); !errors.Is(err, region.ErrNotFound) {
 		t.Fatalf("%s: Get(%q) = %s, %v; want ErrNotFound", what, key, short(got), err)
@@ -178,7 +179,7 @@ func testCASConflictWrite(t *testing.T, p casPair) {
 	wantConflict(t, p.casA().CompareAndSet(t.Context(), k, tok, []byte("late"), 0), "compare-and-set after another compare-and-set")
 	// SetMulti is a write like Set.
 	_, tok = getCAS(t, p.casA(), k)
-	if err := p.b.SetMulti(t.Context(), map[string][]byte{k: []byte("multi"), p.key("cas_write_2"): []byte("x")}, 0); err != nil {
+	if err := driver.SetMulti(t.Context(), p.b, map[string][]byte{k: []byte("multi"), p.key("cas_write_2"): []byte("x")}, 0); err != nil {
 		t.Fatal(err)
 	}
 	wantConflict(t, p.casA().CompareAndSet(t.Context(), k, tok, []byte("late"), 0), "compare-and-set after SetMulti")
@@ -201,7 +202,7 @@ func testCASConflictDelete(t *testing.T, p casPair) {
 		t.Fatal(err)
 	}
 	_, tok = getCAS(t, p.casA(), k)
-	if err := p.b.DeleteMulti(t.Context(), []string{k, p.key("cas_delete_other")}); err != nil {
+	if err := driver.DeleteMulti(t.Context(), p.b, []string{k, p.key("cas_delete_other")}); err != nil {
 		t.Fatal(err)
 	}
 	wantConflict(t, p.casA().CompareAndSet(t.Context(), k, tok, []byte("resurrected"), 0), "compare-and-set after DeleteMulti")
@@ -212,7 +213,7 @@ func testCASConflictDelete(t *testing.T, p casPair) {
 // made it, so a token read before it no longer matches.
 func testCASFreshToken(t *testing.T, p casPair) {
 	k := p.key("cas_token")
-	seen := map[region.CASToken]int{}
+	seen := map[driver.CASToken]int{}
 	for i := range 6 {
 		v := fmt.Appendf(nil, "version %d", i)
 		var err error
@@ -321,7 +322,7 @@ func testCASRace(t *testing.T, p casPair) {
 }
 
 func testNullCAS(t *testing.T, h *driverHarness) {
-	c := h.d.(region.CASDriver)
+	c := h.d.(driver.CASDriver)
 	ctx := t.Context()
 	k := h.key("cas_null")
 	if err := c.CompareAndSet(ctx, k, "", []byte("v"), 0); err != nil {

@@ -4,11 +4,11 @@
 //
 // Two levels are checked:
 //
-//   - RunDriver / RunDriverWith exercise the raw region.Driver contract
+//   - RunDriver / RunDriverWith exercise the raw driver.Driver contract
 //     (misses, set, get, overwrite, delete, the multi operations with empty
 //     and missing keys, per-item TTLs, byte slices not shared with the
 //     store, binary, empty and large values, concurrent use) and, when the
-//     driver implements region.Locker, the mutex contract (exclusion,
+//     driver implements driver.Locker, the mutex contract (exclusion,
 //     waiting, context cancellation and deadlines, independent keys).
 //   - RunRegion / RunRegionWith configure real regions on the driver by
 //     name and port dogpile.cache's generic backend tests and region tests:
@@ -25,7 +25,7 @@
 // that separately configured regions share (memcached, redis).
 //
 //	func TestConformance(t *testing.T) {
-//		regiontest.RunDriver(t, func(t *testing.T) region.Driver { return newDriver(t) })
+//		regiontest.RunDriver(t, func(t *testing.T) driver.Driver { return newDriver(t) })
 //		regiontest.RunRegion(t, "mydriver", map[string]any{"url": addr})
 //	}
 //

@@ -15,11 +15,12 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // DriverOptions describes what a driver does not do, so that RunDriverWith
 // checks the rest. The zero value expects a driver that stores values,
-// honours per-item TTLs, and (if it implements region.Locker) hands out
+// honours per-item TTLs, and (if it implements driver.Locker) hands out
 // mutexes that exclude.
 type DriverOptions struct {
 	// NoTTL: the driver does not evict items when the TTL given to Set
@@ -31,7 +32,7 @@ type DriverOptions struct {
 	// must miss and every write must succeed.
 	NullStore bool
 
-	// NullLock: the driver's region.Locker locks nothing (the null
+	// NullLock: the driver's driver.Locker locks nothing (the null
 	// driver): acquiring always succeeds at once. Only that is checked.
 	NullLock bool
 
@@ -70,19 +71,19 @@ func (o DriverOptions) withDefaults() DriverOptions {
 
 // RunDriver runs the raw driver conformance suite with the zero
 // DriverOptions: a driver that stores, honours TTLs and, if it is a
-// region.Locker, excludes. See RunDriverWith.
-func RunDriver(t *testing.T, newDriver func(t *testing.T) region.Driver) {
+// driver.Locker, excludes. See RunDriverWith.
+func RunDriver(t *testing.T, newDriver func(t *testing.T) driver.Driver) {
 	t.Helper()
 	RunDriverWith(t, DriverOptions{}, newDriver)
 }
 
-// RunDriverWith runs the raw region.Driver contract against drivers built
+// RunDriverWith runs the raw driver.Driver contract against drivers built
 // by newDriver, one per subtest: misses are region.ErrNotFound, set, get,
 // overwrite, delete (present and absent), multi operations with empty and
 // missing keys, per-item TTL, that returned and given slices are not
 // shared with the store, that argument maps and slices are not modified,
-// binary, empty and large values, concurrent use, and the region.Locker
-// and region.CASDriver contracts when the driver implements them (see
+// binary, empty and large values, concurrent use, and the driver.Locker
+// and driver.CASDriver contracts when the driver implements them (see
 // RunLockerPair and RunCASPair for the same checks with two clients of
 // one store).
 //
@@ -90,7 +91,7 @@ func RunDriver(t *testing.T, newDriver func(t *testing.T) region.Driver) {
 // store with earlier drivers (each subtest uses keys of its own). When the
 // driver implements io.Closer the suite closes it at the end of its
 // subtest and fails on an error.
-func RunDriverWith(t *testing.T, opts DriverOptions, newDriver func(t *testing.T) region.Driver) {
+func RunDriverWith(t *testing.T, opts DriverOptions, newDriver func(t *testing.T) driver.Driver) {
 	t.Helper()
 	opts = opts.withDefaults()
 	run := func(name string, f func(t *testing.T, h *driverHarness)) {
@@ -147,7 +148,7 @@ func uniquePrefix(name string) string {
 
 type driverHarness struct {
 	t      *testing.T
-	d      region.Driver
+	d      driver.Driver
 	opts   DriverOptions
 	prefix string
 }
@@ -171,7 +172,7 @@ func (h *driverHarness) set(key string, v []byte) {
 
 func (h *driverHarness) setMulti(items map[string][]byte) {
 	h.t.Helper()
-	if err := h.d.SetMulti(h.t.Context(), items, 0); err != nil {
+	if err := driver.SetMulti(h.t.Context(), h.d, items, 0); err != nil {
 		h.t.Fatalf("SetMulti(%d items): %v", len(items), err)
 	}
 }
@@ -185,7 +186,7 @@ func (h *driverHarness) del(key string) {
 
 func (h *driverHarness) getMulti(keys []string) map[string][]byte {
 	h.t.Helper()
-	m, err := h.d.GetMulti(h.t.Context(), keys)
+	m, err := driver.GetMulti(h.t.Context(), h.d, keys)
 	if err != nil {
 		h.t.Fatalf("GetMulti(%q): %v", keys, err)
 	}
@@ -309,7 +310,7 @@ func testGetMultiEmpty(t *testing.T, h *driverHarness) {
 
 func testGetMultiMissing(t *testing.T, h *driverHarness) {
 	all := h.keys("key1", "key2", "key3", "key4", "key5", "key6")
-	if err := h.d.DeleteMulti(t.Context(), all); err != nil {
+	if err := driver.DeleteMulti(t.Context(), h.d, all); err != nil {
 		t.Fatalf("DeleteMulti: %v", err)
 	}
 	h.wantMulti(all, map[string][]byte{})
@@ -351,10 +352,10 @@ func testSetMultiGetMulti(t *testing.T, h *driverHarness) {
 func testSetMultiEmpty(t *testing.T, h *driverHarness) {
 	h.setMulti(nil)
 	h.setMulti(map[string][]byte{})
-	if err := h.d.DeleteMulti(t.Context(), nil); err != nil {
+	if err := driver.DeleteMulti(t.Context(), h.d, nil); err != nil {
 		t.Fatalf("DeleteMulti(nil): %v", err)
 	}
-	if err := h.d.DeleteMulti(t.Context(), []string{}); err != nil {
+	if err := driver.DeleteMulti(t.Context(), h.d, []string{}); err != nil {
 		t.Fatalf("DeleteMulti([]): %v", err)
 	}
 }
@@ -362,14 +363,14 @@ func testSetMultiEmpty(t *testing.T, h *driverHarness) {
 func testDeleteMulti(t *testing.T, h *driverHarness) {
 	k1, k2, k3, k10 := h.key("key1"), h.key("key2"), h.key("key3"), h.key("key10")
 	h.setMulti(map[string][]byte{k1: []byte("value1"), k2: []byte("value2"), k3: []byte("value3")})
-	if err := h.d.DeleteMulti(t.Context(), []string{k2, k10}); err != nil {
+	if err := driver.DeleteMulti(t.Context(), h.d, []string{k2, k10}); err != nil {
 		t.Fatalf("DeleteMulti with an absent key: %v", err)
 	}
 	h.wantValue(k1, []byte("value1"))
 	h.wantMiss(k2)
 	h.wantValue(k3, []byte("value3"))
 	h.wantMiss(k10)
-	if err := h.d.DeleteMulti(t.Context(), []string{k1, k3}); err != nil {
+	if err := driver.DeleteMulti(t.Context(), h.d, []string{k1, k3}); err != nil {
 		t.Fatalf("DeleteMulti: %v", err)
 	}
 	h.wantMulti([]string{k1, k2, k3}, map[string][]byte{})
@@ -384,7 +385,7 @@ func testTTL(t *testing.T, h *driverHarness) {
 	if err := h.d.Set(ctx, short1, []byte("a"), h.opts.TTL); err != nil {
 		t.Fatalf("Set with TTL %s: %v", h.opts.TTL, err)
 	}
-	if err := h.d.SetMulti(ctx, map[string][]byte{short2: []byte("b")}, h.opts.TTL); err != nil {
+	if err := driver.SetMulti(ctx, h.d, map[string][]byte{short2: []byte("b")}, h.opts.TTL); err != nil {
 		t.Fatalf("SetMulti with TTL %s: %v", h.opts.TTL, err)
 	}
 	h.set(forever, []byte("c"))
@@ -468,7 +469,7 @@ func testArgumentsNotModified(t *testing.T, h *driverHarness) {
 	ctx := t.Context()
 	items := map[string][]byte{h.key("a"): []byte("1"), h.key("b"): []byte("2")}
 	itemsCopy := maps.Clone(items)
-	if err := h.d.SetMulti(ctx, items, 0); err != nil {
+	if err := driver.SetMulti(ctx, h.d, items, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !maps.EqualFunc(items, itemsCopy, bytes.Equal) {
@@ -476,13 +477,13 @@ func testArgumentsNotModified(t *testing.T, h *driverHarness) {
 	}
 	keys := h.keys("b", "missing", "a")
 	keysCopy := slices.Clone(keys)
-	if _, err := h.d.GetMulti(ctx, keys); err != nil {
+	if _, err := driver.GetMulti(ctx, h.d, keys); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(keys, keysCopy) {
 		t.Fatalf("GetMulti modified its keys: %q; was %q", keys, keysCopy)
 	}
-	if err := h.d.DeleteMulti(ctx, keys); err != nil {
+	if err := driver.DeleteMulti(ctx, h.d, keys); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(keys, keysCopy) {
@@ -620,10 +621,10 @@ func testConcurrentSame(t *testing.T, h *driverHarness) {
 			case 0:
 				err = h.d.Set(ctx, shared, v, 0)
 			case 1:
-				err = h.d.SetMulti(ctx, map[string][]byte{shared: v, other: v}, 0)
+				err = driver.SetMulti(ctx, h.d, map[string][]byte{shared: v, other: v}, 0)
 			case 2:
 				var m map[string][]byte
-				m, err = h.d.GetMulti(ctx, []string{shared, other})
+				m, err = driver.GetMulti(ctx, h.d, []string{shared, other})
 				for k, got := range m {
 					if !valid[string(got)] {
 						err = fmt.Errorf("GetMulti: %q holds %s, which nobody wrote", k, short(got))

@@ -7,24 +7,25 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // hungSlack is what RunUnlockOnHungServer allows beyond the bound a
-// release promises (the caller's deadline plus region.UnlockGrace), for a
+// release promises (the caller's deadline plus driver.UnlockGrace), for a
 // busy test machine; a release that waits for the driver's own network
 // timeouts takes far longer.
 const hungSlack = 300 * time.Millisecond
 
 // RunUnlockOnHungServer checks that releasing a lock on a lock service
 // that stopped answering (a SIGSTOPped redis or memcached: pause stops it,
-// resume continues it) keeps the caller at most region.UnlockGrace past its
+// resume continues it) keeps the caller at most driver.UnlockGrace past its
 // deadline: the deferred release of a GetOrCreate whose creator ran until
 // the caller's deadline, and an Unlock called after it. r must be
 // configured with a distributed lock on that server. Each check resumes
 // the server before it ends.
 func RunUnlockOnHungServer(t *testing.T, r *region.Region, pause, resume func() error) {
 	const deadline = 500 * time.Millisecond
-	bound := deadline + region.UnlockGrace + hungSlack
+	bound := deadline + driver.UnlockGrace + hungSlack
 	hang := func(t *testing.T) {
 		t.Helper()
 		if err := pause(); err != nil {
@@ -48,12 +49,12 @@ func RunUnlockOnHungServer(t *testing.T, r *region.Region, pause, resume func() 
 			return "", boom
 		})
 		el := time.Since(start)
-		t.Logf("GetOrCreate returned after %v (deadline %v, UnlockGrace %v)", el, deadline, region.UnlockGrace)
+		t.Logf("GetOrCreate returned after %v (deadline %v, UnlockGrace %v)", el, deadline, driver.UnlockGrace)
 		if !errors.Is(err, boom) {
 			t.Errorf("GetOrCreate = %v; want the creator's error", err)
 		}
 		if el > bound {
-			t.Errorf("the release held the caller %v past its %v deadline; want at most UnlockGrace (%v)", el-deadline, deadline, region.UnlockGrace)
+			t.Errorf("the release held the caller %v past its %v deadline; want at most UnlockGrace (%v)", el-deadline, deadline, driver.UnlockGrace)
 		}
 		if r.Stats().LockErrors == before {
 			t.Error("the failed release was not counted in Stats.LockErrors")
@@ -75,8 +76,8 @@ func RunUnlockOnHungServer(t *testing.T, r *region.Region, pause, resume func() 
 		if err == nil {
 			t.Error("Unlock on a stopped server succeeded")
 		}
-		if el > region.UnlockGrace+hungSlack {
-			t.Errorf("Unlock after the deadline took %v; want at most UnlockGrace (%v)", el, region.UnlockGrace)
+		if el > driver.UnlockGrace+hungSlack {
+			t.Errorf("Unlock after the deadline took %v; want at most UnlockGrace (%v)", el, driver.UnlockGrace)
 		}
 	})
 }

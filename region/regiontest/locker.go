@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // waitLong bounds every wait that must end for the suite to pass; a
@@ -21,9 +22,9 @@ const waitLong = 10 * time.Second
 const notYet = 50 * time.Millisecond
 
 func testLocker(t *testing.T, h *driverHarness) {
-	l, ok := h.d.(region.Locker)
+	l, ok := h.d.(driver.Locker)
 	if !ok {
-		t.Skip("driver does not implement region.Locker (the region provides in-process mutexes)")
+		t.Skip("driver does not implement driver.Locker (the region provides in-process mutexes)")
 	}
 	if h.opts.NullLock {
 		testNullLock(t, h, l)
@@ -38,7 +39,7 @@ func testLocker(t *testing.T, h *driverHarness) {
 // from hold, the contenders' from wait (the same Locker, or two clients
 // of one store standing for two processes).
 type lockPair struct {
-	hold, wait region.Locker
+	hold, wait driver.Locker
 	key        func(name string) string
 }
 
@@ -53,11 +54,11 @@ func runPair(t *testing.T, p lockPair) {
 // standing for two processes) exclude each other: TryLock, Lock waiting
 // for the other's Unlock, and waits ending with their context. Keys start
 // with keyPrefix, so that one store can serve several runs.
-func RunLockerPair(t *testing.T, a, b region.Locker, keyPrefix string) {
+func RunLockerPair(t *testing.T, a, b driver.Locker, keyPrefix string) {
 	runPair(t, lockPair{hold: a, wait: b, key: func(n string) string { return keyPrefix + n }})
 }
 
-func mustTry(t *testing.T, m region.Mutex, want bool, what string) {
+func mustTry(t *testing.T, m driver.Mutex, want bool, what string) {
 	t.Helper()
 	got, err := m.TryLock(t.Context())
 	if err != nil {
@@ -68,14 +69,14 @@ func mustTry(t *testing.T, m region.Mutex, want bool, what string) {
 	}
 }
 
-func mustUnlock(t *testing.T, m region.Mutex, what string) {
+func mustUnlock(t *testing.T, m driver.Mutex, what string) {
 	t.Helper()
 	if err := m.Unlock(t.Context()); err != nil {
 		t.Fatalf("%s: Unlock: %v", what, err)
 	}
 }
 
-func testNullLock(t *testing.T, h *driverHarness, l region.Locker) {
+func testNullLock(t *testing.T, h *driverHarness, l driver.Locker) {
 	k := h.key("lock")
 	m1, m2 := l.Mutex(k), l.Mutex(k)
 	mustTry(t, m1, true, "first holder")
@@ -142,7 +143,7 @@ func testLockWaits(t *testing.T, p lockPair) {
 }
 
 // unlockLater unlocks the last holder in tests that leave the lock held.
-func unlockLater(t *testing.T, m region.Mutex) {
+func unlockLater(t *testing.T, m driver.Mutex) {
 	t.Cleanup(func() { _ = m.Unlock(context.Background()) })
 }
 
@@ -193,7 +194,7 @@ func testLockCtx(t *testing.T, p lockPair, deadline bool) {
 	}
 }
 
-func testLockKeysIndependent(t *testing.T, h *driverHarness, l region.Locker) {
+func testLockKeysIndependent(t *testing.T, h *driverHarness, l driver.Locker) {
 	a, b := l.Mutex(h.key("A")), l.Mutex(h.key("B"))
 	mustTry(t, a, true, "lock A")
 	unlockLater(t, a)
@@ -212,7 +213,7 @@ func testLockKeysIndependent(t *testing.T, h *driverHarness, l region.Locker) {
 
 // testLockThreaded has goroutines take one lock in turn and checks that
 // no two are ever inside at once (dogpile's test_mutex_threaded).
-func testLockThreaded(t *testing.T, h *driverHarness, l region.Locker) {
+func testLockThreaded(t *testing.T, h *driverHarness, l driver.Locker) {
 	k := h.key("lock_threaded")
 	const workers, rounds = 5, 5
 	var inside, overlaps, entered atomic.Int32
@@ -251,7 +252,7 @@ func testLockThreaded(t *testing.T, h *driverHarness, l region.Locker) {
 // holder whose lock expired gets an error wrapping region.ErrLockLost from
 // Unlock, whether or not someone took the lock meanwhile, and its Unlock
 // leaves the new holder's lock alone.
-func RunLockExpiry(t *testing.T, a, b region.Locker, keyPrefix string, lockTimeout time.Duration) {
+func RunLockExpiry(t *testing.T, a, b driver.Locker, keyPrefix string, lockTimeout time.Duration) {
 	t.Run("ExpiredNotTaken", func(t *testing.T) {
 		k := keyPrefix + "expired_free"
 		m := a.Mutex(k)
@@ -281,7 +282,7 @@ func RunLockExpiry(t *testing.T, a, b region.Locker, keyPrefix string, lockTimeo
 
 // waitFree waits until l can take the lock k (then releases it): the lock
 // of another holder has expired.
-func waitFree(t *testing.T, l region.Locker, k string, lockTimeout time.Duration) {
+func waitFree(t *testing.T, l driver.Locker, k string, lockTimeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(lockTimeout + waitLong)
 	for {

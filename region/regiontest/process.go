@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Helpers for tests that show a guarantee with real processes (the driver
@@ -44,15 +45,15 @@ func RunCrossProcessUpdate(t *testing.T, run func(t *testing.T, hideCAS bool) in
 	})
 }
 
-// HideCAS returns d as a driver that has region.Driver's methods and
-// Close, and no other optional capability: no region.CASDriver (so a
-// region on it compares and sets under its key mutex), no region.Locker,
+// HideCAS returns d as a driver that has driver.Driver's methods and
+// Close, and no other optional capability: no driver.CASDriver (so a
+// region on it compares and sets under its key mutex), no driver.Locker,
 // and no Unwrap through which the region could find d's. It is a
 // region.Proxy. Comparison runs use it to show what compare-and-set in the
 // store buys.
-func HideCAS(d region.Driver) region.Driver { return casHidden{d} }
+func HideCAS(d driver.Driver) driver.Driver { return casHidden{d} }
 
-type casHidden struct{ region.Driver }
+type casHidden struct{ driver.Driver }
 
 // Close closes the wrapped driver, if it has a Close.
 func (h casHidden) Close() error {

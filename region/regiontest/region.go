@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // RegionOptions describes the driver under RunRegionWith. The zero value
@@ -31,7 +32,7 @@ type RegionOptions struct {
 	// driver, as two parts of one program would share it.
 	SharedStore bool
 
-	// ValueStore: the driver holds Go values (region.ValueDriver, the
+	// ValueStore: the driver holds Go values (driver.ValueDriver, the
 	// objects driver). Values need no codec, so a value JSON cannot
 	// encode is stored rather than refused, and the checks that look at
 	// what the driver holds use GetValue.
@@ -609,7 +610,7 @@ func testThreadedDogpileCold(t *testing.T, h *regionHarness) {
 // never run by two goroutines at once and every call returns a value.
 func testThreadedDogpileExpiring(t *testing.T, h *regionHarness) {
 	t.Parallel() // sleeps; independent of the other subtests
-	h.skipNull("creators are never serialized (LockFree)")
+	h.skipNull("creators are never serialized (a driver.LockSkipper)")
 	cfg := h.cfg(100 * time.Millisecond)
 	cfg.StaleWindow = time.Minute
 	r := h.region(cfg)
@@ -794,7 +795,7 @@ func testPanickingCreator(t *testing.T, h *regionHarness) {
 // testWaiterContext: a caller waiting for another's creation gives up
 // with its context's error when the context ends.
 func testWaiterContext(t *testing.T, h *regionHarness) {
-	h.skipNull("callers never wait (LockFree)")
+	h.skipNull("callers never wait (a driver.LockSkipper)")
 	r := h.region(h.cfg(0))
 	k := h.key("a")
 	started, release := make(chan struct{}), make(chan struct{})
@@ -1603,7 +1604,7 @@ func testKeyMangler(t *testing.T, h *regionHarness) {
 // value under the store key mk: through GetValue on a driver that holds
 // values, Get otherwise.
 func (h *regionHarness) holds(ctx context.Context, r *region.Region, mk string) error {
-	if vd, ok := r.ActualDriver().(region.ValueDriver); ok && h.opts.ValueStore {
+	if vd, ok := r.ActualDriver().(driver.ValueDriver); ok && h.opts.ValueStore {
 		_, err := vd.GetValue(ctx, mk)
 		return err
 	}
@@ -1613,7 +1614,7 @@ func (h *regionHarness) holds(ctx context.Context, r *region.Region, mk string) 
 
 // countingProxy counts the reads that pass through it.
 type countingProxy struct {
-	region.Driver
+	driver.Driver
 	gets atomic.Int32
 }
 
@@ -1624,17 +1625,17 @@ func (p *countingProxy) Get(ctx context.Context, key string) ([]byte, error) {
 
 func (p *countingProxy) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
 	p.gets.Add(int32(len(keys)))
-	return p.Driver.GetMulti(ctx, keys)
+	return driver.GetMulti(ctx, p.Driver, keys)
 }
 
-func (p *countingProxy) Unwrap() region.Driver { return p.Driver }
+func (p *countingProxy) Unwrap() driver.Driver { return p.Driver }
 
 func testProxy(t *testing.T, h *regionHarness) {
 	var outer, inner *countingProxy
 	cfg := h.cfg(0)
 	cfg.Wrap = []region.Proxy{
-		func(next region.Driver) region.Driver { outer = &countingProxy{Driver: next}; return outer },
-		func(next region.Driver) region.Driver { inner = &countingProxy{Driver: next}; return inner },
+		func(next driver.Driver) driver.Driver { outer = &countingProxy{Driver: next}; return outer },
+		func(next driver.Driver) driver.Driver { inner = &countingProxy{Driver: next}; return inner },
 	}
 	r := h.region(cfg)
 	if r.Driver() != outer {

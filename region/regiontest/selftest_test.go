@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -81,7 +82,7 @@ func (d *refDriver) DeleteMulti(ctx context.Context, keys []string) error {
 	return nil
 }
 
-func (d *refDriver) Mutex(key string) region.Mutex { return &refMutex{l: d.locks, key: key} }
+func (d *refDriver) Mutex(key string) driver.Mutex { return &refMutex{l: d.locks, key: key} }
 
 // refLocks is a set of held keys; a channel per key wakes waiters.
 type refLocks struct {
@@ -134,7 +135,7 @@ func (m *refMutex) Unlock(context.Context) error {
 
 func TestRunDriverOnReferenceDriver(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			return newRefDriver(&refLocks{held: map[string]chan struct{}{}})
 		})
 }
@@ -144,7 +145,7 @@ func TestRunDriverOnReferenceDriver(t *testing.T) {
 func TestRunDriverOnSharedStore(t *testing.T) {
 	shared := newRefDriver(&refLocks{held: map[string]chan struct{}{}})
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
-		func(t *testing.T) region.Driver { return shared })
+		func(t *testing.T) driver.Driver { return shared })
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if n := len(shared.locks.held); n != 0 {
@@ -157,7 +158,7 @@ func TestRunDriverOnSharedStore(t *testing.T) {
 var refStore = newRefDriver(&refLocks{held: map[string]chan struct{}{}})
 
 func init() {
-	region.RegisterDriver("regiontest-ref", func(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+	region.RegisterDriver("regiontest-ref", func(_ driver.Info, args *driver.Arguments) (driver.Driver, error) {
 		if err := args.Err(); err != nil {
 			return nil, err
 		}

@@ -12,9 +12,10 @@ import (
 	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-var _ region.CASDriver = (*Driver)(nil)
+var _ driver.CASDriver = (*Driver)(nil)
 
 // writeStripes is the number of write locks: a key's write lock is the
 // file Dir/locks/write-<first two hex digits of its entry name>, shared by
@@ -27,11 +28,11 @@ const writeLockPrefix = "write-"
 // held for one file write (an fsync at most), so a waiter retries soon.
 var writeWait = backoff.Policy{First: 50 * time.Microsecond, Max: 2 * time.Millisecond}
 
-// GetCAS implements region.CASDriver: Get, plus a token naming the entry
+// GetCAS implements driver.CASDriver: Get, plus a token naming the entry
 // file read (the SHA-256 of its header, key and value, so that any write,
 // even of the same value with another expiry, changes it). It takes no
 // lock: entries are replaced by rename, so a read sees one whole file.
-func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
@@ -45,19 +46,19 @@ func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToke
 	return v, entryToken(entry), nil
 }
 
-func entryToken(entry []byte) region.CASToken {
+func entryToken(entry []byte) driver.CASToken {
 	sum := sha256.Sum256(entry)
-	return region.CASToken(sum[:])
+	return driver.CASToken(sum[:])
 }
 
-// CompareAndSet implements region.CASDriver under the key's write lock, a
+// CompareAndSet implements driver.CASDriver under the key's write lock, a
 // flock(2) on a file under Dir/locks that every Set, Delete and
 // CompareAndSet of the key takes, in every process using Dir (one of 256,
 // chosen by the key's hash): it reads the
 // entry, compares its token (an absent or expired entry matches only the
 // empty token) and writes value as Set does (temporary file, rename). A
 // mismatch is an error wrapping region.ErrConflict.
-func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+func (d *Driver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("%w: file driver: negative ttl %v", region.ErrInvalidArgument, ttl)
 	}
@@ -73,7 +74,7 @@ func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CAS
 	if err != nil {
 		return err
 	}
-	var cur region.CASToken
+	var cur driver.CASToken
 	if entry != nil {
 		cur = entryToken(entry)
 	}

@@ -89,7 +89,7 @@
 //
 // # Locks
 //
-// Driver implements region.Locker. With the distributed lock (the default)
+// Driver implements driver.Locker. With the distributed lock (the default)
 // Mutex(key) is a flock on dir/locks/<hash of key>: TryLock asks the kernel
 // without waiting (false, nil when held, by anyone), Lock polls with a
 // backoff bounded by lock_sleep and honours its context and lock_timeout.
@@ -104,7 +104,7 @@
 //
 // # Compare-and-set
 //
-// Driver implements region.CASDriver, for every process on the host that
+// Driver implements driver.CASDriver, for every process on the host that
 // uses dir. GetCAS reads the entry as Get does (no lock: entries are
 // replaced by rename, so a read sees one whole file) and names it by the
 // SHA-256 of the entry file. CompareAndSet takes the key's write lock (a

@@ -21,6 +21,7 @@ import (
 	"github.com/gosess/gosess/internal/atomicfile"
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Defaults of Config and of the driver arguments.
@@ -109,8 +110,8 @@ type Config struct {
 }
 
 // Driver is the file driver: one file per key in a directory that several
-// processes on one host may share. It implements region.Driver,
-// region.Locker and io.Closer, and offers Cleanup and Keys. Create it with
+// processes on one host may share. It implements driver.Driver,
+// driver.Locker and io.Closer, and offers Cleanup and Keys. Create it with
 // New or through the region registry as "file".
 type Driver struct {
 	dir       string
@@ -137,7 +138,7 @@ func init() {
 }
 
 // factory builds a Driver from region driver arguments.
-func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(info driver.Info, args *driver.Arguments) (driver.Driver, error) {
 	var c Config
 	c.Logger = info.Logger // the region's, unless the "logger" argument says otherwise
 	c.Dir = args.String("dir", "")
@@ -170,7 +171,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 
 // modeArg reads a permission argument: an integer or fs.FileMode as is, a
 // string as octal ("0640", "640", "0o640").
-func modeArg(args *region.Arguments, name string) fs.FileMode {
+func modeArg(args *driver.Arguments, name string) fs.FileMode {
 	v, ok := args.Any(name)
 	if !ok {
 		return 0
@@ -412,25 +413,6 @@ func (d *Driver) corrupt(path, why string) {
 	d.log.Debug("file driver: unreadable entry treated as a miss", "path", path, "reason", why)
 }
 
-// GetMulti returns the values of the keys that are present; misses are
-// absent from the map.
-func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(keys))
-	for _, k := range keys {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		v, _, err := d.get(k)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			out[k] = v
-		}
-	}
-	return out, nil
-}
-
 // Set stores value under key with the given ttl (0 = no expiry). The write
 // is atomic: readers in any process see the old value or the new one. It
 // is made under the key's write lock (see CompareAndSet), so it never
@@ -546,7 +528,9 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 }
 
 var (
-	_ region.Driver = (*Driver)(nil)
-	_ region.Locker = (*Driver)(nil)
-	_ io.Closer     = (*Driver)(nil)
+	_ driver.Driver       = (*Driver)(nil)
+	_ driver.MultiSetter  = (*Driver)(nil)
+	_ driver.MultiDeleter = (*Driver)(nil)
+	_ driver.Locker       = (*Driver)(nil)
+	_ io.Closer           = (*Driver)(nil)
 )

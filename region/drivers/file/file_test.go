@@ -17,6 +17,7 @@ import (
 
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -62,7 +63,7 @@ func TestConformance(t *testing.T) {
 		{"NoSync", Config{NoSync: true, CleanupInterval: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			regiontest.RunDriverWith(t, opts, func(t *testing.T) region.Driver {
+			regiontest.RunDriverWith(t, opts, func(t *testing.T) driver.Driver {
 				c := tc.c
 				c.Dir = t.TempDir()
 				d, err := New(c)
@@ -80,7 +81,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceSharedDir(t *testing.T) {
 	dir := t.TempDir()
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			d, err := New(Config{Dir: dir})
 			if err != nil {
 				t.Fatal(err)
@@ -152,7 +153,7 @@ func TestArgumentErrors(t *testing.T) {
 		{"DirIsAFile", map[string]any{"dir": notDir}, "not a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := factory(region.DriverInfo{Region: "x"}, region.NewArguments("file", tc.args))
+			d, err := factory(driver.Info{Region: "x"}, driver.NewArguments("file", tc.args))
 			if err == nil {
 				d.(*Driver).Close()
 				t.Fatalf("factory(%v) succeeded; want an error", tc.args)
@@ -268,7 +269,7 @@ func TestTwoDriversShareDir(t *testing.T) {
 	if err := d2.SetMulti(ctx, map[string][]byte{"b": []byte("B"), "c": []byte("C")}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	m, err := d1.GetMulti(ctx, []string{"a", "b", "c", "d"})
+	m, err := driver.GetMulti(ctx, d1, []string{"a", "b", "c", "d"})
 	if err != nil || len(m) != 3 || string(m["b"]) != "B" {
 		t.Fatalf("d1.GetMulti = %q, %v", m, err)
 	}
@@ -337,7 +338,7 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 			if v, err := d.Get(ctx, key); !errors.Is(err, region.ErrNotFound) {
 				t.Fatalf("Get of a damaged entry = %d bytes, %v; want ErrNotFound", len(v), err)
 			}
-			if m, err := d.GetMulti(ctx, []string{key}); err != nil || len(m) != 0 {
+			if m, err := driver.GetMulti(ctx, d, []string{key}); err != nil || len(m) != 0 {
 				t.Fatalf("GetMulti of a damaged entry = %d items, %v; want none and no error", len(m), err)
 			}
 			if keys, err := d.Keys(ctx); err != nil || slices.Contains(keys, key) && tc.cleaned {
@@ -527,7 +528,7 @@ func TestMutexDetails(t *testing.T) {
 			m1, m2 := d.Mutex("k"), d.Mutex("k")
 			locked := func(want bool) {
 				t.Helper()
-				for _, m := range []region.Mutex{m1, m2} {
+				for _, m := range []driver.Mutex{m1, m2} {
 					got, err := m.(interface {
 						Locked(context.Context) (bool, error)
 					}).Locked(ctx)

@@ -11,10 +11,10 @@ import (
 
 	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/internal/flock"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-// Mutex returns an unlocked mutex for key (region.Locker). With the
+// Mutex returns an unlocked mutex for key (driver.Locker). With the
 // distributed lock on (the default) it is a flock(2) on the file
 // Dir/locks/<sha256 of key>, which excludes every holder on the host: other
 // processes and other Mutex values of this process alike, since each
@@ -24,7 +24,7 @@ import (
 //
 // With Config.DisableDistributedLock the mutex excludes only the callers
 // that use this Driver.
-func (d *Driver) Mutex(key string) region.Mutex {
+func (d *Driver) Mutex(key string) driver.Mutex {
 	if d.distLock {
 		return &fileMutex{d: d, key: key, path: filepath.Join(d.lockDir, name(key))}
 	}
@@ -52,7 +52,7 @@ func (d *Driver) waitLock(ctx context.Context, key string, try func(context.Cont
 	return fmt.Errorf("file driver: waiting for the lock on key %q after %v: %w", key, d.lockWait, ErrLockTimeout)
 }
 
-// fileMutex is the flock-based region.Mutex.
+// fileMutex is the flock-based driver.Mutex.
 type fileMutex struct {
 	d    *Driver
 	key  string
@@ -218,7 +218,7 @@ func (l *localLocks) unref(key string, e *localEntry) {
 	}
 }
 
-// localMutex is the in-process region.Mutex used without the distributed
+// localMutex is the in-process driver.Mutex used without the distributed
 // lock.
 type localMutex struct {
 	d   *Driver

@@ -5,12 +5,12 @@ import (
 	"fmt"
 
 	"github.com/gosess/gosess/internal/dirprobe"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-var _ region.Pinger = (*Driver)(nil)
+var _ driver.Pinger = (*Driver)(nil)
 
-// Ping implements region.Pinger: it creates and removes a file in the
+// Ping implements driver.Pinger: it creates and removes a file in the
 // driver's directory (beside data/ and locks/, where Cleanup does not
 // look), which fails when the directory is gone, read-only or not
 // writable by this process.

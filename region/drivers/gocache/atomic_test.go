@@ -13,11 +13,12 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/gocache"
 )
 
 // TestNoCompareAndSet: whatever the store, the bridge is not a
-// region.CASDriver (gocache has no conditional write) and says so; a region
+// driver.CASDriver (gocache has no conditional write) and says so; a region
 // on it falls back to its in-process key mutex, under which concurrent
 // Updates in one process still lose nothing.
 func TestNoCompareAndSet(t *testing.T) {
@@ -32,8 +33,8 @@ func TestNoCompareAndSet(t *testing.T) {
 		"redis":    mustDriver(t, redisstore.NewRedis(rsClient)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, ok := region.Driver(d).(region.CASDriver); ok {
-				t.Fatal("the bridge claims region.CASDriver")
+			if _, ok := driver.Driver(d).(driver.CASDriver); ok {
+				t.Fatal("the bridge claims driver.CASDriver")
 			}
 			if a := d.Atomicity(); a != region.AtomicInProcess {
 				t.Fatalf("Atomicity() = %v; want in-process", a)

@@ -81,12 +81,12 @@
 // gocache has no multi-get: GetMulti, SetMulti and DeleteMulti are loops
 // of single calls (use the memcached or redis drivers for real multi-key
 // round trips). gocache has no lock either, so the driver is not a
-// region.Locker: the dogpile lock is in-process. For one creator across
+// driver.Locker: the dogpile lock is in-process. For one creator across
 // processes use the memcached, redis or file drivers with
 // distributed_lock.
 //
 // Nor has gocache a conditional write, so the driver is not a
-// region.CASDriver either, whatever the store: region.CompareAndSet,
+// driver.CASDriver either, whatever the store: region.CompareAndSet,
 // region.Update and the dogpile session backend's saves compare and set
 // under the region's in-process key mutex (a read and a write, two round
 // trips on a networked store). That excludes the writers using this
@@ -146,7 +146,7 @@
 //   - cache.NewLoadable with NewLoadFunc: loads go through
 //     region.GetOrCreate, so one caller per key loads across every
 //     LoadableCache on the region and, with a driver that implements
-//     region.Locker, across processes; while one caller regenerates a
+//     driver.Locker, across processes; while one caller regenerates a
 //     stale value the others are served the stale value at once.
 //   - cache.NewChain with a region store as one layer: a value found in the
 //     region is copied to the layers before it with the TTL GetWithTTL

@@ -16,6 +16,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Name is the name the driver is registered under.
@@ -54,16 +55,16 @@ func init() {
 	region.RegisterDriver(Name, factory)
 }
 
-// Driver is a region.Driver over any gocache store.StoreInterface. Build
+// Driver is a driver.Driver over any gocache store.StoreInterface. Build
 // it with NewDriver, or register-style with region.Configure("gocache",
 // ...) (see the package documentation for the arguments). It is safe for
 // concurrent use when the store is.
 //
 // Driver implements io.Closer (Close runs the function given with
-// WithCloser, if any) and region.KeyLimiter (memcached's key rules for a
+// WithCloser, if any) and driver.KeyLimiter (memcached's key rules for a
 // "memcache" store, every key for the others). It does not implement
-// region.Locker: gocache has no lock primitive, so the region uses its
-// in-process per-key mutex. Nor does it implement region.CASDriver:
+// driver.Locker: gocache has no lock primitive, so the region uses its
+// in-process per-key mutex. Nor does it implement driver.CASDriver:
 // gocache's store interface has no conditional write, and the stores keep
 // their clients to themselves, so nothing atomic is within the bridge's
 // reach whatever the store (see Atomicity).
@@ -83,8 +84,8 @@ type Driver struct {
 }
 
 var (
-	_ region.Driver     = (*Driver)(nil)
-	_ region.KeyLimiter = (*Driver)(nil)
+	_ driver.Driver     = (*Driver)(nil)
+	_ driver.KeyLimiter = (*Driver)(nil)
 	_ io.Closer         = (*Driver)(nil)
 )
 
@@ -204,7 +205,7 @@ func NewDriver(s store.StoreInterface, opts ...DriverOption) (*Driver, error) {
 }
 
 // factory builds the driver registered as "gocache".
-func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(_ driver.Info, args *driver.Arguments) (driver.Driver, error) {
 	var opts []DriverOption
 	raw, ok := args.Any("store")
 	var s store.StoreInterface
@@ -301,29 +302,6 @@ func (d *Driver) toBytes(key string, v any) ([]byte, error) {
 	return nil, fmt.Errorf("%w: store %q returned a %T for key %q", ErrUnsupportedValue, d.typ, v, key)
 }
 
-// GetMulti reads the keys one by one (gocache has no multi-get).
-// Duplicate keys are read once.
-func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(keys))
-	for _, k := range keys {
-		if _, done := out[k]; done {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		v, err := d.Get(ctx, k)
-		if errors.Is(err, region.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
 // Set stores a copy of value under key with store.WithExpiration(ttl)
 // when ttl > 0 (after rounding and the maximum, see WithTTLRounding and
 // WithMaxTTL). With ttl == 0 no expiration is passed, so the store's own
@@ -359,19 +337,6 @@ func (d *Driver) storeTTL(ttl time.Duration) time.Duration {
 	return ttl
 }
 
-// SetMulti sets the items one by one; on error some may be stored.
-func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-	for k, v := range items {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := d.Set(ctx, k, v, ttl); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Delete removes key. Stores that report deleting an absent key as an
 // error (bigcache's ErrEntryNotFound, freecache's "failed to delete key",
 // or any error after which Get finds the key absent) return nil.
@@ -396,20 +361,7 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	return d.wrap("delete", key, err)
 }
 
-// DeleteMulti deletes the keys one by one.
-func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := d.Delete(ctx, k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// ValidKey implements region.KeyLimiter: for a "memcache" store it
+// ValidKey implements driver.KeyLimiter: for a "memcache" store it
 // accepts what memcached can hold (1 to 250 bytes, no spaces or control
 // characters), so a region rewrites other keys with region.MangleKey; for
 // any other store it accepts every key.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/gocache"
 	"github.com/gosess/gosess/region/regiontest"
 )
@@ -67,7 +68,7 @@ func mustDriver(t testing.TB, s store.StoreInterface, opts ...gocache.DriverOpti
 }
 
 func TestConformanceGoCache(t *testing.T) {
-	regiontest.RunDriver(t, func(t *testing.T) region.Driver {
+	regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
 		return mustDriver(t, newGoCacheStore())
 	})
 }
@@ -76,14 +77,14 @@ func TestConformanceFreecache(t *testing.T) {
 	// freecache refuses entries over 1/1024 of its size: a 32 MB cache
 	// holds values up to 32 kB.
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{LargeValueSize: 16 << 10},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			return mustDriver(t, freecachestore.NewFreecache(freecache.NewCache(32<<20)))
 		})
 }
 
 func TestConformanceRistretto(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			c, s := newRistretto(t)
 			return mustDriver(t, s, gocache.WithCloser(func() error { c.Close(); return nil }))
 		})
@@ -92,7 +93,7 @@ func TestConformanceRistretto(t *testing.T) {
 func TestConformanceBigcache(t *testing.T) {
 	// bigcache has one global life window and no per-item TTL.
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			c, s := newBigcache(t)
 			return mustDriver(t, s, gocache.WithCloser(c.Close))
 		})
@@ -101,7 +102,7 @@ func TestConformanceBigcache(t *testing.T) {
 func TestConformanceRedis(t *testing.T) {
 	srv := testserver.Redis(t)
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 300 * time.Millisecond},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			c := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
 			return mustDriver(t, redisstore.NewRedis(c), gocache.WithCloser(c.Close))
 		})
@@ -109,7 +110,7 @@ func TestConformanceRedis(t *testing.T) {
 
 func TestConformanceMemcache(t *testing.T) {
 	srv := testserver.Memcached(t)
-	regiontest.RunDriver(t, func(t *testing.T) region.Driver {
+	regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
 		c := memcache.New(srv.Addr)
 		return mustDriver(t, memcachestore.NewMemcache(c), gocache.WithCloser(c.Close))
 	})
@@ -155,7 +156,7 @@ func TestNotFoundMapping(t *testing.T) {
 			if _, err := d.Get(t.Context(), "k"); err != region.ErrNotFound {
 				t.Fatalf("Get = %v; want region.ErrNotFound", err)
 			}
-			if m, err := d.GetMulti(t.Context(), []string{"k"}); err != nil || len(m) != 0 {
+			if m, err := driver.GetMulti(t.Context(), d, []string{"k"}); err != nil || len(m) != 0 {
 				t.Fatalf("GetMulti = %v, %v; want empty", m, err)
 			}
 			if err := d.Delete(t.Context(), "k"); err != nil {

@@ -31,7 +31,7 @@ const loadedMarker = -0x676f7365737321 // a negative duration no caller uses
 //   - gocache's LoadableCache only collapses concurrent loads of one key
 //     inside one LoadableCache value (a singleflight). Through NewLoadFunc,
 //     all LoadableCaches and other GetOrCreate callers on the region share
-//     one lock per key; with a driver that implements region.Locker
+//     one lock per key; with a driver that implements driver.Locker
 //     (memcached, redis or file with distributed_lock) the lock is held
 //     across processes, so one caller in the fleet runs load for a cold
 //     key and the others wait for its value.

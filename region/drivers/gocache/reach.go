@@ -6,7 +6,7 @@ import "github.com/gosess/gosess/region"
 // their items in this process's memory.
 var inProcessTypes = map[string]bool{typeBigcache: true, typeFreecache: true, "go-cache": true, "ristretto": true}
 
-// Reach implements region.Reacher: region.ReachProcess for the stores
+// Reach implements driver.Reacher: region.ReachProcess for the stores
 // that live in this process (bigcache, freecache, go-cache, ristretto),
 // region.ReachNetwork for the others (memcache, redis, rediscluster,
 // and any store the bridge does not know, the cautious answer).

@@ -13,6 +13,7 @@ import (
 	"github.com/eko/gocache/lib/v4/store"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/gocache"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 )
@@ -24,7 +25,7 @@ type user struct {
 
 // ttlRecorder is a proxy that records the TTL of the last Set.
 type ttlRecorder struct {
-	region.Driver
+	driver.Driver
 	mu  sync.Mutex
 	ttl time.Duration
 }
@@ -36,7 +37,7 @@ func (p *ttlRecorder) Set(ctx context.Context, key string, v []byte, ttl time.Du
 	return p.Driver.Set(ctx, key, v, ttl)
 }
 
-func (p *ttlRecorder) Unwrap() region.Driver { return p.Driver }
+func (p *ttlRecorder) Unwrap() driver.Driver { return p.Driver }
 
 func (p *ttlRecorder) last() time.Duration {
 	p.mu.Lock()
@@ -175,7 +176,7 @@ func TestStoreExpiration(t *testing.T) {
 	r := region.New("exp")
 	err := r.ConfigureDriver(mustDriver(t, newGoCacheStore()), region.Config{
 		Expiration: time.Hour, StaleWindow: time.Minute,
-		Wrap: []region.Proxy{func(d region.Driver) region.Driver { rec.Driver = d; return rec }},
+		Wrap: []region.Proxy{func(d driver.Driver) driver.Driver { rec.Driver = d; return rec }},
 	})
 	if err != nil {
 		t.Fatal(err)

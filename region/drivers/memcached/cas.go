@@ -10,6 +10,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // ErrCASDisabled is returned (wrapped) by GetCAS when the server hands out
@@ -18,13 +19,13 @@ import (
 // dogpile session backend's saves, cannot work against such a server.
 var ErrCASDisabled = errors.New("memcached: the server runs without CAS (memcached -C); compare-and-set needs it")
 
-var _ region.CASDriver = (*Driver)(nil)
+var _ driver.CASDriver = (*Driver)(nil)
 
-// GetCAS implements region.CASDriver with one "gets" round trip: the value
+// GetCAS implements driver.CASDriver with one "gets" round trip: the value
 // and the item's CAS id, which memcached changes on every write of the
 // item (set, add, cas, append: any store command). The token is that id in
 // decimal. A miss is region.ErrNotFound.
-func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
 	done, err := d.begin(ctx, "gets")
 	if err != nil {
 		return nil, "", err
@@ -38,15 +39,15 @@ func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToke
 	if it.CasID == 0 {
 		return nil, "", fmt.Errorf("memcached: gets %q: %w", sk, ErrCASDisabled)
 	}
-	return it.Value, region.CASToken(strconv.FormatUint(it.CasID, 10)), nil
+	return it.Value, driver.CASToken(strconv.FormatUint(it.CasID, 10)), nil
 }
 
-// CompareAndSet implements region.CASDriver with one round trip: "cas"
+// CompareAndSet implements driver.CASDriver with one round trip: "cas"
 // with the id GetCAS returned, or "add" for the empty token. memcached
 // answers EXISTS (the item changed), NOT_FOUND (it was deleted, evicted or
 // expired) or NOT_STORED (add of a present key); each is an error
 // wrapping region.ErrConflict. The TTL is converted as by Set.
-func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+func (d *Driver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("%w: memcached: compare and set %q: negative ttl %v", region.ErrInvalidArgument, key, ttl)
 	}

@@ -53,7 +53,7 @@
 // # Keys
 //
 // memcached keys are at most 250 bytes without spaces or control
-// characters. The driver implements region.KeyLimiter so a region rewrites
+// characters. The driver implements driver.KeyLimiter so a region rewrites
 // other keys with its mangler, and it also rewrites them itself (see
 // Driver.StoreKey): "~gs:h:", a readable head of the key and its SHA-256.
 // So no key is ever refused, and a key is never silently shortened into
@@ -81,7 +81,7 @@
 // # Distributed lock
 //
 // With distributed_lock the factory returns a *LockingDriver, which
-// implements region.Locker; without it the driver does not, and the region
+// implements driver.Locker; without it the driver does not, and the region
 // uses its in-process lock. The lock speaks memcached's meta commands
 // (memcached 1.6 or later) on connections of its own, one round trip to
 // take it and one to release it: "ms <lock key> <n> T<lock_timeout> ME c"
@@ -93,13 +93,13 @@
 // lock (by anyone, this mutex included) is false, nil. Waiters poll with a
 // jittered backoff whose longest wait is lock_sleep (the first is
 // lock_sleep/16) and stop when their context is done. A release runs even
-// when its caller's context is done, bounded by region.UnlockContext (the
-// caller's deadline plus region.UnlockGrace), so a hung server does not
+// when its caller's context is done, bounded by driver.UnlockContext (the
+// caller's deadline plus driver.UnlockGrace), so a hung server does not
 // hold the caller for the driver's timeouts.
 //
 // # Compare-and-set
 //
-// Driver (and LockingDriver) implements region.CASDriver, so
+// Driver (and LockingDriver) implements driver.CASDriver, so
 // region.CompareAndSet, region.Update and the dogpile session backend's
 // saves are checked by memcached itself, for every process using the
 // servers: GetCAS is one "gets" round trip, which returns the value and the

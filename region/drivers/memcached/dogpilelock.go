@@ -10,21 +10,21 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/gosess/gosess/internal/backoff"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // pyIntFlags are the memcached flags pymemcache's default serde gives an
 // int, as dogpile's MemcachedLock stores the int 1.
 const pyIntFlags = 2
 
-var _ region.DogpileLocker = (*LockingDriver)(nil)
+var _ driver.DogpileLocker = (*LockingDriver)(nil)
 
-// DogpileMutex implements region.DogpileLocker: a lock taken and released
+// DogpileMutex implements driver.DogpileLocker: a lock taken and released
 // as Python dogpile.cache's MemcachedLock does, so that Go regions of
 // region.FormatDogpile and Python regions with distributed_lock exclude
 // each other. The region passes dogpile's lock key ("_lock" + the store
 // key); see DogpileMutex.
-func (l *LockingDriver) DogpileMutex(key string) region.Mutex {
+func (l *LockingDriver) DogpileMutex(key string) driver.Mutex {
 	return &DogpileMutex{d: l.Driver, key: storeKey(key)}
 }
 
@@ -88,7 +88,7 @@ func (m *DogpileMutex) Lock(ctx context.Context) error {
 
 // Unlock deletes the lock item, even when ctx is already done (a creator
 // cancelled by its caller must not leave its lock behind), under
-// region.UnlockContext like every release. It does not check who holds the
+// driver.UnlockContext like every release. It does not check who holds the
 // lock (see DogpileMutex), so it cannot report region.ErrLockLost. It is an
 // error to unlock a DogpileMutex that does not hold its lock.
 func (m *DogpileMutex) Unlock(ctx context.Context) error {
@@ -98,7 +98,7 @@ func (m *DogpileMutex) Unlock(ctx context.Context) error {
 		return fmt.Errorf("memcached: unlock %q: %w", m.key, errNotHeld)
 	}
 	m.held = false
-	ctx, cancel := region.UnlockContext(ctx)
+	ctx, cancel := driver.UnlockContext(ctx)
 	defer cancel()
 	done, err := m.d.begin(ctx, "unlock")
 	if err != nil {

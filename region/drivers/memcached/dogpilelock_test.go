@@ -5,15 +5,15 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
 // asDogpile hands a LockingDriver's dogpile protocol to tests written for
-// region.Locker.
+// driver.Locker.
 type asDogpile struct{ l *LockingDriver }
 
-func (a asDogpile) Mutex(key string) region.Mutex { return a.l.DogpileMutex(key) }
+func (a asDogpile) Mutex(key string) driver.Mutex { return a.l.DogpileMutex(key) }
 
 func TestDogpileMutex(t *testing.T) {
 	a, b := twoClients(t, Config{})

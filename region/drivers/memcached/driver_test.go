@@ -18,6 +18,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -35,19 +36,19 @@ func newTestDriver(t testing.TB, cfg Config) *Driver {
 func TestConformance(t *testing.T) {
 	srv := testserver.Memcached(t)
 	t.Run("Plain", func(t *testing.T) {
-		regiontest.RunDriver(t, func(t *testing.T) region.Driver {
+		regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
 			d, err := New(Config{Servers: []string{srv.Addr}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := region.Driver(d).(region.Locker); ok {
-				t.Fatal("plain driver implements region.Locker")
+			if _, ok := driver.Driver(d).(driver.Locker); ok {
+				t.Fatal("plain driver implements driver.Locker")
 			}
 			return d
 		})
 	})
 	t.Run("Locking", func(t *testing.T) {
-		regiontest.RunDriver(t, func(t *testing.T) region.Driver {
+		regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
 			d, err := New(Config{Servers: []string{srv.Addr}})
 			if err != nil {
 				t.Fatal(err)
@@ -57,7 +58,7 @@ func TestConformance(t *testing.T) {
 	})
 	srv2 := testserver.Memcached(t)
 	t.Run("TwoServers", func(t *testing.T) {
-		regiontest.RunDriver(t, func(t *testing.T) region.Driver {
+		regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
 			d, err := New(Config{Servers: []string{srv.Addr, srv2.Addr}})
 			if err != nil {
 				t.Fatal(err)
@@ -80,8 +81,8 @@ func TestRegionConformance(t *testing.T) {
 
 func TestFactory(t *testing.T) {
 	srv := testserver.Memcached(t)
-	build := func(args map[string]any) (region.Driver, error) {
-		return Factory(region.DriverInfo{Region: "test"}, region.NewArguments(Name, args))
+	build := func(args map[string]any) (driver.Driver, error) {
+		return Factory(driver.Info{Region: "test"}, driver.NewArguments(Name, args))
 	}
 	t.Run("Registered", func(t *testing.T) {
 		found := false
@@ -98,11 +99,11 @@ func TestFactory(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.(*Driver).Close()
-		if _, ok := d.(region.Locker); ok {
-			t.Fatal("distributed_lock off, but the driver implements region.Locker")
+		if _, ok := d.(driver.Locker); ok {
+			t.Fatal("distributed_lock off, but the driver implements driver.Locker")
 		}
-		if _, ok := d.(region.KeyLimiter); !ok {
-			t.Fatal("driver does not implement region.KeyLimiter")
+		if _, ok := d.(driver.KeyLimiter); !ok {
+			t.Fatal("driver does not implement driver.KeyLimiter")
 		}
 		got := d.(*Driver).Config()
 		want := Config{Servers: []string{srv.Addr}, Timeout: DefaultTimeout, MaxIdleConns: DefaultMaxIdleConns,

@@ -253,7 +253,7 @@ func TestHungServer(t *testing.T) {
 }
 
 // TestUnlockOnStoppedServer: with the default timeout (500ms), a release
-// on a SIGSTOPped memcached gives up region.UnlockGrace after the caller's
+// on a SIGSTOPped memcached gives up driver.UnlockGrace after the caller's
 // deadline.
 func TestUnlockOnStoppedServer(t *testing.T) {
 	srv := testserver.Memcached(t)

@@ -27,7 +27,7 @@ const (
 )
 
 // ValidKey reports whether memcached can hold key unchanged: 1 to 250
-// bytes, no spaces or control characters. It implements region.KeyLimiter,
+// bytes, no spaces or control characters. It implements driver.KeyLimiter,
 // so a region rewrites the keys this rejects. The driver also rewrites any
 // such key itself (see StoreKey), so no key is ever refused at run time.
 func (d *Driver) ValidKey(key string) bool { return validKey(key) }

@@ -13,9 +13,10 @@ import (
 
 	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-// LockingDriver is a Driver that also implements region.Locker, so that a
+// LockingDriver is a Driver that also implements driver.Locker, so that a
 // region's dogpile lock is shared by every process using the same
 // memcached servers. The registered factory returns one when the argument
 // distributed_lock is true; build one from a Driver with Locking.
@@ -23,16 +24,16 @@ type LockingDriver struct {
 	*Driver
 }
 
-var _ region.Locker = (*LockingDriver)(nil)
+var _ driver.Locker = (*LockingDriver)(nil)
 
-// Locking returns d as a region.Locker. The two values share the client:
+// Locking returns d as a driver.Locker. The two values share the client:
 // closing either closes both.
 func (d *Driver) Locking() *LockingDriver { return &LockingDriver{d} }
 
-// Mutex implements region.Locker: a Mutex whose lock item is key itself
+// Mutex implements driver.Locker: a Mutex whose lock item is key itself
 // (the region names its lock keys, in its reserved namespace), rewritten as
 // StoreKey rewrites any key memcached cannot hold.
-func (l *LockingDriver) Mutex(key string) region.Mutex {
+func (l *LockingDriver) Mutex(key string) driver.Mutex {
 	return &Mutex{d: l.Driver, key: storeKey(key)}
 }
 
@@ -52,7 +53,7 @@ func (d *Driver) DistributedMutex(key string) *Mutex {
 }
 
 // Mutex is a distributed lock on one key; see DistributedMutex. It
-// implements region.Mutex. One Mutex value is used by one caller at a
+// implements driver.Mutex. One Mutex value is used by one caller at a
 // time, but its methods are safe to call concurrently.
 //
 // The lock speaks memcached's meta protocol (memcached 1.6 or later), one
@@ -139,8 +140,8 @@ func (m *Mutex) Lock(ctx context.Context) error {
 // not hold the lock, and when the server fails; the lock then expires after
 // Config.LockTimeout.
 //
-// It releases even when ctx is done, under region.UnlockContext: at most
-// region.UnlockGrace past ctx's deadline. On a server with CAS disabled
+// It releases even when ctx is done, under driver.UnlockContext: at most
+// driver.UnlockGrace past ctx's deadline. On a server with CAS disabled
 // (memcached -C) the release reads the item and deletes it if it still
 // holds this Mutex's token: two round trips, with a short window in which
 // an expired lock's new holder could be released.
@@ -152,7 +153,7 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 	}
 	token, casID := m.token, m.casID
 	m.token, m.casID = nil, 0
-	ctx, cancel := region.UnlockContext(ctx)
+	ctx, cancel := driver.UnlockContext(ctx)
 	defer cancel()
 	done, err := m.d.begin(ctx, "unlock")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -216,7 +217,7 @@ func TestLockKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var _ region.Mutex = d.DistributedMutex("x")
+	var _ driver.Mutex = d.DistributedMutex("x")
 }
 
 // TestLockCyclesAcrossReleasedItemExpiry runs lock/unlock cycles from two

@@ -14,6 +14,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Defaults of Config (and of the driver arguments).
@@ -104,9 +105,9 @@ type Config struct {
 	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// Driver is the memcached region driver. It implements region.Driver,
-// region.KeyLimiter and io.Closer, and is safe for concurrent use. It does
-// not implement region.Locker: use Locking for a driver that does, or
+// Driver is the memcached region driver. It implements driver.Driver,
+// driver.KeyLimiter and io.Closer, and is safe for concurrent use. It does
+// not implement driver.Locker: use Locking for a driver that does, or
 // DistributedMutex directly.
 type Driver struct {
 	cfg    Config
@@ -118,8 +119,11 @@ type Driver struct {
 }
 
 var (
-	_ region.Driver     = (*Driver)(nil)
-	_ region.KeyLimiter = (*Driver)(nil)
+	_ driver.Driver       = (*Driver)(nil)
+	_ driver.MultiGetter  = (*Driver)(nil)
+	_ driver.MultiSetter  = (*Driver)(nil)
+	_ driver.MultiDeleter = (*Driver)(nil)
+	_ driver.KeyLimiter   = (*Driver)(nil)
 )
 
 // New checks cfg, fills in its defaults and returns a driver. It resolves
@@ -208,7 +212,7 @@ func (d *Driver) begin(ctx context.Context, op string) (func(), error) {
 	return d.mu.RUnlock, nil
 }
 
-// Get implements region.Driver. A miss returns region.ErrNotFound.
+// Get implements driver.Driver. A miss returns region.ErrNotFound.
 // Like every operation it checks ctx before it starts; a round trip that
 // has started is bounded by Timeout rather than by ctx, since gomemcache
 // takes no context.
@@ -226,7 +230,7 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 	return it.Value, nil
 }
 
-// GetMulti implements region.Driver with one gomemcache GetMulti: one
+// GetMulti implements driver.MultiGetter with one gomemcache GetMulti: one
 // "gets" command per server holding any of the keys, the servers asked
 // in parallel. Duplicate keys are fetched once. If any of those servers
 // fails, GetMulti returns its error and no values.
@@ -263,7 +267,7 @@ func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 	return out, nil
 }
 
-// Set implements region.Driver. The item expires after ttl, or after
+// Set implements driver.Driver. The item expires after ttl, or after
 // Config.ExpireTime when that is set; ttl == 0 means no expiry. memcached
 // counts expiry in whole seconds and removes items at the ticks of its
 // one-second clock, so an expiry of n seconds ends somewhere in the last
@@ -289,7 +293,7 @@ func (d *Driver) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 	return nil
 }
 
-// SetMulti implements region.Driver: one "set" per item (memcached has
+// SetMulti implements driver.MultiSetter: one "set" per item (memcached has
 // no multi-set), up to Config.MultiConcurrency of them at the same time.
 // Every item is attempted unless ctx ends; the error joins the distinct
 // failures (see Set for region.ErrValueTooLarge).
@@ -317,7 +321,7 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 	})
 }
 
-// Delete implements region.Driver; an absent key is not an error.
+// Delete implements driver.Driver; an absent key is not an error.
 func (d *Driver) Delete(ctx context.Context, key string) error {
 	done, err := d.begin(ctx, "delete")
 	if err != nil {
@@ -339,7 +343,7 @@ func (d *Driver) delete(sk string) error {
 	return nil
 }
 
-// DeleteMulti implements region.Driver: one "delete" per key, up to
+// DeleteMulti implements driver.MultiDeleter: one "delete" per key, up to
 // Config.MultiConcurrency at the same time (as SetMulti).
 func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 	if len(keys) == 0 {

@@ -26,7 +26,7 @@ import (
 // Keys go to the server gomemcache's ServerList picks for them, and every
 // exchange is bounded by the driver's Timeout and by its context's
 // deadline and cancellation, so a release on a hung server ends when its
-// context says (see region.UnlockContext).
+// context says (see driver.UnlockContext).
 type metaClient struct {
 	servers *memcache.ServerList
 	timeout time.Duration

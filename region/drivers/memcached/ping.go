@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-var _ region.Pinger = (*Driver)(nil)
+var _ driver.Pinger = (*Driver)(nil)
 
-// Ping implements region.Pinger: every server must answer a version
+// Ping implements driver.Pinger: every server must answer a version
 // command within Timeout (gomemcache takes no context; ctx is checked
 // before the round trips start).
 func (d *Driver) Ping(ctx context.Context) error {

@@ -1,17 +1,20 @@
 package memcached
 
-import "github.com/gosess/gosess/region"
+import (
+	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
+)
 
 // Name is the name the driver is registered under.
 const Name = "memcached"
 
 func init() { region.RegisterDriver(Name, Factory) }
 
-// Factory is the region.Factory registered as "memcached". It reads the
+// Factory is the driver.Factory registered as "memcached". It reads the
 // arguments listed in the package documentation, fails on unknown or
 // ill-typed ones (errors wrap region.ErrInvalidArgument), and returns a
 // *Driver, or a *LockingDriver when distributed_lock is true.
-func Factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func Factory(_ driver.Info, args *driver.Arguments) (driver.Driver, error) {
 	cfg := Config{
 		Servers:          args.Strings("url", nil),
 		Timeout:          args.Duration("timeout", 0),

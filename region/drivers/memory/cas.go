@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-var _ region.CASDriver = (*Driver)(nil)
+var _ driver.CASDriver = (*Driver)(nil)
 
 // writeLocks serializes the writes of one key (Set, Delete and
 // CompareAndSet) so that a compare-and-set's check and write are atomic
@@ -31,16 +32,16 @@ func (w *writeLocks) of(key string) *sync.Mutex {
 // per-process seed. Two different values written in turn under one key
 // have the same token with a chance of 2^-64; the region's envelope also
 // stamps each write with its creation time in nanoseconds.
-func (w *writeLocks) token(value []byte) region.CASToken {
+func (w *writeLocks) token(value []byte) driver.CASToken {
 	w.once.Do(func() { w.seed = maphash.MakeSeed() })
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], maphash.Bytes(w.seed, value))
-	return region.CASToken(b[:])
+	return driver.CASToken(b[:])
 }
 
-// GetCAS implements region.CASDriver: Get, plus a token naming the bytes
+// GetCAS implements driver.CASDriver: Get, plus a token naming the bytes
 // read.
-func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
 	v, err := d.Get(ctx, key)
 	if err != nil {
 		return nil, "", err
@@ -48,11 +49,11 @@ func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToke
 	return v, d.writes.token(v), nil
 }
 
-// CompareAndSet implements region.CASDriver in the process: under the
+// CompareAndSet implements driver.CASDriver in the process: under the
 // key's write lock it reads what is stored and writes value only if its
 // token is still token (or, for the empty token, if nothing is stored).
 // ttl is ignored, as by Set.
-func (d *Driver) CompareAndSet(_ context.Context, key string, token region.CASToken, value []byte, _ time.Duration) error {
+func (d *Driver) CompareAndSet(_ context.Context, key string, token driver.CASToken, value []byte, _ time.Duration) error {
 	c := d.cache.Load()
 	if c == nil {
 		return ErrClosed
@@ -60,7 +61,7 @@ func (d *Driver) CompareAndSet(_ context.Context, key string, token region.CASTo
 	mu := d.writes.of(key)
 	mu.Lock()
 	defer mu.Unlock()
-	cur := region.CASToken("")
+	cur := driver.CASToken("")
 	if v, err := c.Get(key); err == nil {
 		cur = d.writes.token(v)
 	} else if err = getErr(key, err); err != region.ErrNotFound {

@@ -78,7 +78,7 @@
 // 10 MB a second. With a bound, the oldest bytes go first, and those are
 // mostly dead copies; live entries go only when the live data itself
 // outgrows the bound. Each live entry removed for space is reported to
-// the region (region.EvictionNotifier): Stats.Evictions counts them and
+// the region (driver.EvictionNotifier): Stats.Evictions counts them and
 // the region logs them, so a bound that is too small shows up there (and
 // in the metrics) before users notice sessions lost.
 //
@@ -89,6 +89,6 @@
 //
 // # Locking
 //
-// The driver does not implement region.Locker: in one process the region's
+// The driver does not implement driver.Locker: in one process the region's
 // own in-process per-key mutexes are exact and cheaper.
 package memory

@@ -12,6 +12,7 @@ import (
 	"github.com/allegro/bigcache/v3"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Name is the name the driver is registered under.
@@ -133,7 +134,7 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// Driver is the memory driver: a region.Driver and io.Closer on one
+// Driver is the memory driver: a driver.Driver and io.Closer on one
 // bigcache instance. It is safe for concurrent use. Values returned by Get
 // and GetMulti are copies owned by the caller; values given to Set are
 // copied. The TTL given to Set is ignored (see the package doc).
@@ -187,7 +188,7 @@ func New(cfg Config) (*Driver, error) {
 // factory builds a driver from region arguments; see the package doc.
 // Unlike the Config fields, an explicit 0 for clean_window disables the
 // cleaner, and an explicit 0 for shards or life_window is an error.
-func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(info driver.Info, args *driver.Arguments) (driver.Driver, error) {
 	life := DefaultLifeWindow
 	if info.Expiration > 0 {
 		life = max(info.Expiration+info.StaleWindow, time.Second)
@@ -223,7 +224,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 	return d, nil
 }
 
-// NotifyEvictions implements region.EvictionNotifier: f is called with
+// NotifyEvictions implements driver.EvictionNotifier: f is called with
 // the key of each live entry bigcache removes to make room (not for
 // entries past their life window, and not for the dead bytes of
 // overwritten or deleted entries, which go first).
@@ -238,7 +239,7 @@ func (d *Driver) NotifyEvictions(f func(key string)) {
 // Config returns the configuration in use, with defaults filled in.
 func (d *Driver) Config() Config { return d.cfg }
 
-// MaxTTL implements region.TTLLimiter: no item outlives the life window.
+// MaxTTL implements driver.TTLLimiter: no item outlives the life window.
 func (d *Driver) MaxTTL() time.Duration { return d.cfg.LifeWindow }
 
 // Get returns a copy of the value under key, or region.ErrNotFound.
@@ -259,26 +260,6 @@ func getErr(key string, err error) error {
 		return region.ErrNotFound
 	}
 	return fmt.Errorf("memory driver: get %q: %w", key, err)
-}
-
-// GetMulti returns copies of the values of the keys that are present.
-func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, error) {
-	c := d.cache.Load()
-	if c == nil {
-		return nil, errClosed
-	}
-	out := make(map[string][]byte, len(keys))
-	for _, k := range keys {
-		v, err := c.Get(k)
-		if err != nil {
-			if err = getErr(k, err); err == region.ErrNotFound {
-				continue
-			}
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // Set stores a copy of value under key. ttl is ignored: entries live for
@@ -332,21 +313,6 @@ func (d *Driver) tooLarge(key string, value []byte) error {
 		region.ErrValueTooLarge, key, len(value), d.shardMax, d.cfg.MaxSizeMB, d.cfg.Shards)
 }
 
-// SetMulti stores every item (as Set, ttl ignored). It stops at the first
-// error; earlier items stay stored.
-func (d *Driver) SetMulti(_ context.Context, items map[string][]byte, _ time.Duration) error {
-	c := d.cache.Load()
-	if c == nil {
-		return errClosed
-	}
-	for k, v := range items {
-		if err := d.set(c, k, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Delete removes key; an absent key is not an error.
 func (d *Driver) Delete(_ context.Context, key string) error {
 	c := d.cache.Load()
@@ -365,20 +331,6 @@ func (d *Driver) del(c *bigcache.BigCache, key string) error {
 		return nil
 	}
 	return fmt.Errorf("memory driver: delete %q: %w", key, err)
-}
-
-// DeleteMulti removes every key; absent keys are not an error.
-func (d *Driver) DeleteMulti(_ context.Context, keys []string) error {
-	c := d.cache.Load()
-	if c == nil {
-		return errClosed
-	}
-	for _, k := range keys {
-		if err := d.del(c, k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Len returns the number of entries held, including entries past the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -39,12 +40,12 @@ func newSmall(t *testing.T) *Driver {
 
 func TestDriverConformance(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
-		func(t *testing.T) region.Driver { return newSmall(t) })
+		func(t *testing.T) driver.Driver { return newSmall(t) })
 }
 
 func TestDriverConformanceDefaults(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			d, err := New(Config{})
 			if err != nil {
 				t.Fatal(err)
@@ -56,8 +57,8 @@ func TestDriverConformanceDefaults(t *testing.T) {
 // The same suite with a bounded cache and no cleaner.
 func TestDriverConformanceBounded(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
-		func(t *testing.T) region.Driver {
-			d, err := build(t, region.DriverInfo{Expiration: time.Minute},
+		func(t *testing.T) driver.Driver {
+			d, err := build(t, driver.Info{Expiration: time.Minute},
 				map[string]any{"shards": 4, "max_size_mb": 8, "clean_window": 0})
 			if err != nil {
 				t.Fatal(err)
@@ -66,9 +67,9 @@ func TestDriverConformanceBounded(t *testing.T) {
 		})
 }
 
-func build(t *testing.T, info region.DriverInfo, args map[string]any) (*Driver, error) {
+func build(t *testing.T, info driver.Info, args map[string]any) (*Driver, error) {
 	t.Helper()
-	d, err := factory(info, region.NewArguments(Name, args))
+	d, err := factory(info, driver.NewArguments(Name, args))
 	if err != nil {
 		if d != nil {
 			t.Fatalf("factory returned a driver (%#v) with error %v", d, err)
@@ -81,15 +82,15 @@ func build(t *testing.T, info region.DriverInfo, args map[string]any) (*Driver, 
 }
 
 func TestNotALocker(t *testing.T) {
-	var d region.Driver = newSmall(t)
+	var d driver.Driver = newSmall(t)
 	defer d.(*Driver).Close()
-	if _, ok := d.(region.Locker); ok {
-		t.Fatal("the memory driver implements region.Locker; the region's in-process locks are meant to be used")
+	if _, ok := d.(driver.Locker); ok {
+		t.Fatal("the memory driver implements driver.Locker; the region's in-process locks are meant to be used")
 	}
 }
 
 func TestDefaults(t *testing.T) {
-	d, err := build(t, region.DriverInfo{}, nil)
+	d, err := build(t, driver.Info{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestLifeWindowFromExpiration(t *testing.T) {
 		{time.Minute, time.Hour, 61 * time.Minute},
 		{100 * time.Millisecond, 100 * time.Millisecond, time.Second},
 	} {
-		d, err := build(t, region.DriverInfo{Expiration: c.exp, StaleWindow: c.stale}, map[string]any{"shards": 1})
+		d, err := build(t, driver.Info{Expiration: c.exp, StaleWindow: c.stale}, map[string]any{"shards": 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +127,7 @@ func TestLifeWindowFromExpiration(t *testing.T) {
 			t.Errorf("expiration %s: life window %s; want %s", c.exp, got, c.want)
 		}
 	}
-	d, err := build(t, region.DriverInfo{Expiration: time.Minute}, map[string]any{"shards": 1, "life_window": "1h"})
+	d, err := build(t, driver.Info{Expiration: time.Minute}, map[string]any{"shards": 1, "life_window": "1h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestLifeWindowFromExpiration(t *testing.T) {
 }
 
 func TestArguments(t *testing.T) {
-	d, err := build(t, region.DriverInfo{}, map[string]any{
+	d, err := build(t, driver.Info{}, map[string]any{
 		"shards": "256", "max_size_mb": 64, "max_entries_in_window": 5000,
 		"max_entry_size": "1024", "life_window": 90, "clean_window": "30s", "verbose": "false",
 	})
@@ -148,7 +149,7 @@ func TestArguments(t *testing.T) {
 	if got := d.Config(); got != want {
 		t.Fatalf("config = %+v; want %+v", got, want)
 	}
-	d, err = build(t, region.DriverInfo{}, map[string]any{"shards": 2, "hard_max_cache_size": 3, "clean_window": 0})
+	d, err = build(t, driver.Info{}, map[string]any{"shards": 2, "hard_max_cache_size": 3, "clean_window": 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestBadArguments(t *testing.T) {
 		{map[string]any{"max_entries_in_window": -1}, []string{"max_entries_in_window"}},
 		{map[string]any{"verbose": "perhaps"}, []string{"verbose", "perhaps"}},
 	} {
-		_, err := build(t, region.DriverInfo{}, c.args)
+		_, err := build(t, driver.Info{}, c.args)
 		if err == nil {
 			t.Errorf("arguments %v: no error", c.args)
 			continue
@@ -240,7 +241,7 @@ func TestValueTooLarge(t *testing.T) {
 	if v, err := d.Get(ctx, "other"); err != nil || string(v) != "kept" {
 		t.Errorf("Get(other) = %q, %v; want kept", v, err)
 	}
-	if err := d.SetMulti(ctx, map[string][]byte{"m": big}, 0); !errors.Is(err, region.ErrValueTooLarge) {
+	if err := driver.SetMulti(ctx, d, map[string][]byte{"m": big}, 0); !errors.Is(err, region.ErrValueTooLarge) {
 		t.Errorf("SetMulti of 2 MB: %v; want ErrValueTooLarge", err)
 	}
 	// Just under the shard size still fits.
@@ -299,19 +300,19 @@ func TestClose(t *testing.T) {
 	if _, err := d.Get(ctx, "k"); !errors.Is(err, region.ErrClosed) {
 		t.Errorf("Get after Close: %v; want region.ErrClosed", err)
 	}
-	if _, err := d.GetMulti(ctx, []string{"k"}); !errors.Is(err, region.ErrClosed) {
+	if _, err := driver.GetMulti(ctx, d, []string{"k"}); !errors.Is(err, region.ErrClosed) {
 		t.Errorf("GetMulti after Close: %v; want region.ErrClosed", err)
 	}
 	if err := d.Set(ctx, "k", nil, 0); !errors.Is(err, region.ErrClosed) {
 		t.Errorf("Set after Close: %v; want region.ErrClosed", err)
 	}
-	if err := d.SetMulti(ctx, nil, 0); !errors.Is(err, region.ErrClosed) {
+	if err := driver.SetMulti(ctx, d, map[string][]byte{"k": nil}, 0); !errors.Is(err, region.ErrClosed) {
 		t.Errorf("SetMulti after Close: %v; want region.ErrClosed", err)
 	}
 	if err := d.Delete(ctx, "k"); !errors.Is(err, region.ErrClosed) {
 		t.Errorf("Delete after Close: %v; want region.ErrClosed", err)
 	}
-	if err := d.DeleteMulti(ctx, nil); !errors.Is(err, region.ErrClosed) {
+	if err := driver.DeleteMulti(ctx, d, []string{"k"}); !errors.Is(err, region.ErrClosed) {
 		t.Errorf("DeleteMulti after Close: %v; want region.ErrClosed", err)
 	}
 	if d.Len() != 0 || d.BigCache() != nil {
@@ -471,7 +472,7 @@ func TestDefaultSize(t *testing.T) {
 		}
 	}
 	// Unbounded on request, and then 1024 shards.
-	d, err := build(t, region.DriverInfo{}, map[string]any{"max_size_mb": -1})
+	d, err := build(t, driver.Info{}, map[string]any{"max_size_mb": -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,5 +2,5 @@ package memory
 
 import "github.com/gosess/gosess/region"
 
-// Reach implements region.Reacher: region.ReachProcess (the store is this process's memory).
+// Reach implements driver.Reacher: region.ReachProcess (the store is this process's memory).
 func (d *Driver) Reach() region.Reach { return region.ReachProcess }

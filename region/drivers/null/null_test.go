@@ -6,20 +6,21 @@ import (
 	"testing"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
 func TestDriverConformance(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NullStore: true, NullLock: true, NoTTL: true},
-		func(t *testing.T) region.Driver { return New() })
+		func(t *testing.T) driver.Driver { return New() })
 }
 
 func TestFactory(t *testing.T) {
-	d, err := factory(region.DriverInfo{}, region.NewArguments(Name, nil))
+	d, err := factory(driver.Info{}, driver.NewArguments(Name, nil))
 	if err != nil || d == nil {
 		t.Fatalf("factory without arguments = %v, %v", d, err)
 	}
-	d, err = factory(region.DriverInfo{}, region.NewArguments(Name, map[string]any{"url": "x"}))
+	d, err = factory(driver.Info{}, driver.NewArguments(Name, map[string]any{"url": "x"}))
 	if err == nil || d != nil {
 		t.Fatalf("factory with an argument = %v, %v; want an error and no driver", d, err)
 	}
@@ -29,11 +30,11 @@ func TestFactory(t *testing.T) {
 	t.Log(err)
 }
 
-func TestLockFree(t *testing.T) {
-	var d region.Driver = New()
-	lf, ok := d.(region.LockFree)
-	if !ok || !lf.LockFree() {
-		t.Fatal("the null driver does not report region.LockFree")
+func TestSkipLocks(t *testing.T) {
+	var d driver.Driver = New()
+	ls, ok := d.(driver.LockSkipper)
+	if !ok || !ls.SkipLocks() {
+		t.Fatal("the null driver does not report driver.LockSkipper")
 	}
 }
 

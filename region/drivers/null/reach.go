@@ -2,5 +2,5 @@ package null
 
 import "github.com/gosess/gosess/region"
 
-// Reach implements region.Reacher: region.ReachProcess (it stores nothing, and nothing outside this process).
+// Reach implements driver.Reacher: region.ReachProcess (it stores nothing, and nothing outside this process).
 func (d Driver) Reach() region.Reach { return region.ReachProcess }

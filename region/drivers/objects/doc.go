@@ -48,7 +48,7 @@
 // (max_entries, default DefaultMaxEntries, 100,000) or, through Config,
 // by a weigher and a total weight. When full, otter evicts the entries
 // its policy (W-TinyLFU) values least; each eviction is reported to the
-// region (region.EvictionNotifier), which counts it in Stats.Evictions
+// region (driver.EvictionNotifier), which counts it in Stats.Evictions
 // and logs it. With the stats argument, Driver.Stats returns otter's own
 // statistics too.
 //
@@ -70,8 +70,8 @@
 //
 // # The byte methods
 //
-// Through a region, values go through the region.ValueDriver methods.
-// The region.Driver methods (Get, Set, ...) keep copies of bytes apart
+// Through a region, values go through the driver.ValueDriver methods.
+// The driver.Driver methods (Get, Set, ...) keep copies of bytes apart
 // from the values: they serve SharedInvalidation's record, tools, and
 // regions whose proxies (Config.Wrap) do not handle values, which then
 // store encoded envelopes as on any byte driver. A key written as a value
@@ -79,6 +79,6 @@
 //
 // # Locking
 //
-// The driver does not implement region.Locker: in one process the
+// The driver does not implement driver.Locker: in one process the
 // region's in-process per-key mutexes are exact and cheaper.
 package objects

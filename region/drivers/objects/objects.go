@@ -12,6 +12,7 @@ import (
 	"github.com/maypok86/otter/v2/stats"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Name is the name the driver is registered under.
@@ -55,7 +56,7 @@ type Config struct {
 
 	// Stats turns on otter's statistics (see Driver.Stats), at a cost of
 	// about 10 ns per read. Default false: the region counts hits,
-	// misses and (through region.EvictionNotifier) evictions itself.
+	// misses and (through driver.EvictionNotifier) evictions itself.
 	Stats bool
 }
 
@@ -78,7 +79,7 @@ func (c Config) check() error {
 // item is what otter holds for a key: one immutable allocation per write,
 // so that a read copies a pointer and GetValue hands out the Stored in it.
 type item struct {
-	region.Stored // Value is the Go value, or rawBytes for an entry written by Set
+	driver.Stored // Value is the Go value, or rawBytes for an entry written by Set
 	ttl           time.Duration
 }
 
@@ -86,9 +87,9 @@ type item struct {
 // GetValue never returns it and Get returns nothing else.
 type rawBytes []byte
 
-// Driver is the objects driver: a region.ValueDriver (and so a
-// region.Driver), region.CASDriver, region.EvictionNotifier,
-// region.Reacher and io.Closer on one otter cache. It is safe for
+// Driver is the objects driver: a driver.ValueDriver (and so a
+// driver.Driver), driver.CASDriver, driver.EvictionNotifier,
+// driver.Reacher and io.Closer on one otter cache. It is safe for
 // concurrent use. See the package doc for what is shared with the cache
 // and what is copied.
 type Driver struct {
@@ -153,7 +154,7 @@ func New(cfg Config) (*Driver, error) {
 }
 
 // factory builds a driver from region arguments; see the package doc.
-func factory(_ region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(_ driver.Info, args *driver.Arguments) (driver.Driver, error) {
 	cfg := Config{
 		MaxEntries:      args.Int("max_entries", 0),
 		InitialCapacity: args.Int("initial_capacity", 0),
@@ -176,7 +177,7 @@ func (d *Driver) Config() Config { return d.cfg }
 // Config.Stats is on (zeros otherwise): raw hits and misses of its reads
 // (a read the region then judges stale is an otter hit), evictions for
 // space and their weight. The region's own Stats count what the region
-// served and, through region.EvictionNotifier, the evictions, whatever
+// served and, through driver.EvictionNotifier, the evictions, whatever
 // Config.Stats says.
 func (d *Driver) Stats() stats.Stats {
 	if d.counter == nil {
@@ -189,7 +190,7 @@ func (d *Driver) Stats() stats.Stats {
 // included.
 func (d *Driver) Len() int { return d.cache.EstimatedSize() }
 
-// NotifyEvictions implements region.EvictionNotifier: f is called with
+// NotifyEvictions implements driver.EvictionNotifier: f is called with
 // the key of each entry otter evicts for space (not for expiry).
 func (d *Driver) NotifyEvictions(f func(key string)) {
 	if f == nil {
@@ -199,8 +200,8 @@ func (d *Driver) NotifyEvictions(f func(key string)) {
 	d.evicted.Store(&f)
 }
 
-// GetValue implements region.ValueDriver.
-func (d *Driver) GetValue(_ context.Context, key string) (*region.Stored, error) {
+// GetValue implements driver.ValueDriver.
+func (d *Driver) GetValue(_ context.Context, key string) (*driver.Stored, error) {
 	if d.closed.Load() {
 		return nil, errClosed
 	}
@@ -214,12 +215,12 @@ func (d *Driver) GetValue(_ context.Context, key string) (*region.Stored, error)
 	return &it.Stored, nil
 }
 
-// GetValues implements region.ValueDriver.
-func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]*region.Stored, error) {
+// GetValues implements driver.ValueDriver.
+func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]*driver.Stored, error) {
 	if d.closed.Load() {
 		return nil, errClosed
 	}
-	out := make(map[string]*region.Stored, len(keys))
+	out := make(map[string]*driver.Stored, len(keys))
 	for _, k := range keys {
 		it, ok := d.cache.GetIfPresent(k)
 		if !ok {
@@ -232,8 +233,8 @@ func (d *Driver) GetValues(_ context.Context, keys []string) (map[string]*region
 	return out, nil
 }
 
-// SetValue implements region.ValueDriver: v.Value is kept as it is.
-func (d *Driver) SetValue(_ context.Context, key string, v region.Stored, ttl time.Duration) error {
+// SetValue implements driver.ValueDriver: v.Value is kept as it is.
+func (d *Driver) SetValue(_ context.Context, key string, v driver.Stored, ttl time.Duration) error {
 	if d.closed.Load() {
 		return errClosed
 	}
@@ -241,12 +242,12 @@ func (d *Driver) SetValue(_ context.Context, key string, v region.Stored, ttl ti
 	return nil
 }
 
-func (d *Driver) valueItem(v region.Stored, ttl time.Duration) *item {
-	return &item{Stored: region.Stored{Value: v.Value, Created: v.Created, Version: d.seq.Add(1)}, ttl: ttl}
+func (d *Driver) valueItem(v driver.Stored, ttl time.Duration) *item {
+	return &item{Stored: driver.Stored{Value: v.Value, Created: v.Created, Version: d.seq.Add(1)}, ttl: ttl}
 }
 
-// SetValues implements region.ValueDriver.
-func (d *Driver) SetValues(_ context.Context, items map[string]region.Stored, ttl time.Duration) error {
+// SetValues implements driver.ValueDriver.
+func (d *Driver) SetValues(_ context.Context, items map[string]driver.Stored, ttl time.Duration) error {
 	if d.closed.Load() {
 		return errClosed
 	}
@@ -256,7 +257,7 @@ func (d *Driver) SetValues(_ context.Context, items map[string]region.Stored, tt
 	return nil
 }
 
-// Get implements region.Driver: a copy of the bytes Set stored under key.
+// Get implements driver.Driver: a copy of the bytes Set stored under key.
 // A key holding a Go value (stored with SetValue) is region.ErrNotFound.
 func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 	if d.closed.Load() {
@@ -273,23 +274,7 @@ func (d *Driver) Get(_ context.Context, key string) ([]byte, error) {
 	return append([]byte{}, b...), nil
 }
 
-// GetMulti implements region.Driver (copies of the bytes, as Get).
-func (d *Driver) GetMulti(_ context.Context, keys []string) (map[string][]byte, error) {
-	if d.closed.Load() {
-		return nil, errClosed
-	}
-	out := make(map[string][]byte, len(keys))
-	for _, k := range keys {
-		if it, ok := d.cache.GetIfPresent(k); ok {
-			if b, raw := it.Value.(rawBytes); raw {
-				out[k] = append([]byte{}, b...)
-			}
-		}
-	}
-	return out, nil
-}
-
-// Set implements region.Driver: a copy of value is stored, expiring after
+// Set implements driver.Driver: a copy of value is stored, expiring after
 // ttl (0: never).
 func (d *Driver) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
 	if d.closed.Load() {
@@ -300,21 +285,21 @@ func (d *Driver) Set(_ context.Context, key string, value []byte, ttl time.Durat
 }
 
 func (d *Driver) bytesItem(value []byte, ttl time.Duration) *item {
-	return &item{Stored: region.Stored{Value: rawBytes(append([]byte{}, value...)), Version: d.seq.Add(1)}, ttl: ttl}
+	return &item{Stored: driver.Stored{Value: rawBytes(append([]byte{}, value...)), Version: d.seq.Add(1)}, ttl: ttl}
 }
 
-// CompareAndSetValue implements region.ValueDriver: the check and the
+// CompareAndSetValue implements driver.ValueDriver: the check and the
 // write are one otter Compute, atomic for every goroutine.
-func (d *Driver) CompareAndSetValue(_ context.Context, key string, version uint64, v region.Stored, ttl time.Duration) error {
+func (d *Driver) CompareAndSetValue(_ context.Context, key string, version uint64, v driver.Stored, ttl time.Duration) error {
 	if d.closed.Load() {
 		return errClosed
 	}
 	return d.compareAndSet(key, false, version, func() *item { return d.valueItem(v, ttl) })
 }
 
-// GetCAS implements region.CASDriver for the byte view: a copy of the
+// GetCAS implements driver.CASDriver for the byte view: a copy of the
 // bytes Set stored under key and their version.
-func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, region.CASToken, error) {
+func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, driver.CASToken, error) {
 	if d.closed.Load() {
 		return nil, "", errClosed
 	}
@@ -329,9 +314,9 @@ func (d *Driver) GetCAS(_ context.Context, key string) ([]byte, region.CASToken,
 	return append([]byte{}, b...), versionToken(it.Version), nil
 }
 
-// CompareAndSet implements region.CASDriver for the byte view (atomic, as
+// CompareAndSet implements driver.CASDriver for the byte view (atomic, as
 // CompareAndSetValue).
-func (d *Driver) CompareAndSet(_ context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+func (d *Driver) CompareAndSet(_ context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
 	if d.closed.Load() {
 		return errClosed
 	}
@@ -365,11 +350,11 @@ func (d *Driver) compareAndSet(key string, bytesView bool, version uint64, next 
 	return nil
 }
 
-func versionToken(v uint64) region.CASToken {
-	return region.CASToken(binary.BigEndian.AppendUint64(nil, v))
+func versionToken(v uint64) driver.CASToken {
+	return driver.CASToken(binary.BigEndian.AppendUint64(nil, v))
 }
 
-func tokenVersion(t region.CASToken) (uint64, bool) {
+func tokenVersion(t driver.CASToken) (uint64, bool) {
 	switch len(t) {
 	case 0:
 		return 0, true
@@ -379,32 +364,12 @@ func tokenVersion(t region.CASToken) (uint64, bool) {
 	return 0, false
 }
 
-// SetMulti implements region.Driver.
-func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-	for k, v := range items {
-		if err := d.Set(ctx, k, v, ttl); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Delete implements region.Driver: it removes whatever key holds.
+// Delete implements driver.Driver: it removes whatever key holds.
 func (d *Driver) Delete(_ context.Context, key string) error {
 	if d.closed.Load() {
 		return errClosed
 	}
 	d.cache.Invalidate(key)
-	return nil
-}
-
-// DeleteMulti implements region.Driver.
-func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		if err := d.Delete(ctx, k); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -34,7 +35,7 @@ func newDriver(t *testing.T, cfg Config) *Driver {
 
 func TestDriverConformance(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-		func(t *testing.T) region.Driver { return newDriver(t, Config{}) })
+		func(t *testing.T) driver.Driver { return newDriver(t, Config{}) })
 }
 
 func TestReach(t *testing.T) {
@@ -46,7 +47,7 @@ func TestReach(t *testing.T) {
 func TestValuesAndBytesAreSeparateViews(t *testing.T) {
 	ctx := t.Context()
 	d := newDriver(t, Config{})
-	if err := d.SetValue(ctx, "v", region.Stored{Value: 7, Created: 42}, 0); err != nil {
+	if err := d.SetValue(ctx, "v", driver.Stored{Value: 7, Created: 42}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Set(ctx, "b", []byte("bytes"), 0); err != nil {
@@ -65,7 +66,7 @@ func TestValuesAndBytesAreSeparateViews(t *testing.T) {
 	if err != nil || len(m) != 1 || m["v"].Value != 7 {
 		t.Fatalf("GetValues = %v, %v", m, err)
 	}
-	mb, err := d.GetMulti(ctx, []string{"v", "b", "none"})
+	mb, err := driver.GetMulti(ctx, d, []string{"v", "b", "none"})
 	if err != nil || len(mb) != 1 || string(mb["b"]) != "bytes" {
 		t.Fatalf("GetMulti = %v, %v", mb, err)
 	}
@@ -76,10 +77,10 @@ func TestValuesAndBytesAreSeparateViews(t *testing.T) {
 	if _, err := d.GetValue(ctx, "v"); !errors.Is(err, region.ErrNotFound) {
 		t.Fatalf("a value overwritten by bytes: %v", err)
 	}
-	if err := d.SetValues(ctx, map[string]region.Stored{"b": {Value: "s"}}, 0); err != nil {
+	if err := d.SetValues(ctx, map[string]driver.Stored{"b": {Value: "s"}}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.DeleteMulti(ctx, []string{"b", "v"}); err != nil {
+	if err := driver.DeleteMulti(ctx, d, []string{"b", "v"}); err != nil {
 		t.Fatal(err)
 	}
 	if d.Len() != 0 {
@@ -92,7 +93,7 @@ func TestValuesAreShared(t *testing.T) {
 	ctx := t.Context()
 	d := newDriver(t, Config{})
 	m := map[string]int{"a": 1}
-	if err := d.SetValue(ctx, "m", region.Stored{Value: m}, 0); err != nil {
+	if err := d.SetValue(ctx, "m", driver.Stored{Value: m}, 0); err != nil {
 		t.Fatal(err)
 	}
 	m["a"] = 2 // documented: the cache holds the map itself
@@ -113,10 +114,10 @@ func TestValuesAreShared(t *testing.T) {
 func TestValueTTL(t *testing.T) {
 	ctx := t.Context()
 	d := newDriver(t, Config{})
-	if err := d.SetValue(ctx, "short", region.Stored{Value: 1}, 50*time.Millisecond); err != nil {
+	if err := d.SetValue(ctx, "short", driver.Stored{Value: 1}, 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.SetValue(ctx, "forever", region.Stored{Value: 2}, 0); err != nil {
+	if err := d.SetValue(ctx, "forever", driver.Stored{Value: 2}, 0); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(2 * time.Second)
@@ -141,7 +142,7 @@ func TestBoundedByEntriesAndEvictionsNotified(t *testing.T) {
 	var evicted atomic.Int64
 	d.NotifyEvictions(func(string) { evicted.Add(1) })
 	for i := range 1000 {
-		if err := d.SetValue(ctx, fmt.Sprint("k", i), region.Stored{Value: i}, 0); err != nil {
+		if err := d.SetValue(ctx, fmt.Sprint("k", i), driver.Stored{Value: i}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,10 +158,10 @@ func TestBoundedByEntriesAndEvictionsNotified(t *testing.T) {
 	for i := range 1000 {
 		_ = d.Delete(ctx, fmt.Sprint("k", i))
 	}
-	if err := d.SetValue(ctx, "x", region.Stored{Value: 1}, 0); err != nil {
+	if err := d.SetValue(ctx, "x", driver.Stored{Value: 1}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.SetValue(ctx, "x", region.Stored{Value: 2}, 0); err != nil {
+	if err := d.SetValue(ctx, "x", driver.Stored{Value: 2}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := evicted.Load(); got != before {
@@ -180,7 +181,7 @@ func TestBoundedByWeight(t *testing.T) {
 		if err := d.Set(ctx, fmt.Sprint("b", i), make([]byte, 100), 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.SetValue(ctx, fmt.Sprint("s", i), region.Stored{Value: string(make([]byte, 100))}, 0); err != nil {
+		if err := d.SetValue(ctx, fmt.Sprint("s", i), driver.Stored{Value: string(make([]byte, 100))}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,7 +239,7 @@ func TestClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := d.SetValue(ctx, "k", region.Stored{Value: 1}, time.Minute); err != nil {
+	if err := d.SetValue(ctx, "k", driver.Stored{Value: 1}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Close(); err != nil {
@@ -252,7 +253,7 @@ func TestClose(t *testing.T) {
 		"Get":      func() error { _, err := d.Get(ctx, "k"); return err }(),
 		"GetValue": func() error { _, err := d.GetValue(ctx, "k"); return err }(),
 		"Set":      d.Set(ctx, "k", nil, 0),
-		"SetValue": d.SetValue(ctx, "k", region.Stored{}, 0),
+		"SetValue": d.SetValue(ctx, "k", driver.Stored{}, 0),
 		"Delete":   d.Delete(ctx, "k"),
 	} {
 		if !errors.Is(err, region.ErrClosed) {
@@ -275,7 +276,7 @@ func TestConcurrentSetGetDelete(t *testing.T) {
 				k := fmt.Sprint("k", i%64)
 				switch (g + i) % 4 {
 				case 0:
-					_ = d.SetValue(ctx, k, region.Stored{Value: i}, time.Minute)
+					_ = d.SetValue(ctx, k, driver.Stored{Value: i}, time.Minute)
 				case 1:
 					if v, err := d.GetValue(ctx, k); err == nil {
 						_ = v.Value.(int)

@@ -2,5 +2,5 @@ package objects
 
 import "github.com/gosess/gosess/region"
 
-// Reach implements region.Reacher: the values live in this process.
+// Reach implements driver.Reacher: the values live in this process.
 func (d *Driver) Reach() region.Reach { return region.ReachProcess }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/objects"
 )
 
@@ -169,7 +170,7 @@ func TestProxyKeepsTheBytePath(t *testing.T) {
 	ctx := t.Context()
 	var sets atomic.Int32
 	r := newRegion(t, region.Config{Expiration: time.Minute, Wrap: []region.Proxy{
-		func(d region.Driver) region.Driver { return &countingProxy{Driver: d, sets: &sets} },
+		func(d driver.Driver) driver.Driver { return &countingProxy{Driver: d, sets: &sets} },
 	}})
 	if err := region.Set(ctx, r, "k", user{ID: 3, Name: "Cy"}); err != nil {
 		t.Fatal(err)
@@ -190,7 +191,7 @@ func TestProxyKeepsTheBytePath(t *testing.T) {
 }
 
 type countingProxy struct {
-	region.Driver
+	driver.Driver
 	sets *atomic.Int32
 }
 
@@ -199,7 +200,7 @@ func (p *countingProxy) Set(ctx context.Context, key string, v []byte, ttl time.
 	return p.Driver.Set(ctx, key, v, ttl)
 }
 
-func (p *countingProxy) Unwrap() region.Driver { return p.Driver }
+func (p *countingProxy) Unwrap() driver.Driver { return p.Driver }
 
 // TestRegionCountsEvictions: entries otter evicts for space are counted in
 // the region's Stats.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 func benchDriver(b *testing.B) *Driver {
@@ -57,7 +57,7 @@ func BenchmarkGetMulti100(b *testing.B) {
 // BenchmarkLockUnlock is the distributed lock's cost per regeneration: one
 // SET NX PX and one unlock script run.
 func BenchmarkLockUnlock(b *testing.B) {
-	l := benchDriver(b).RegionDriver().(region.Locker)
+	l := benchDriver(b).RegionDriver().(driver.Locker)
 	ctx := b.Context()
 	for b.Loop() {
 		m := l.Mutex("k")

@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // casScript stores ARGV[2] under KEYS[1] only if what is stored is still
@@ -32,15 +33,15 @@ end
 return 1`)
 
 var (
-	_ region.CASDriver = (*Driver)(nil)
-	_ region.CASDriver = LockingDriver{}
+	_ driver.CASDriver = (*Driver)(nil)
+	_ driver.CASDriver = LockingDriver{}
 )
 
-// GetCAS implements region.CASDriver with one GET: the value and, as its
+// GetCAS implements driver.CASDriver with one GET: the value and, as its
 // token, the SHA-1 of the bytes in hex, computed here (the same digest the
 // compare-and-set script computes with redis.sha1hex on the server). A
 // miss is region.ErrNotFound.
-func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToken, error) {
+func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
 	b, err := d.Get(ctx, key)
 	if err != nil {
 		return nil, "", err
@@ -49,18 +50,18 @@ func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, region.CASToke
 }
 
 // digest is the token of stored bytes: their SHA-1 in lower-case hex.
-func digest(b []byte) region.CASToken {
+func digest(b []byte) driver.CASToken {
 	sum := sha1.Sum(b)
-	return region.CASToken(hex.EncodeToString(sum[:]))
+	return driver.CASToken(hex.EncodeToString(sum[:]))
 }
 
-// CompareAndSet implements region.CASDriver with one round trip: a Lua
+// CompareAndSet implements driver.CASDriver with one round trip: a Lua
 // script (EVALSHA; go-redis sends the script itself once if the server
 // does not have it yet) that reads the key, compares the SHA-1 of its
 // bytes with token (or checks that it is absent, for the empty token) and
 // only then SETs it with the TTL, atomically on the server. A failed
 // comparison is an error wrapping region.ErrConflict.
-func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CASToken, value []byte, ttl time.Duration) error {
+func (d *Driver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
 	px, err := d.pxMillis(ttl)
 	if err != nil {
 		return err
@@ -80,7 +81,7 @@ func (d *Driver) CompareAndSet(ctx context.Context, key string, token region.CAS
 
 // isDigest reports whether t has the form digest gives: 40 lower-case hex
 // digits.
-func isDigest(t region.CASToken) bool {
+func isDigest(t driver.CASToken) bool {
 	if len(t) != 2*sha1.Size {
 		return false
 	}

@@ -13,7 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -149,8 +149,8 @@ func TestCluster(t *testing.T) {
 
 	t.Run("Conformance", func(t *testing.T) {
 		regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-			func(t *testing.T) region.Driver {
-				d, err := factory(region.DriverInfo{}, region.NewArguments("redis", clusterArgs))
+			func(t *testing.T) driver.Driver {
+				d, err := factory(driver.Info{}, driver.NewArguments("redis", clusterArgs))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -159,7 +159,7 @@ func TestCluster(t *testing.T) {
 	})
 
 	t.Run("MultiPerSlot", func(t *testing.T) {
-		d, err := factory(region.DriverInfo{}, region.NewArguments("redis", clusterArgs))
+		d, err := factory(driver.Info{}, driver.NewArguments("redis", clusterArgs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,10 +180,10 @@ func TestCluster(t *testing.T) {
 		}
 		keys = append(keys, "{tag}a", "{tag}b", "missing")
 		items["{tag}a"], items["{tag}b"] = []byte("a"), []byte("b")
-		if err := d.SetMulti(ctx, items, time.Minute); err != nil {
+		if err := driver.SetMulti(ctx, d, items, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		got, err := d.GetMulti(ctx, keys)
+		got, err := driver.GetMulti(ctx, d, keys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,13 +211,13 @@ func TestCluster(t *testing.T) {
 				}
 			}
 		}
-		if err := d.DeleteMulti(ctx, keys); err != nil {
+		if err := driver.DeleteMulti(ctx, d, keys); err != nil {
 			t.Fatal(err)
 		}
 		if len(rec.cmds["del"]) != len(slots) {
 			t.Errorf("%d DELs for %d slots", len(rec.cmds["del"]), len(slots))
 		}
-		if got, err := d.GetMulti(ctx, keys); err != nil || len(got) != 0 {
+		if got, err := driver.GetMulti(ctx, d, keys); err != nil || len(got) != 0 {
 			t.Errorf("after DeleteMulti: GetMulti = %d items, %v", len(got), err)
 		}
 	})

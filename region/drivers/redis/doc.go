@@ -32,7 +32,7 @@
 //     are in milliseconds, a fraction of a millisecond rounded up; a TTL of
 //     0 stores the item without expiry.
 //   - Delete is DEL; DeleteMulti is one DEL (one per slot on a cluster).
-//   - With distributed_lock, the driver is a region.Locker: a lock is
+//   - With distributed_lock, the driver is a driver.Locker: a lock is
 //     SET key_prefix + lockkey token NX PX lock_timeout with a random token,
 //     where lockkey is the region's name for the lock ("~gs:lock:" + key,
 //     in a namespace no caller key reaches), released
@@ -42,7 +42,7 @@
 //     Waiters poll with a growing, jittered sleep bounded by lock_sleep and
 //     honour their context's deadline. TryLock of a held lock is false, nil;
 //     the release of a lock that expired meanwhile is region.ErrLockLost;
-//     a release on a hung server gives up region.UnlockGrace after the
+//     a release on a hung server gives up driver.UnlockGrace after the
 //     caller's deadline. A lock cycle (take and release) is two round
 //     trips. This is redis-py's Lock, which dogpile.cache uses: a region of
 //     region.FormatDogpile names the lock as dogpile does ("_lock" + key),
@@ -55,7 +55,7 @@
 //
 // # Compare-and-set
 //
-// Driver (and LockingDriver) implements region.CASDriver, so
+// Driver (and LockingDriver) implements driver.CASDriver, so
 // region.CompareAndSet, region.Update and the dogpile session backend's
 // saves are checked by redis itself, for every client of the server. GetCAS
 // is one GET, and its token the SHA-1 of the bytes read, in hex, computed by
@@ -130,7 +130,7 @@
 //	redis_expiration_time  duration  TTL of every stored item, replacing the region's
 //	                                 (expiration + stale window). Default: the region's.
 //	distributed_lock       bool      the dogpile lock is taken in redis (the driver is a
-//	                                 region.Locker). Default false.
+//	                                 driver.Locker). Default false.
 //	lock_timeout           duration  lifetime of a lock key; a dead holder blocks
 //	                                 others at most this long. Default 30s.
 //	lock_sleep             duration  longest wait between two attempts to take a busy

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
-var _ region.DogpileLocker = LockingDriver{}
+var _ driver.DogpileLocker = LockingDriver{}
 
-// DogpileMutex implements region.DogpileLocker. gosess's redis lock is
+// DogpileMutex implements driver.DogpileLocker. gosess's redis lock is
 // already the protocol of redis-py's Lock, which dogpile.cache's redis
 // backend uses: SET key token NX PX lock_timeout with a random token,
 // released by a Lua script that deletes the key only while it still holds
@@ -23,7 +23,7 @@ var _ region.DogpileLocker = LockingDriver{}
 // unless dogpile's lock_timeout is given (a Python holder that dies blocks
 // the key until the lock is deleted by hand), and waits a fixed lock_sleep
 // of 0.1s between attempts.
-func (l LockingDriver) DogpileMutex(key string) region.Mutex {
+func (l LockingDriver) DogpileMutex(key string) driver.Mutex {
 	return dogpileMutex{&mutex{d: l.Driver, key: l.prefix + key}}
 }
 

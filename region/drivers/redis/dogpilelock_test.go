@@ -4,23 +4,23 @@ import (
 	"testing"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
 // asDogpile hands a LockingDriver's dogpile protocol to tests written for
-// region.Locker.
-type asDogpile struct{ l region.DogpileLocker }
+// driver.Locker.
+type asDogpile struct{ l driver.DogpileLocker }
 
-func (a asDogpile) Mutex(key string) region.Mutex { return a.l.DogpileMutex(key) }
+func (a asDogpile) Mutex(key string) driver.Mutex { return a.l.DogpileMutex(key) }
 
 func TestDogpileMutex(t *testing.T) {
 	s := testserver.Redis(t)
 	l1, l2 := lockers(t, s, nil)
-	d1, ok1 := l1.(region.DogpileLocker)
-	d2, ok2 := l2.(region.DogpileLocker)
+	d1, ok1 := l1.(driver.DogpileLocker)
+	d2, ok2 := l2.(driver.DogpileLocker)
 	if !ok1 || !ok2 {
-		t.Fatal("a locking redis driver is not a region.DogpileLocker")
+		t.Fatal("a locking redis driver is not a driver.DogpileLocker")
 	}
 	regiontest.RunLockerPair(t, asDogpile{d1}, asDogpile{d2}, "_lockpair:")
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/redis"
 )
 
@@ -23,7 +24,7 @@ func Example() {
 		},
 	})
 	fmt.Println(err)
-	_, isLocker := r.ActualDriver().(region.Locker)
+	_, isLocker := r.ActualDriver().(driver.Locker)
 	fmt.Println("distributed lock:", isLocker)
 	// Output:
 	// <nil>
@@ -57,7 +58,7 @@ func ExampleNew() {
 	r := region.New("app")
 	defer r.Close() // closes d
 	fmt.Println(r.ConfigureDriver(d.RegionDriver(), region.Config{Expiration: time.Minute}))
-	_, isLocker := r.Driver().(region.Locker)
+	_, isLocker := r.Driver().(driver.Locker)
 	fmt.Println("distributed lock:", isLocker)
 	// Output:
 	// <nil>

@@ -183,7 +183,7 @@ func TestCloseWhileDown(t *testing.T) {
 }
 
 // TestUnlockOnStoppedServer: with default timeouts (2s reads, one retry),
-// a release on a SIGSTOPped redis-server gives up region.UnlockGrace after
+// a release on a SIGSTOPped redis-server gives up driver.UnlockGrace after
 // the caller's deadline instead of after the client's timeouts.
 func TestUnlockOnStoppedServer(t *testing.T) {
 	s := testserver.Redis(t)

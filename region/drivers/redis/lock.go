@@ -10,6 +10,7 @@ import (
 
 	"github.com/gosess/gosess/internal/backoff"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // ErrLockLost is region.ErrLockLost, under the name this package had for
@@ -32,7 +33,7 @@ return 0`)
 // The lock key is KeyPrefix + LockPrefix + key; taking it is
 // SET lockkey token NX PX LockTimeout with a fresh random token, and
 // releasing it deletes the key only if it still holds that token.
-func (d *Driver) NewMutex(key string) region.Mutex {
+func (d *Driver) NewMutex(key string) driver.Mutex {
 	return &mutex{d: d, key: d.prefix + d.lockPrefix + key}
 }
 
@@ -79,8 +80,8 @@ func (m *mutex) Lock(ctx context.Context) error {
 // Unlock releases the lock if it still holds this mutex's token (one
 // script round trip). It runs even when ctx is already cancelled (a
 // creator's request may be gone by then, and leaving the lock would block
-// others for LockTimeout), under region.UnlockContext: at most
-// region.UnlockGrace past ctx's deadline, so a hung server does not hold
+// others for LockTimeout), under driver.UnlockContext: at most
+// driver.UnlockGrace past ctx's deadline, so a hung server does not hold
 // the caller for the client's read timeouts. A lock that no longer holds
 // the token (it expired) returns an error wrapping region.ErrLockLost.
 func (m *mutex) Unlock(ctx context.Context) error {
@@ -91,7 +92,7 @@ func (m *mutex) Unlock(ctx context.Context) error {
 	}
 	token := m.token
 	m.token = ""
-	ctx, cancel := region.UnlockContext(ctx)
+	ctx, cancel := driver.UnlockContext(ctx)
 	defer cancel()
 	n, err := unlockScript.Run(ctx, m.d.client, []string{m.key}, token).Int()
 	if err != nil {

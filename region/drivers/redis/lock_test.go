@@ -9,19 +9,19 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
 // lockers returns two independent drivers (two clients, as two processes
 // would have) on s with the distributed lock on.
-func lockers(t *testing.T, s *testserver.Server, args map[string]any) (region.Locker, region.Locker) {
+func lockers(t *testing.T, s *testserver.Server, args map[string]any) (driver.Locker, driver.Locker) {
 	t.Helper()
 	a := map[string]any{"distributed_lock": true, "lock_sleep": "2ms"}
 	for k, v := range args {
 		a[k] = v
 	}
-	return newDriver(t, s, a).(region.Locker), newDriver(t, s, a).(region.Locker)
+	return newDriver(t, s, a).(driver.Locker), newDriver(t, s, a).(driver.Locker)
 }
 
 func TestLockExclusiveAcrossDrivers(t *testing.T) {
@@ -41,7 +41,7 @@ func TestLockExclusiveAcrossDrivers(t *testing.T) {
 	if ok, err := l2.Mutex("other").TryLock(ctx); !ok || err != nil {
 		t.Fatalf("TryLock of another key = %v, %v; want true", ok, err)
 	}
-	// The region names lock keys (region.Locker's contract): the lock
+	// The region names lock keys (driver.Locker's contract): the lock
 	// lives under key_prefix + key, with lock_timeout as PX.
 	raw := rawClient(t, s.Addr, 0)
 	if ttl := raw.PTTL(ctx, "app:k").Val(); ttl <= 6*time.Second || ttl > 7*time.Second {

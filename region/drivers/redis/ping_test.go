@@ -12,6 +12,7 @@ import (
 	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // closedAddr returns a loopback address nothing listens on.
@@ -27,7 +28,7 @@ func closedAddr(t *testing.T) string {
 func TestPing(t *testing.T) {
 	srv := testserver.Redis(t)
 	ctx := context.Background()
-	if err := newDriver(t, srv, nil).(region.Pinger).Ping(ctx); err != nil {
+	if err := newDriver(t, srv, nil).(driver.Pinger).Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
 	r := region.New("app")

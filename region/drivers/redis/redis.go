@@ -17,6 +17,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Defaults of Config, applied by New to zero fields.
@@ -169,11 +170,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Driver is a region.Driver on redis: GET/MGET/SET PX/DEL on one server, a
+// Driver is a driver.Driver on redis: GET/MGET/SET PX/DEL on one server, a
 // sentinel-managed master or a cluster. It is safe for concurrent use.
 // Close releases the client unless the caller supplied it.
 //
-// A Driver itself has no Mutex method, so it is not a region.Locker; use
+// A Driver itself has no Mutex method, so it is not a driver.Locker; use
 // RegionDriver to hand a region the driver with its distributed lock when
 // Config.DistributedLock is set.
 type Driver struct {
@@ -190,7 +191,7 @@ type Driver struct {
 	closeErr    error
 }
 
-// LockingDriver is a Driver that is also a region.Locker: regions using it
+// LockingDriver is a Driver that is also a driver.Locker: regions using it
 // take the dogpile lock in redis (SET NX PX, released by a token check), so
 // one process in the fleet regenerates a value. RegionDriver returns it
 // when Config.DistributedLock is set.
@@ -198,17 +199,20 @@ type LockingDriver struct {
 	*Driver
 }
 
-// Mutex implements region.Locker: the distributed mutex (as NewMutex's)
+// Mutex implements driver.Locker: the distributed mutex (as NewMutex's)
 // whose lock lives under KeyPrefix + key. The region names its lock keys
 // itself, in its reserved namespace ("~gs:lock:" + the store key), so
 // LockPrefix does not apply; it names the lock keys of NewMutex.
-func (l LockingDriver) Mutex(key string) region.Mutex {
+func (l LockingDriver) Mutex(key string) driver.Mutex {
 	return &mutex{d: l.Driver, key: l.prefix + key}
 }
 
 var (
-	_ region.Driver = (*Driver)(nil)
-	_ region.Locker = LockingDriver{}
+	_ driver.Driver       = (*Driver)(nil)
+	_ driver.MultiGetter  = (*Driver)(nil)
+	_ driver.MultiSetter  = (*Driver)(nil)
+	_ driver.MultiDeleter = (*Driver)(nil)
+	_ driver.Locker       = LockingDriver{}
 )
 
 func init() {
@@ -428,10 +432,10 @@ func redactURL(u string) string {
 }
 
 // RegionDriver returns what a region should be given: d itself when
-// DistributedLock is off, or LockingDriver{d} (which is a region.Locker)
+// DistributedLock is off, or LockingDriver{d} (which is a driver.Locker)
 // when it is on. The "redis" factory returns it; callers of New pass it to
 // (*region.Region).ConfigureDriver.
-func (d *Driver) RegionDriver() region.Driver {
+func (d *Driver) RegionDriver() driver.Driver {
 	if d.lock {
 		return LockingDriver{d}
 	}
@@ -623,9 +627,9 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 }
 
 // factory builds the driver from region arguments (see the package doc).
-func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, error) {
+func factory(info driver.Info, args *driver.Arguments) (driver.Driver, error) {
 	cfg := configFromArguments(args)
-	if info.Format == region.FormatDogpile && cfg.KeyPrefix != "" {
+	if info.Format == string(region.FormatDogpile) && cfg.KeyPrefix != "" {
 		// dogpile's lock key is "_lock" + the (mangled) key: a prefix the
 		// driver puts in front of both would name a lock Python never takes.
 		args.Fail("key_prefix", "has no dogpile.cache counterpart under format \"dogpile\" (lock keys would differ from Python's); prefix keys with a key mangler on both sides (region.WithKeyMangler, Python's key_mangler)")
@@ -643,7 +647,7 @@ func factory(info region.DriverInfo, args *region.Arguments) (region.Driver, err
 
 // configFromArguments reads every argument the driver takes; conversion
 // errors are recorded in args.
-func configFromArguments(args *region.Arguments) Config {
+func configFromArguments(args *driver.Arguments) Config {
 	var c Config
 	if v, ok := args.Any("client"); ok {
 		cl, ok := v.(goredis.UniversalClient)

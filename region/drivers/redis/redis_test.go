@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 
 // newDriver builds a driver on s with extra arguments through the
 // registered factory, closed at the end of the test.
-func newDriver(t *testing.T, s *testserver.Server, args map[string]any) region.Driver {
+func newDriver(t *testing.T, s *testserver.Server, args map[string]any) driver.Driver {
 	t.Helper()
 	all := map[string]any{"addrs": s.Addr}
 	for k, v := range args {
@@ -41,7 +42,7 @@ func newDriver(t *testing.T, s *testserver.Server, args map[string]any) region.D
 			all[k] = v
 		}
 	}
-	d, err := factory(region.DriverInfo{Region: t.Name()}, region.NewArguments("redis", all))
+	d, err := factory(driver.Info{Region: t.Name()}, driver.NewArguments("redis", all))
 	if err != nil {
 		t.Fatalf("factory(%v): %v", all, err)
 	}
@@ -70,7 +71,7 @@ func TestConformance(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-				func(t *testing.T) region.Driver {
+				func(t *testing.T) driver.Driver {
 					args := map[string]any{"addrs": s.Addr}
 					for k, v := range tc.args {
 						args[k] = v
@@ -79,7 +80,7 @@ func TestConformance(t *testing.T) {
 						delete(args, "addrs")
 					}
 					// The suite closes the driver.
-					d, err := factory(region.DriverInfo{}, region.NewArguments("redis", args))
+					d, err := factory(driver.Info{}, driver.NewArguments("redis", args))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -91,14 +92,14 @@ func TestConformance(t *testing.T) {
 
 func TestLockerOnlyWithDistributedLock(t *testing.T) {
 	s := testserver.Redis(t)
-	if _, ok := newDriver(t, s, nil).(region.Locker); ok {
-		t.Error("driver without distributed_lock is a region.Locker")
+	if _, ok := newDriver(t, s, nil).(driver.Locker); ok {
+		t.Error("driver without distributed_lock is a driver.Locker")
 	}
-	if _, ok := newDriver(t, s, map[string]any{"distributed_lock": false}).(region.Locker); ok {
-		t.Error("driver with distributed_lock=false is a region.Locker")
+	if _, ok := newDriver(t, s, map[string]any{"distributed_lock": false}).(driver.Locker); ok {
+		t.Error("driver with distributed_lock=false is a driver.Locker")
 	}
-	if _, ok := newDriver(t, s, map[string]any{"distributed_lock": "true"}).(region.Locker); !ok {
-		t.Error("driver with distributed_lock=true is not a region.Locker")
+	if _, ok := newDriver(t, s, map[string]any{"distributed_lock": "true"}).(driver.Locker); !ok {
+		t.Error("driver with distributed_lock=true is not a driver.Locker")
 	}
 	d, err := New(Config{Addrs: []string{s.Addr}})
 	if err != nil {
@@ -106,8 +107,8 @@ func TestLockerOnlyWithDistributedLock(t *testing.T) {
 	}
 	defer d.Close()
 	var anyD any = d
-	if _, ok := anyD.(region.Locker); ok {
-		t.Error("*Driver is a region.Locker")
+	if _, ok := anyD.(driver.Locker); ok {
+		t.Error("*Driver is a driver.Locker")
 	}
 }
 
@@ -149,7 +150,7 @@ func TestTTLOnTheServer(t *testing.T) {
 	if ttl := raw.PTTL(ctx, "forever").Val(); ttl != -1 {
 		t.Errorf("TTL 0: PTTL = %v; want -1 (no expiry)", ttl)
 	}
-	if err := d.SetMulti(ctx, map[string][]byte{"m1": []byte("1"), "m2": []byte("2")}, 90*time.Second); err != nil {
+	if err := driver.SetMulti(ctx, d, map[string][]byte{"m1": []byte("1"), "m2": []byte("2")}, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"m1", "m2"} {
@@ -207,13 +208,13 @@ func TestMultiAndPrefix(t *testing.T) {
 			items[k] = []byte("v" + strconv.Itoa(i))
 		}
 	}
-	if err := d.SetMulti(ctx, items, time.Minute); err != nil {
+	if err := driver.SetMulti(ctx, d, items, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if v := raw.Get(ctx, "p:k0").Val(); v != "v0" {
 		t.Errorf("raw GET p:k0 = %q; want v0 (key_prefix applied)", v)
 	}
-	got, err := d.GetMulti(ctx, keys)
+	got, err := driver.GetMulti(ctx, d, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestMultiAndPrefix(t *testing.T) {
 			t.Errorf("GetMulti[%s] = %q; want %q", k, got[k], v)
 		}
 	}
-	if err := d.DeleteMulti(ctx, keys); err != nil {
+	if err := driver.DeleteMulti(ctx, d, keys); err != nil {
 		t.Fatal(err)
 	}
 	if n := raw.Exists(ctx, "p:k0", "p:k2").Val(); n != 0 {
@@ -300,7 +301,7 @@ func TestHostPortAndModes(t *testing.T) {
 		{"SentinelDefault", map[string]any{"master_name": "m"}, "sentinel", "*redis.Client", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := factory(region.DriverInfo{}, region.NewArguments("redis", tc.args))
+			d, err := factory(driver.Info{}, driver.NewArguments("redis", tc.args))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -356,7 +357,7 @@ func TestBadArguments(t *testing.T) {
 			if c, ok := tc.args["client"].(io.Closer); ok {
 				defer c.Close()
 			}
-			d, err := factory(region.DriverInfo{}, region.NewArguments("redis", tc.args))
+			d, err := factory(driver.Info{}, driver.NewArguments("redis", tc.args))
 			if err == nil {
 				d.(io.Closer).Close()
 				t.Fatalf("factory(%v) succeeded; want an error", tc.args)
@@ -388,7 +389,7 @@ func TestConfigureThroughRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := r.ActualDriver().(region.Locker); !ok {
+	if _, ok := r.ActualDriver().(driver.Locker); !ok {
 		t.Errorf("configured driver %T is not a Locker", r.ActualDriver())
 	}
 	ctx := t.Context()
@@ -425,7 +426,7 @@ func TestCallerClientNotClosed(t *testing.T) {
 	}
 
 	// The same through the factory's client argument.
-	d2, err := factory(region.DriverInfo{}, region.NewArguments("redis", map[string]any{"client": c}))
+	d2, err := factory(driver.Info{}, driver.NewArguments("redis", map[string]any{"client": c}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,7 +528,7 @@ func TestRingClient(t *testing.T) {
 	ring := goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": s1.Addr, "b": s2.Addr}})
 	t.Cleanup(func() { _ = ring.Close() })
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-		func(t *testing.T) region.Driver {
+		func(t *testing.T) driver.Driver {
 			d, err := New(Config{Client: ring, DistributedLock: true, LockSleep: 2 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
 
@@ -69,8 +69,8 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("master db 4 GET = %q; want v", v)
 	}
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-		func(t *testing.T) region.Driver {
-			d, err := factory(region.DriverInfo{}, region.NewArguments("redis", args))
+		func(t *testing.T) driver.Driver {
+			d, err := factory(driver.Info{}, driver.NewArguments("redis", args))
 			if err != nil {
 				t.Fatal(err)
 			}

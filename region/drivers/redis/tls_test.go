@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/driver"
 )
 
 // testCA writes a CA and a server certificate for 127.0.0.1 into dir and
@@ -89,7 +89,7 @@ func TestTLS(t *testing.T) {
 		"Addrs": {"addrs": addr, "tls_config": conf},
 	} {
 		t.Run(name, func(t *testing.T) {
-			d, err := factory(region.DriverInfo{}, region.NewArguments("redis", args))
+			d, err := factory(driver.Info{}, driver.NewArguments("redis", args))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +105,7 @@ func TestTLS(t *testing.T) {
 
 	// tls: true trusts the system roots only: the handshake fails, as an
 	// error and at once.
-	d, err := factory(region.DriverInfo{}, region.NewArguments("redis", map[string]any{"addrs": addr, "tls": true}))
+	d, err := factory(driver.Info{}, driver.NewArguments("redis", map[string]any{"addrs": addr, "tls": true}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package region
+package driver
 
 import (
 	"context"
@@ -68,19 +68,4 @@ type ValueDriver interface {
 	// condition does not hold it stores nothing and returns an error
 	// wrapping ErrConflict. The region's CompareAndSet and Update use it.
 	CompareAndSetValue(ctx context.Context, key string, version uint64, v Stored, ttl time.Duration) error
-}
-
-// EvictionNotifier is an optional driver capability of bounded stores
-// that remove entries to make room (the memory and objects drivers). The
-// region registers a function when it is configured; it counts the
-// evictions in Stats.Evictions and logs them (see Stats). Entries removed
-// because they expired, were deleted or were overwritten are not
-// evictions.
-type EvictionNotifier interface {
-	// NotifyEvictions makes the driver call f once for every entry it
-	// evicts for space, with the entry's key, from any goroutine and
-	// possibly while the store holds internal locks: f must be quick and
-	// must not call the driver. A later call replaces f; nil stops the
-	// calls.
-	NotifyEvictions(f func(key string))
 }
