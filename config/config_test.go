@@ -16,6 +16,7 @@ import (
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/objects"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 const sample = `
@@ -79,21 +80,8 @@ func TestLoadTOMLAndBuild(t *testing.T) {
 // back from its cookie; it returns the cookie.
 func sessionRoundTrip(t *testing.T, m *session.Maker) *http.Cookie {
 	t.Helper()
-	ctx := context.Background()
-	s, err := m.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Set("n", 1)
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := m.Load(ctx, c.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v, ok := back.Get("n"); !ok || v != 1 {
+	_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 1})
+	if v, ok := sessiontest.Load(t, m, c.String()).Get("n"); !ok || v != 1 {
 		t.Fatalf("session value %v %v", v, ok)
 	}
 	return c

@@ -23,6 +23,7 @@ import (
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/redis"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -161,18 +162,16 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// saved creates a session with values, saves it and returns the maker's
-// session and the cookie string.
+// saveNew creates a session with values (key, value, key, value, ...),
+// saves it and returns the maker's session and the cookie string.
 func saveNew(t testing.TB, m *session.Maker, kv ...any) (*session.Session, string) {
 	t.Helper()
-	s, err := m.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	values := map[string]any{}
 	for i := 0; i+1 < len(kv); i += 2 {
-		s.Set(kv[i].(string), kv[i+1])
+		values[kv[i].(string)] = kv[i+1]
 	}
-	return s, save(t, s).String()
+	s, c := sessiontest.SaveNew(t, m, values)
+	return s, c.String()
 }
 
 // save saves s and returns its cookie.
@@ -187,11 +186,7 @@ func save(t testing.TB, s *session.Session) *http.Cookie {
 
 func load(t testing.TB, m *session.Maker, c string) *session.Session {
 	t.Helper()
-	s, err := m.Load(ctx, c)
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	return s
+	return sessiontest.Load(t, m, c)
 }
 
 func mustGet(t testing.TB, s *session.Session, key string) any {

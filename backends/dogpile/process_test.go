@@ -158,15 +158,7 @@ func runChild() int {
 func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) {
 	t.Helper()
 	m := testCounterMaker(t, driver, url, false)
-	s, err := m.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Set("n", 0)
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 0})
 
 	type child struct {
 		cmd    *exec.Cmd
@@ -184,6 +176,7 @@ func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) 
 		ch.cmd.Env = append(os.Environ(), childEnv+"=counter", childDriverEnv+"="+driver, childURLEnv+"="+url,
 			childCookieEnv+"="+c.String(), childHideEnv+"="+hideFlag)
 		ch.cmd.Stdout, ch.cmd.Stderr = &ch.stdout, &ch.stderr
+		var err error
 		if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
 			t.Fatal(err)
 		}

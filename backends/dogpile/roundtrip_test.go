@@ -5,6 +5,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 // What the session operations cost on the network, counted by a proxy
@@ -75,16 +76,8 @@ func TestSaveRoundTrips(t *testing.T) {
 				t.Fatal(err)
 			}
 			count(&got.renew, func() error { return again.Renew(ctx) })
-			fresh, _ := m.New(ctx)
-			fresh.Set("x", 1)
-			c, err := fresh.Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := m.Load(ctx, c.String())
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, c := sessiontest.SaveNew(t, m, map[string]any{"x": 1})
+			out := sessiontest.Load(t, m, c.String())
 			count(&got.invalidate, func() error { return out.Invalidate(ctx) })
 			t.Logf("%s round trips: new session save %d, load %d, save %d, second save of one Session %d, Renew %d, Invalidate %d",
 				name, got.add, got.load, got.save, got.saveAgain, got.renew, got.invalidate)

@@ -12,6 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -267,4 +270,34 @@ func Increment(ctx context.Context, m *session.Maker, cookie, key string, times 
 		}
 	}
 	return conflicts, nil
+}
+
+// SaveNew creates a session through m holding values, saves it and
+// returns it and its cookie; the test fails on an error.
+func SaveNew(t testing.TB, m *session.Maker, values map[string]any) (*session.Session, *http.Cookie) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := m.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		s.Set(k, values[k])
+	}
+	c, err := s.Save(ctx)
+	if err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	return s, c
+}
+
+// Load loads through m the session of cookie, in any form Maker.Load
+// takes; the test fails on an error.
+func Load(t testing.TB, m *session.Maker, cookie string) *session.Session {
+	t.Helper()
+	s, err := m.Load(context.Background(), cookie)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return s
 }
