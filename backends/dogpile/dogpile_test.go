@@ -160,11 +160,7 @@ func TestRegionExpirationDoesNotEndSessions(t *testing.T) {
 func TestKeyPrefixSetting(t *testing.T) {
 	r := memoryRegion(t)
 	m := newMaker(t, r, session.Settings{"key_prefix": "sess/"})
-	s, _ := m.New(ctx)
-	s.Set("k", 1)
-	if _, err := s.Save(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := sessiontest.SaveNew(t, m, map[string]any{"k": 1})
 	if _, err := region.Get[[]byte](ctx, r, "sess/"+s.ID()); err != nil {
 		t.Errorf("custom prefix: %v", err)
 	}

@@ -183,11 +183,7 @@ func TestMakerCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		s, _ := m.New(ctx)
-		s.Set("k", 1)
-		if _, err := s.Save(ctx); err != nil {
-			t.Fatal(err)
-		}
+		sessiontest.SaveNew(t, m, map[string]any{"k": 1})
 	}
 	mu.Lock()
 	now = now.Add(11 * time.Minute)
@@ -215,12 +211,7 @@ func TestCrossProcessWriters(t *testing.T) {
 	}
 	dir := sessionDir(t)
 	m := helperMaker(dir)
-	s, _ := m.New(ctx)
-	s.Set("n", 0)
-	c, err := s.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 0})
 	const procs, each = 2, 15
 	var cmds []*exec.Cmd
 	for range procs {
@@ -278,12 +269,7 @@ func TestSyncSetting(t *testing.T) {
 		if err := m.Configure(session.Settings{"backend": "file", "dir": sessionDir(t), "signature_key": key, "sync": v}); err != nil {
 			t.Fatal(err)
 		}
-		s, _ := m.New(ctx)
-		s.Set("k", 1)
-		c, err := s.Save(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, c := sessiontest.SaveNew(t, m, map[string]any{"k": 1})
 		if back, _ := m.Load(ctx, c.String()); back.IsNew() {
 			t.Errorf("sync=%v: not stored", v)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 // writeConfig writes a configuration file and returns its path.
@@ -128,18 +129,9 @@ func TestSessionsGC(t *testing.T) {
 		}
 	}
 	for range 3 {
-		s, _ := past.New(ctx)
-		s.Set("k", 1)
-		if _, err := s.Save(ctx); err != nil {
-			t.Fatal(err)
-		}
+		sessiontest.SaveNew(t, past, map[string]any{"k": 1})
 	}
-	live, _ := now.New(ctx)
-	live.Set("k", 1)
-	c, err := live.Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := sessiontest.SaveNew(t, now, map[string]any{"k": 1})
 	code, out, errs := runCLI(t, "sessions", "gc", "-dir", dir)
 	if code != exitOK || !strings.Contains(out, "removed 3 expired sessions") {
 		t.Fatal(code, out, errs)
