@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	_ "github.com/gosess/gosess/backends/cookie"
 	_ "github.com/gosess/gosess/backends/dogpile"
 	_ "github.com/gosess/gosess/backends/file"
+	"github.com/gosess/gosess/internal/testclock"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/file"
@@ -140,27 +140,8 @@ func newMaker(t testing.TB, bc backendCase, extra session.Settings, opts ...sess
 
 var discard = slog.New(slog.DiscardHandler)
 
-// fakeClock is a settable clock for expiry tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock returns a settable clock for expiry tests.
+func newClock() *testclock.Clock { return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // saveNew creates a session with values (key, value, key, value, ...),
 // saves it and returns the maker's session and the cookie string.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/cookie"
+	"github.com/gosess/gosess/internal/testclock"
 	"github.com/gosess/gosess/internal/testlog"
 	"github.com/gosess/gosess/session"
 )
@@ -346,8 +347,7 @@ func decodeValue(t *testing.T, setCookie string) string {
 // Port of test_util.test_max_age_to_expires: Max-Age and Expires are set
 // from the access time, Expires in the RFC 1123 GMT form.
 func TestSessionCookieExpires(t *testing.T) {
-	clk := newClock()
-	clk.t = time.Date(2013, 1, 1, 14, 35, 23, 0, time.UTC)
+	clk := testclock.New(time.Date(2013, 1, 1, 14, 35, 23, 0, time.UTC))
 	m := newMaker(t, localBackends[0], session.Settings{"max_age": time.Hour}, session.WithClock(clk.Now))
 	_, c := saveNew(t, m)
 	if !strings.Contains(c, "Expires=Tue, 01 Jan 2013 15:35:23 GMT") || !strings.Contains(c, "Max-Age=3600") {

@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/gosess/gosess/backends/file"
+	"github.com/gosess/gosess/internal/testclock"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )
@@ -175,19 +175,15 @@ func TestCleanup(t *testing.T) {
 }
 
 func TestMakerCleanup(t *testing.T) {
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	m := session.NewMaker(session.WithClock(clock))
+	clock := testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	m := session.NewMaker(session.WithClock(clock.Now))
 	if err := m.Configure(session.Settings{"backend": "file", "dir": sessionDir(t), "signature_key": key, "max_age": "10m"}); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
 		sessiontest.SaveNew(t, m, map[string]any{"k": 1})
 	}
-	mu.Lock()
-	now = now.Add(11 * time.Minute)
-	mu.Unlock()
+	clock.Advance(11 * time.Minute)
 	if n, err := m.Cleanup(ctx); err != nil || n != 3 {
 		t.Errorf("Maker.Cleanup = %d, %v", n, err)
 	}
