@@ -56,8 +56,7 @@ func Example_settingsFromStrings() {
 
 // A misspelt setting is an error naming it.
 func Example_settingsTypo() {
-	r := region.New("app")
-	_ = r.Configure("memory", region.Config{})
+	r := newRegion()
 	defer r.Close()
 	key, _ := cookie.GenerateKey()
 
@@ -77,8 +76,7 @@ func Example_settingsTypo() {
 
 // Every problem of a settings map is reported at once.
 func Example_settingsAllErrors() {
-	r := region.New("app")
-	_ = r.Configure("memory", region.Config{})
+	r := newRegion()
 	defer r.Close()
 	key, _ := cookie.GenerateKey()
 
@@ -101,8 +99,7 @@ func Example_settingsAllErrors() {
 // General settings can be overridden for one session.
 func Example_settingsPerCall() {
 	ctx := context.Background()
-	r := region.New("app")
-	_ = r.Configure("memory", region.Config{})
+	r := newRegion()
 	defer r.Close()
 	key, _ := cookie.GenerateKey()
 	maker := session.NewMaker()
