@@ -1,9 +1,14 @@
 package session_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
@@ -168,4 +173,449 @@ func TestConcurrencyNoResurrection(t *testing.T) {
 			t.Error("logged-out session resurrected")
 		}
 	})
+}
+
+// Tests of the merge of concurrent saves (session/merge.go): two requests
+// load one session, the first saves, and the second's save merges with it
+// or conflicts. Every test runs on the dogpile backend (memory, redis and
+// memcached regions with default driver arguments) and the file backend.
+
+// twoRequests saves a session holding kv and loads it twice, as two
+// concurrent requests of one client would.
+func twoRequests(t *testing.T, m *session.Maker, kv ...any) (first, second *session.Session, cookie string) {
+	t.Helper()
+	_, c := saveNew(t, m, kv...)
+	return load(t, m, c), load(t, m, c), c
+}
+
+func mustSave(t *testing.T, s *session.Session) {
+	t.Helper()
+	if _, err := s.Save(ctx); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+}
+
+// conflictOn checks that err is a ConflictError on exactly keys.
+func conflictOn(t *testing.T, err error, keys ...string) {
+	t.Helper()
+	var ce *session.ConflictError
+	if !errors.Is(err, session.ErrConflict) || !errors.As(err, &ce) || !slices.Equal(ce.Keys, keys) {
+		t.Fatalf("err = %v, want a conflict on %q", err, keys)
+	}
+}
+
+// wantValues checks the keys and values of s.
+func wantValues(t *testing.T, s *session.Session, want map[string]any) {
+	t.Helper()
+	got := map[string]any{}
+	for k, v := range s.All() {
+		got[k] = v
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("values %v, want %v", got, want)
+	}
+}
+
+// Set, Delete and new keys of two requests on different keys all stand,
+// and the merging Session holds the result.
+func TestMergeDifferentKeys(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s1, s2, c := twoRequests(t, m, "a", 1, "b", 2, "c", 3)
+		s1.Set("a", 10)
+		s1.Delete("c")
+		s2.Set("b", 20)
+		s2.Set("d", 4)
+		mustSave(t, s1)
+		mustSave(t, s2)
+		want := map[string]any{"a": 10, "b": 20, "d": 4}
+		wantValues(t, load(t, m, c), want)
+		wantValues(t, s2, want)
+		if st := m.Stats(); st.Merges != 1 || st.Conflicts != 0 {
+			t.Errorf("stats: %d merges, %d conflicts; want 1, 0", st.Merges, st.Conflicts)
+		}
+	})
+}
+
+// The same key changed by both is a conflict: nothing of the second
+// request is stored (not even its other keys) and it keeps its values.
+func TestMergeSameKeyConflicts(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s1, s2, c := twoRequests(t, m, "a", 1, "b", 2)
+		s1.Set("a", 10)
+		s2.Set("a", 11)
+		s2.Set("b", 22)
+		mustSave(t, s1)
+		_, err := s2.Save(ctx)
+		conflictOn(t, err, "a")
+		wantValues(t, load(t, m, c), map[string]any{"a": 10, "b": 2})
+		wantValues(t, s2, map[string]any{"a": 11, "b": 22})
+		if st := m.Stats(); st.Conflicts != 1 || st.Merges != 0 {
+			t.Errorf("stats: %d conflicts, %d merges; want 1, 0", st.Conflicts, st.Merges)
+		}
+	})
+}
+
+// Both requests storing the same new value is still a conflict: it is
+// what two increments of a counter from the same value look like.
+func TestMergeSameValueIsAConflict(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s1, s2, c := twoRequests(t, m, "n", 5)
+		s1.Set("n", 6)
+		s2.Set("n", 6)
+		mustSave(t, s1)
+		_, err := s2.Save(ctx)
+		conflictOn(t, err, "n")
+		// Deleting the same key in both is a change by both too.
+		s3, s4 := load(t, m, c), load(t, m, c)
+		s3.Delete("n")
+		s4.Delete("n")
+		mustSave(t, s3)
+		_, err = s4.Save(ctx)
+		conflictOn(t, err, "n")
+	})
+}
+
+// Setting a key to the value it had is no change: the other request's
+// change of it stands.
+func TestMergeUnchangedValue(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s1, s2, c := twoRequests(t, m, "role", "user", "x", 0)
+		s1.Set("role", "admin")
+		s2.Set("role", "user") // as loaded
+		s2.Set("x", 1)
+		mustSave(t, s1)
+		mustSave(t, s2)
+		wantValues(t, load(t, m, c), map[string]any{"role": "admin", "x": 1})
+	})
+}
+
+// Clear changes the keys that were set; a key the other request added
+// meanwhile is not one of them.
+func TestMergeClear(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s1, s2, c := twoRequests(t, m, "a", 1)
+		s1.Set("b", 2)
+		s2.Clear()
+		mustSave(t, s1)
+		mustSave(t, s2)
+		wantValues(t, load(t, m, c), map[string]any{"b": 2})
+		// A Clear against a change of a cleared key conflicts.
+		s3, s4 := load(t, m, c), load(t, m, c)
+		s3.Set("b", 3)
+		s4.Clear()
+		mustSave(t, s3)
+		_, err := s4.Save(ctx)
+		conflictOn(t, err, "b")
+	})
+}
+
+// A value changed in place (no Set) is seen by comparing what each request
+// stores: it merges with other keys and conflicts on the same key.
+func TestMergeInPlaceChange(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s1, s2, c := twoRequests(t, m, "prefs", map[string]any{"theme": "light"}, "n", 1)
+		s1.Set("n", 2)
+		prefs, err := session.GetAs[map[string]any](s2, "prefs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefs["theme"] = "dark"
+		s2.MarkModified()
+		mustSave(t, s1)
+		mustSave(t, s2)
+		wantValues(t, load(t, m, c), map[string]any{"n": 2, "prefs": map[string]any{"theme": "dark"}})
+
+		s3, s4 := load(t, m, c), load(t, m, c)
+		s3.Set("prefs", map[string]any{"theme": "blue"})
+		prefs, _ = session.GetAs[map[string]any](s4, "prefs")
+		prefs["lang"] = "fr"
+		s4.MarkModified()
+		mustSave(t, s3)
+		_, err = s4.Save(ctx)
+		conflictOn(t, err, "prefs")
+	})
+}
+
+// Flash messages always merge: both requests' new messages are kept, in
+// the order of the saves, and messages read by one request are not shown
+// again, nor those read by both.
+func TestMergeFlashes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s0, c := saveNew(t, m)
+		s0.AddFlash("old")
+		mustSave(t, s0)
+
+		s1, s2 := load(t, m, c), load(t, m, c)
+		s1.AddFlash("one")
+		s2.AddFlash("two")
+		mustSave(t, s1)
+		mustSave(t, s2)
+
+		reader, adder := load(t, m, c), load(t, m, c)
+		adder.AddFlash("three")
+		mustSave(t, adder)
+		if got := fmt.Sprint(reader.Flashes()); got != "[old one two]" {
+			t.Fatalf("reader saw %s", got)
+		}
+		mustSave(t, reader)
+
+		r1, r2 := load(t, m, c), load(t, m, c)
+		if a, b := fmt.Sprint(r1.Flashes()), fmt.Sprint(r2.Flashes()); a != "[three]" || b != "[three]" {
+			t.Fatalf("flashes %s and %s, want [three] twice", a, b)
+		}
+		r2.AddFlash("four")
+		mustSave(t, r1)
+		mustSave(t, r2)
+		if got := fmt.Sprint(load(t, m, c).Flashes()); got != "[four]" {
+			t.Errorf("after both read: %s, want [four]", got)
+		}
+	})
+}
+
+// A Session that saves twice bases its second save on its first (no load
+// in between); another request's save in between is merged.
+func TestMergeSecondSaveOfASession(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s, other, c := twoRequests(t, m, "a", 1)
+		s.Set("a", 2)
+		mustSave(t, s)
+		s.Set("b", 3)
+		mustSave(t, s) // nothing in between
+		other.Set("c", 4)
+		mustSave(t, other) // merges with s's two saves
+		s.Set("d", 5)
+		mustSave(t, s) // merges with other's
+		wantValues(t, load(t, m, c), map[string]any{"a": 2, "b": 3, "c": 4, "d": 5})
+		s.Set("a", 6)
+		mustSave(t, s)
+		if v := mustGet(t, load(t, m, c), "a"); v != 6 {
+			t.Errorf("a = %v", v)
+		}
+	})
+}
+
+// A save that merges with a save that merged: three requests, each
+// changing its own key, all stand.
+func TestMergeThreeRequests(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m, "seed", 0)
+		var all []*session.Session
+		for range 3 {
+			all = append(all, load(t, m, c))
+		}
+		for i, s := range all {
+			s.Set(fmt.Sprint("k", i), i)
+		}
+		for _, s := range all {
+			mustSave(t, s)
+		}
+		wantValues(t, load(t, m, c), map[string]any{"seed": 0, "k0": 0, "k1": 1, "k2": 2})
+	})
+}
+
+// Concurrent writers of distinct keys of one session, in goroutines: no
+// change is lost and none fails.
+func TestMergeConcurrentDistinctKeys(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		_, c := saveNew(t, m)
+		const writers, each = 4, 10
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					s, err := m.Load(ctx, c)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					s.Set(fmt.Sprintf("w%d", w), i+1)
+					if _, err := s.Save(ctx); err != nil {
+						t.Errorf("writer %d: %v", w, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		final := load(t, m, c)
+		for w := range writers {
+			if v := mustGet(t, final, fmt.Sprintf("w%d", w)); v != each {
+				t.Errorf("w%d = %v, want %d", w, v, each)
+			}
+		}
+	})
+}
+
+// Renew after another request saved: its change is merged and
+// moves to the new id; the old cookie no longer loads.
+func TestMergeRenewAfterConcurrentSave(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		login, other, c := twoRequests(t, m, "visits", 1)
+		other.Set("cart", 3)
+		mustSave(t, other)
+		if err := login.Renew(ctx); err != nil {
+			t.Fatalf("Renew: %v", err)
+		}
+		login.Set("user", "ann")
+		nc := save(t, login)
+		wantValues(t, load(t, m, nc.String()), map[string]any{"visits": 1, "cart": 3, "user": "ann"})
+		if !load(t, m, c).IsNew() {
+			t.Error("the cookie from before Renew still loads")
+		}
+	})
+}
+
+// Renew that cannot merge changes nothing: the other request's data and
+// the old id stand.
+func TestMergeRenewConflict(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		login, other, c := twoRequests(t, m, "user", "guest")
+		other.Set("user", "bob")
+		mustSave(t, other)
+		login.Set("user", "ann")
+		id := login.ID()
+		if err := login.Renew(ctx); !errors.Is(err, session.ErrConflict) {
+			t.Fatalf("Renew = %v, want ErrConflict", err)
+		}
+		if login.ID() != id {
+			t.Error("a refused Renew changed the id")
+		}
+		if v := mustGet(t, load(t, m, c), "user"); v != "bob" {
+			t.Errorf("user %v, want the other request's", v)
+		}
+		// Renew of a session another request invalidated: gone.
+		r1, r2 := load(t, m, c), load(t, m, c)
+		if err := r2.Invalidate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var ce *session.ConflictError
+		if err := r1.Renew(ctx); !errors.As(err, &ce) || !ce.Gone {
+			t.Fatalf("Renew after Invalidate = %v, want a conflict, gone", err)
+		}
+		if st := m.Stats(); st.Conflicts != 2 {
+			t.Errorf("conflicts %d, want 2", st.Conflicts)
+		}
+	})
+}
+
+// A save racing with another request's Renew of the same session is a
+// conflict: the renewed session's new id is not handed to the old cookie.
+func TestMergeSaveAfterRenew(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		login, other, c := twoRequests(t, m, "a", 1)
+		if err := login.Renew(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mustSave(t, login)
+		other.Set("b", 2)
+		var ce *session.ConflictError
+		if _, err := other.Save(ctx); !errors.As(err, &ce) || !ce.Gone {
+			t.Fatalf("save after a concurrent Renew = %v, want a conflict, gone", err)
+		}
+		if !load(t, m, c).IsNew() {
+			t.Error("the old id came back")
+		}
+	})
+}
+
+// Saves give up after MaxMergeAttempts when other requests keep winning.
+func TestMergeGivesUp(t *testing.T) {
+	m := session.NewMaker(session.WithLogger(discard))
+	if err := m.Configure(session.Settings{"backend": "always-newer", "signature_key": sigKey}); err != nil {
+		t.Fatal(err)
+	}
+	b, ok := m.Backend().(*alwaysNewer)
+	if !ok {
+		t.Fatalf("backend %T", m.Backend())
+	}
+	_, c := saveNew(t, m, "a", 1)
+	s := load(t, m, c)
+	s.Set("a", 2)
+	b.on.Store(true)
+	_, err := s.Save(ctx)
+	var ce *session.ConflictError
+	if !errors.As(err, &ce) || ce.Attempts != session.MaxMergeAttempts {
+		t.Fatalf("Save = %v, want a conflict after %d attempts", err, session.MaxMergeAttempts)
+	}
+	if n := b.saves.Load(); n != session.MaxMergeAttempts {
+		t.Errorf("%d conditional saves, want %d", n, session.MaxMergeAttempts)
+	}
+	if v := mustGet(t, load(t, m, c), "a"); v != 1 {
+		t.Errorf("stored a = %v after a failed save", v)
+	}
+	// A canceled context ends the retries at once with its error.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Save(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Save with a canceled context = %v", err)
+	}
+}
+
+// alwaysNewer is a backend on which, once on, every conditional save
+// finds the session stored by someone else.
+type alwaysNewer struct {
+	*mapBackend
+	on    atomic.Bool
+	saves atomic.Int64
+}
+
+func (b *alwaysNewer) Save(ctx context.Context, id string, rec session.Record, base *session.Record, ttl time.Duration) error {
+	if base != nil && b.on.Load() {
+		b.saves.Add(1)
+		return fmt.Errorf("%w (another writer, always)", session.ErrConflict)
+	}
+	return b.mapBackend.Save(ctx, id, rec, base, ttl)
+}
+
+func init() {
+	session.RegisterBackend("always-newer", func(session.BackendConfig) (session.Backend, error) {
+		return &alwaysNewer{mapBackend: &mapBackend{m: map[string]session.Record{}}}, nil
+	})
+}
+
+// A value that cannot be encoded fails Renew only when a merge needs
+// to encode it.
+func TestMergeRenewUnsupportedValue(t *testing.T) {
+	forEachStore(t, func(t *testing.T, bc backendCase) {
+		m := newMaker(t, bc, nil)
+		s, _, _ := twoRequests(t, m, "a", 1)
+		s.Set("ch", make(chan int))
+		if err := s.Renew(ctx); err != nil {
+			t.Fatalf("Renew without a concurrent save: %v", err)
+		}
+		s1, s2, _ := twoRequests(t, m, "a", 1)
+		s2.Set("b", 2)
+		mustSave(t, s2)
+		s1.Set("ch", make(chan int))
+		if err := s1.Renew(ctx); !errors.Is(err, session.ErrUnsupportedValue) {
+			t.Errorf("Renew with a merge = %v, want ErrUnsupportedValue", err)
+		}
+	})
+}
+
+// The gob codec merges as the binary codec does.
+func TestMergeGobCodec(t *testing.T) {
+	m := newMaker(t, localBackends[0], session.Settings{"codec": "gob"})
+	s1, s2, c := twoRequests(t, m, "a", 1, "t", time.Date(2030, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600)))
+	s1.Set("a", 2)
+	s2.Set("b", 3)
+	mustSave(t, s1)
+	mustSave(t, s2)
+	final := load(t, m, c)
+	if mustGet(t, final, "a") != 2 || mustGet(t, final, "b") != 3 {
+		t.Errorf("final %v", final.Keys())
+	}
 }
