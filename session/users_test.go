@@ -19,23 +19,15 @@ import (
 // userBackends are the backends with per-user records: the server-side
 // ones (sessions are deleted) and the cookie backend with a store
 // (sessions carry a generation).
-var userBackends = []backendCase{
-	{"dogpile", true, func(t testing.TB) session.Settings {
-		return session.Settings{"backend": "dogpile", "region": memoryRegion(t)}
-	}},
+var userBackends = append([]backendCase{
+	localBackends[0], // dogpile on a memory region
 	{"file", true, func(t testing.TB) session.Settings {
 		return session.Settings{"backend": "file", "dir": filepath.Join(t.TempDir(), "sessions"), "sync": false}
 	}},
 	{"cookie", false, func(t testing.TB) session.Settings {
 		return session.Settings{"backend": "cookie", "encryption_key": encKey, "region": memoryRegion(t)}
 	}},
-	{"dogpile-redis", true, func(t testing.TB) session.Settings {
-		return session.Settings{"backend": "dogpile", "region": redisRegion(t)}
-	}},
-	{"dogpile-memcached", true, func(t testing.TB) session.Settings {
-		return session.Settings{"backend": "dogpile", "region": memcachedRegion(t)}
-	}},
-}
+}, serverBackends...)
 
 func forEachUserBackend(t *testing.T, f func(t *testing.T, bc backendCase)) {
 	for _, bc := range userBackends {
