@@ -1,6 +1,7 @@
 package memcached
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -153,11 +154,11 @@ func New(cfg Config) (*Driver, error) {
 			region.ErrInvalidArgument, cfg.MaxIdleConns, cfg.MultiConcurrency)
 	}
 	cfg.Servers = servers
-	cfg.Timeout = orDefault(cfg.Timeout, DefaultTimeout)
-	cfg.MaxIdleConns = orDefault(cfg.MaxIdleConns, DefaultMaxIdleConns)
-	cfg.LockTimeout = orDefault(cfg.LockTimeout, DefaultLockTimeout)
-	cfg.LockSleep = orDefault(cfg.LockSleep, DefaultLockSleep)
-	cfg.MultiConcurrency = orDefault(cfg.MultiConcurrency, DefaultMultiConcurrency)
+	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
+	cfg.MaxIdleConns = cmp.Or(cfg.MaxIdleConns, DefaultMaxIdleConns)
+	cfg.LockTimeout = cmp.Or(cfg.LockTimeout, DefaultLockTimeout)
+	cfg.LockSleep = cmp.Or(cfg.LockSleep, DefaultLockSleep)
+	cfg.MultiConcurrency = cmp.Or(cfg.MultiConcurrency, DefaultMultiConcurrency)
 
 	var sl memcache.ServerList
 	if err := sl.SetServers(servers...); err != nil {
@@ -168,14 +169,6 @@ func New(cfg Config) (*Driver, error) {
 	c.MaxIdleConns = cfg.MaxIdleConns
 	c.DialContext = cfg.DialContext
 	return &Driver{cfg: cfg, client: c, meta: newMetaClient(&sl, cfg)}, nil
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Config returns the driver's configuration with its defaults filled in.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -231,8 +232,8 @@ func New(cfg Config) (*Driver, error) {
 		prefix:      cfg.KeyPrefix,
 		ttl:         cfg.TTL,
 		lock:        cfg.DistributedLock,
-		lockTimeout: orDefault(cfg.LockTimeout, DefaultLockTimeout),
-		lockSleep:   orDefault(cfg.LockSleep, DefaultLockSleep),
+		lockTimeout: cmp.Or(cfg.LockTimeout, DefaultLockTimeout),
+		lockSleep:   cmp.Or(cfg.LockSleep, DefaultLockSleep),
 		lockPrefix:  cfg.LockPrefix,
 	}
 	if d.lockPrefix == "" {
@@ -251,14 +252,6 @@ func New(cfg Config) (*Driver, error) {
 	}
 	goredisLog.add(d, cmp.Or(cfg.Logger, slog.Default()))
 	return d, nil
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func invalid(format string, args ...any) error {
@@ -346,6 +339,10 @@ func (c *Config) newClient() (goredis.UniversalClient, string, error) {
 	if c.URL != "" {
 		o, err := goredis.ParseURL(c.URL)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its message repeats the URL, password included
+			}
 			return nil, "", invalid("url %q: %v", redactURL(c.URL), err)
 		}
 		if tlsConf != nil {
@@ -360,7 +357,7 @@ func (c *Config) newClient() (goredis.UniversalClient, string, error) {
 		o.ContextTimeoutEnabled = true
 		return goredis.NewClient(o), "single", nil
 	}
-	read := orDefault(c.ReadTimeout, DefaultReadTimeout)
+	read := cmp.Or(c.ReadTimeout, DefaultReadTimeout)
 	o := &goredis.UniversalOptions{
 		Addrs:                 c.Addrs,
 		IsClusterMode:         c.Cluster,
@@ -371,12 +368,12 @@ func (c *Config) newClient() (goredis.UniversalClient, string, error) {
 		Username:              c.Username,
 		Password:              c.Password,
 		TLSConfig:             tlsConf,
-		DialTimeout:           orDefault(c.DialTimeout, DefaultDialTimeout),
+		DialTimeout:           cmp.Or(c.DialTimeout, DefaultDialTimeout),
 		DialerRetries:         1,
 		ReadTimeout:           read,
-		WriteTimeout:          orDefault(c.WriteTimeout, read),
+		WriteTimeout:          cmp.Or(c.WriteTimeout, read),
 		PoolSize:              c.PoolSize,
-		MaxRetries:            orDefault(retries(c.MaxRetries), DefaultMaxRetries),
+		MaxRetries:            cmp.Or(retries(c.MaxRetries), DefaultMaxRetries),
 		ContextTimeoutEnabled: true,
 	}
 	mode := "single"
@@ -414,7 +411,10 @@ func pick[T comparable](explicit, fromURL, def T) T {
 	return def
 }
 
-// redactURL hides a password in u for error messages.
+// redactURL hides a password in u for error messages. url.URL.Redacted
+// does the same for a URL that parses, but the URLs shown here are those
+// go-redis refused, which often do not (a bad port, a space in the
+// password): so the password is found by hand.
 func redactURL(u string) string {
 	scheme, rest, ok := strings.Cut(u, "://")
 	if !ok {

@@ -337,6 +337,7 @@ func TestBadArguments(t *testing.T) {
 		{"URLBadScheme", map[string]any{"url": "http://a:1"}, "invalid URL scheme"},
 		{"URLBadDB", map[string]any{"url": "redis://a:1/x"}, "database"},
 		{"URLPasswordRedacted", map[string]any{"url": "redis://u:secret@a:1/x"}, "xxxxx"},
+		{"URLPasswordRedactedUnparsable", map[string]any{"url": "redis://u:secret@a:notaport/x"}, "xxxxx"},
 		{"HostAndURL", map[string]any{"url": "redis://a:1", "host": "b"}, "host and port"},
 		{"BadPort", map[string]any{"port": 70000}, "port"},
 		{"BadAddr", map[string]any{"addrs": "a:1,nocolon"}, `addrs[1] "nocolon"`},
