@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gosess/gosess/internal/flock"
+	"github.com/gosess/gosess/internal/testclock"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
@@ -32,24 +32,6 @@ func newTestDriver(t *testing.T, c Config) *Driver {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
-}
-
-// fakeClock is a settable clock for TTL tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func TestConformance(t *testing.T) {
@@ -367,7 +349,7 @@ func TestCorruptEntriesAreMisses(t *testing.T) {
 }
 
 func TestTTL(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := testclock.New(time.Unix(1_700_000_000, 0))
 	d := newTestDriver(t, Config{CleanupInterval: -1})
 	d.now = clock.Now
 	ctx := t.Context()
@@ -383,11 +365,11 @@ func TestTTL(t *testing.T) {
 	if err := d.Set(ctx, "neg", []byte("n"), -time.Second); !errors.Is(err, region.ErrInvalidArgument) {
 		t.Fatalf("Set with a negative ttl: %v; want ErrInvalidArgument", err)
 	}
-	clock.Add(time.Minute - time.Nanosecond)
+	clock.Advance(time.Minute - time.Nanosecond)
 	if v, err := d.Get(ctx, "short"); err != nil || string(v) != "s" {
 		t.Fatalf("Get just before expiry = %q, %v", v, err)
 	}
-	clock.Add(time.Nanosecond)
+	clock.Advance(time.Nanosecond)
 	if _, err := d.Get(ctx, "short"); !errors.Is(err, region.ErrNotFound) {
 		t.Fatalf("Get at expiry: %v; want ErrNotFound", err)
 	}
@@ -482,7 +464,7 @@ func TestCleanupTempAndLockFiles(t *testing.T) {
 }
 
 func TestBackgroundCleanup(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := testclock.New(time.Now())
 	d, err := newDriver(Config{Dir: t.TempDir(), CleanupInterval: 5 * time.Millisecond}, clock.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -492,7 +474,7 @@ func TestBackgroundCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, path := d.entryPath("k")
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
