@@ -15,6 +15,7 @@ import (
 	"github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/objects"
 	_ "github.com/gosess/gosess/region/drivers/redis"
@@ -232,7 +233,7 @@ func TestWarnsWhenAtomicityIsInProcess(t *testing.T) {
 		name string
 		wrap []region.Proxy
 		warn bool
-	}{{"memory", nil, false}, {"memory without compare-and-set", []region.Proxy{hideAtomic}, true}} {
+	}{{"memory", nil, false}, {"memory without compare-and-set", []region.Proxy{regiontest.HideCAS}, true}} {
 		r := region.New("app")
 		if err := r.Configure("memory", region.Config{Expiration: time.Minute, Wrap: tc.wrap}); err != nil {
 			t.Fatal(err)

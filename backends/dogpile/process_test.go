@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
+	"github.com/gosess/gosess/region/regiontest"
 	_ "github.com/gosess/gosess/region/drivers/memcached"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
@@ -51,31 +52,14 @@ func driverURL(driver, addr string) string {
 
 // counterRegion is the region every process of the test configures alike:
 // the driver's default arguments (only the url), optionally behind
-// hideAtomic.
+// regiontest.HideCAS.
 func counterRegion(driver, url string, hide bool) (*region.Region, error) {
 	cfg := region.Config{Expiration: time.Hour, Arguments: map[string]any{"url": url}}
 	if hide {
-		cfg.Wrap = []region.Proxy{hideAtomic}
+		cfg.Wrap = []region.Proxy{regiontest.HideCAS}
 	}
 	r := region.New("xproc")
 	return r, r.Configure(driver, cfg)
-}
-
-// hideAtomic is a proxy that shows the region nothing but the Driver
-// methods: no compare-and-set, no distributed lock (it does not unwrap),
-// which is what a driver with neither looks like. The region then falls
-// back to compare-and-set under its in-process lock.
-func hideAtomic(next region.Driver) region.Driver { return hidden{next} }
-
-type hidden struct{ region.Driver }
-
-// Close closes the hidden driver (the region finds io.Closer on the proxy
-// only).
-func (h hidden) Close() error {
-	if c, ok := h.Driver.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
 }
 
 func counterMaker(r *region.Region, logger *slog.Logger) (*session.Maker, error) {
