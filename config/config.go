@@ -73,7 +73,10 @@ type File struct {
 	Sessions map[string]Maker
 }
 
-// Region is one [regions.NAME] section.
+// Region is one [regions.NAME] section as read: each field is the key of
+// the same name in snake case (aliases resolved), and each is the field
+// of region.Config of that name but Driver, Configure's driver name, and
+// Invalidation and InvalidationRefresh, which make Config's Invalidation.
 type Region struct {
 	Driver              string
 	Expiration          time.Duration
