@@ -15,10 +15,10 @@ import (
 	"github.com/gosess/gosess/backends/dogpile"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
-	"github.com/gosess/gosess/region/regiontest"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/objects"
 	_ "github.com/gosess/gosess/region/drivers/redis"
+	"github.com/gosess/gosess/region/regiontest"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )

@@ -16,8 +16,8 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
-	"github.com/gosess/gosess/region/regiontest"
 	_ "github.com/gosess/gosess/region/drivers/memcached"
+	"github.com/gosess/gosess/region/regiontest"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )
