@@ -128,6 +128,24 @@ func (p recordingProxy) Get(ctx context.Context, key string) ([]byte, error) {
 
 func (p recordingProxy) Unwrap() driver.Driver { return p.Driver }
 
+// countingProxy counts the reads that pass through it.
+type countingProxy struct {
+	driver.Driver
+	gets atomic.Int32
+}
+
+func (p *countingProxy) Get(ctx context.Context, key string) ([]byte, error) {
+	p.gets.Add(1)
+	return p.Driver.Get(ctx, key)
+}
+
+func (p *countingProxy) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
+	p.gets.Add(int32(len(keys)))
+	return driver.GetMulti(ctx, p.Driver, keys)
+}
+
+func (p *countingProxy) Unwrap() driver.Driver { return p.Driver }
+
 // lockingDriver is a mapDriver with a distributed lock that can fail.
 type lockingDriver struct {
 	*mapDriver

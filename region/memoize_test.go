@@ -3,6 +3,7 @@ package region_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -113,5 +114,36 @@ func TestMemoizeMulti(t *testing.T) {
 	}
 	if sq.Key(5) != "memo:sq:5" || sq.Original() == nil {
 		t.Fatal("key/original")
+	}
+}
+
+// TestMemoizeDistinctArguments is dogpile's
+// test_decorated_fn_functionality: each argument value has its own
+// cached result, (3, 4) and (4, 3) included, and Invalidate drops one.
+func TestMemoizeDistinctArguments(t *testing.T) {
+	r, _ := newRegion(t, region.Config{})
+	ctx := t.Context()
+	var n atomic.Int32
+	fn := region.Memoize(r, "fn", func(_ context.Context, a [2]int) (int, error) {
+		return int(n.Add(1)) + a[0] + a[1], nil
+	})
+	var got []int
+	for _, a := range [][2]int{{3, 4}, {5, 6}, {3, 4}, {4, 3}} {
+		v, err := fn.Call(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v)
+	}
+	if err := fn.Invalidate(ctx, [2]int{4, 3}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := fn.Call(ctx, [2]int{4, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, v)
+	if want := []int{8, 13, 8, 10, 11}; !slices.Equal(got, want) {
+		t.Fatalf("memoized results %v; want %v", got, want)
 	}
 }

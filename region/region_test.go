@@ -88,88 +88,6 @@ func TestSetGetKeepsTypes(t *testing.T) {
 	}
 }
 
-func TestBadInput(t *testing.T) {
-	ctx := context.Background()
-	r, _ := newRegion(t, region.Config{Expiration: time.Minute})
-	if err := region.Set(ctx, r, "", 1); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("empty key Set: %v", err)
-	}
-	if _, err := region.Get[int](ctx, r, ""); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("empty key Get: %v", err)
-	}
-	if err := r.Delete(ctx, ""); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("empty key Delete: %v", err)
-	}
-	if _, err := region.GetOrCreate[int](ctx, r, "k", nil); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("nil creator: %v", err)
-	}
-	if _, err := region.GetOrCreateMulti[int](ctx, r, []string{"a"}, nil); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("nil multi creator: %v", err)
-	}
-	if _, err := region.GetMulti[int](ctx, r, []string{"a", ""}); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("empty key in multi: %v", err)
-	}
-	if err := region.Set(ctx, r, "k", 1, region.WithExpiration(-time.Second)); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("negative per-call expiration: %v", err)
-	}
-	if err := region.Set(ctx, r, "ch", make(chan int)); !errors.Is(err, region.ErrEncode) {
-		t.Errorf("unencodable value: %v", err)
-	}
-	if _, err := region.Get[int](ctx, r, "ch"); !errors.Is(err, region.ErrNotFound) {
-		t.Errorf("unencodable value was stored: %v", err)
-	}
-	r2 := region.New("neg")
-	if err := r2.ConfigureDriver(newMapDriver(), region.Config{Expiration: -1}); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("negative expiration: %v", err)
-	}
-	if err := r2.ConfigureDriver(nil, region.Config{}); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("nil driver: %v", err)
-	}
-	if err := r2.ConfigureDriver(newMapDriver(), region.Config{Arguments: map[string]any{"x": 1}}); !errors.Is(err, region.ErrInvalidArgument) {
-		t.Errorf("arguments with a built driver: %v", err)
-	}
-}
-
-func TestConfigureErrors(t *testing.T) {
-	r := region.New("cfg")
-	if _, err := region.Get[int](context.Background(), r, "k"); !errors.Is(err, region.ErrNotConfigured) {
-		t.Fatalf("unconfigured: %v", err)
-	}
-	err := r.Configure("nosuch", region.Config{})
-	if !errors.Is(err, region.ErrUnknownDriver) || !strings.Contains(err.Error(), "nosuch") || !strings.Contains(err.Error(), "testmap") {
-		t.Fatalf("unknown driver: %v", err)
-	}
-	err = r.Configure("testmap", region.Config{Arguments: map[string]any{"sise": 3}})
-	if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), "sise") {
-		t.Fatalf("unknown argument: %v", err)
-	}
-	err = r.Configure("testmap", region.Config{Arguments: map[string]any{"size": "big"}})
-	if !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), "size") {
-		t.Fatalf("ill-typed argument: %v", err)
-	}
-	args := map[string]any{"size": 3}
-	if err := r.Configure("testmap", region.Config{Arguments: args}); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if len(args) != 1 || args["size"] != 3 {
-		t.Fatalf("arguments modified: %v", args)
-	}
-	if !r.IsConfigured() || r.DriverName() != "testmap" {
-		t.Fatal("not configured")
-	}
-	if err := r.Configure("testmap", region.Config{}); !errors.Is(err, region.ErrAlreadyConfigured) {
-		t.Fatalf("second configure: %v", err)
-	}
-	old := r.ActualDriver()
-	if err := r.Configure("testmap", region.Config{ReplaceExisting: true}); err != nil {
-		t.Fatal(err)
-	}
-	if r.ActualDriver() == old {
-		t.Fatal("driver not replaced")
-	}
-}
-
 func TestConfigureFromConfig(t *testing.T) {
 	conf := map[string]string{
 		"cache.app.backend":         "testmap",
@@ -549,6 +467,16 @@ func TestShouldCache(t *testing.T) {
 	if _, ok := got["x"]; ok || got["y"] != 1 {
 		t.Fatalf("multi should-cache: %v", got)
 	}
+	// Every value refused: all returned, none stored.
+	m, err = region.GetOrCreateMulti(ctx, r, []string{"p", "q"}, func(_ context.Context, keys []string) (map[string]int, error) {
+		return map[string]int{"p": -2, "q": -3}, nil
+	}, positive)
+	if err != nil || m["p"] != -2 || m["q"] != -3 {
+		t.Fatal(m, err)
+	}
+	if got, _ := region.GetMulti[int](ctx, r, []string{"p", "q"}); len(got) != 0 {
+		t.Fatalf("refused values were cached: %v", got)
+	}
 }
 
 func TestGetOrCreateMulti(t *testing.T) {
@@ -809,6 +737,47 @@ func TestProxiesAndKeyLimiter(t *testing.T) {
 	}
 }
 
+// TestProxyChain: the first proxy listed is the outermost, each sees every
+// read, and the actual driver is the one under them.
+func TestProxyChain(t *testing.T) {
+	var outer, inner *countingProxy
+	r, _ := newRegion(t, region.Config{Wrap: []region.Proxy{
+		func(next region.Driver) region.Driver { outer = &countingProxy{Driver: next}; return outer },
+		func(next region.Driver) region.Driver { inner = &countingProxy{Driver: next}; return inner },
+	}})
+	ctx := t.Context()
+	if r.Driver() != region.Driver(outer) {
+		t.Fatalf("Driver() = %T; want the first proxy listed (outermost)", r.Driver())
+	}
+	if _, ok := r.ActualDriver().(*countingProxy); ok || r.ActualDriver() == nil {
+		t.Fatalf("ActualDriver() = %T; want the driver under the proxies", r.ActualDriver())
+	}
+	if outer.Driver != region.Driver(inner) {
+		t.Fatal("the first proxy listed does not wrap the second")
+	}
+	for i := range 10 {
+		if err := region.Set(ctx, r, fmt.Sprint(i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		if v, err := region.Get[int](ctx, r, fmt.Sprint(i)); err != nil || v != i {
+			t.Fatalf("Get(%d) = %d, %v", i, v, err)
+		}
+	}
+	if o, in := outer.gets.Load(), inner.gets.Load(); o != 10 || in != 10 {
+		t.Fatalf("proxies saw %d and %d reads; want 10 each", o, in)
+	}
+	for i := range 10 {
+		if err := r.Delete(ctx, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := region.Get[int](ctx, r, fmt.Sprint(i)); !errors.Is(err, region.ErrNotFound) {
+			t.Fatalf("Get(%d) after Delete: %v", i, err)
+		}
+	}
+}
+
 func TestKeyMangler(t *testing.T) {
 	ctx := context.Background()
 	r, d := newRegion(t, region.Config{}, region.WithKeyMangler(func(k string) string { return "m:" + k }))
@@ -841,32 +810,6 @@ func TestKeyLocksDoNotGrow(t *testing.T) {
 	}
 	if n := region.KeyLocksSize(r); n != 0 {
 		t.Fatalf("%d lock entries left", n)
-	}
-}
-
-func TestCloseWaitsForAsyncAndRejectsUse(t *testing.T) {
-	exp := 30 * time.Millisecond
-	d := newMapDriver()
-	r := region.New("c", region.WithAsyncRunner(func(task func()) { go task() }))
-	r.ConfigureDriver(d, region.Config{Expiration: exp, StaleWindow: time.Minute})
-	makeStale(t, r, "k", "old", exp)
-	var finished atomic.Bool
-	region.GetOrCreate(context.Background(), r, "k", func(context.Context) (string, error) {
-		time.Sleep(30 * time.Millisecond)
-		finished.Store(true)
-		return "new", nil
-	})
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if !finished.Load() {
-		t.Fatal("Close returned before the async task")
-	}
-	if _, err := region.Get[string](context.Background(), r, "k"); !errors.Is(err, region.ErrClosed) {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal("second close", err)
 	}
 }
 

@@ -16,13 +16,18 @@
 //     creator per cold key, per key in GetOrCreateMulti too), failing and
 //     panicking creators, expiry and its per-call overrides, hard and soft
 //     invalidation (also shared through the driver), the async creation
-//     runner, ShouldCache, value metadata, configuration (also from a flat
-//     string map) and its errors, key manglers, proxies and Memoize.
+//     runner, value metadata, configuration (also from a flat string map)
+//     and unknown arguments, and key manglers. What a region does whatever
+//     its driver is tested once, in the region package's own tests.
 //
 // Drivers that cannot do something say so in the options (DriverOptions,
 // RegionOptions): NoTTL for stores with one global lifetime (memory),
 // NullStore and NullLock for the null driver, SharedStore for servers
 // that separately configured regions share (memcached, redis).
+//
+// The suite's files follow these levels: driver*.go for the raw contract
+// (driver_cas.go and driver_locker.go for its capabilities), region*.go
+// for regions on the driver, process.go for the cross-process checks.
 //
 //	func TestConformance(t *testing.T) {
 //		regiontest.RunDriver(t, func(t *testing.T) driver.Driver { return newDriver(t) })
