@@ -337,23 +337,23 @@ func (d *casMapDriver) CompareAndSet(ctx context.Context, key string, tok driver
 	if cur != tok {
 		return fmt.Errorf("casmap: %w", region.ErrConflict)
 	}
-	d.seq++
-	if d.version == nil {
-		d.version = map[string]int64{}
-	}
-	d.version[key] = d.seq
-	d.items[key] = mapItem{v: append([]byte(nil), v...)}
+	d.store(key, v)
 	return nil
 }
 
 func (d *casMapDriver) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.store(key, v)
+	return nil
+}
+
+// store writes v under key as a new version; d.mu is held.
+func (d *casMapDriver) store(key string, v []byte) {
 	d.seq++
 	if d.version == nil {
 		d.version = map[string]int64{}
 	}
 	d.version[key] = d.seq
 	d.items[key] = mapItem{v: append([]byte(nil), v...)}
-	return nil
 }

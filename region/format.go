@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/gosess/gosess/region/driver"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/gosess/gosess/region/driver"
 )
 
 // Format is the layout of the values a region keeps in its driver, chosen

@@ -133,15 +133,7 @@ func (a *Args) WasAsked(name string) bool {
 
 // String returns the string argument name, or def when absent.
 func (a *Args) String(name, def string) string {
-	v, ok := a.Given(name)
-	if !ok {
-		return def
-	}
-	if s, ok := convert.String(v); ok {
-		return s
-	}
-	a.Invalid(name, v, "a string")
-	return def
+	return typed(a, name, def, convert.String, "a string")
 }
 
 // Strings returns a list argument: a []string, a []any of strings, or one
@@ -181,41 +173,32 @@ func (a *Args) Strings(name string, def []string) []string {
 // Int returns the integer argument name, or def when absent. Integer
 // kinds, integral floats and decimal strings are accepted.
 func (a *Args) Int(name string, def int) int {
-	v, ok := a.Given(name)
-	if !ok {
-		return def
-	}
-	if n, ok := convert.Int(v); ok {
-		return n
-	}
-	a.Invalid(name, v, "an integer")
-	return def
+	return typed(a, name, def, convert.Int, "an integer")
 }
 
 // Float returns the number argument name, or def when absent.
 func (a *Args) Float(name string, def float64) float64 {
-	v, ok := a.Given(name)
-	if !ok {
-		return def
-	}
-	if f, ok := convert.Float(v); ok {
-		return f
-	}
-	a.Invalid(name, v, "a number")
-	return def
+	return typed(a, name, def, convert.Float, "a number")
 }
 
 // Bool returns the boolean argument name, or def when absent. Strings
 // accept what strconv.ParseBool accepts plus yes/no and on/off (any case).
 func (a *Args) Bool(name string, def bool) bool {
+	return typed(a, name, def, convert.Bool, "a boolean")
+}
+
+// typed reads argument name with conv, which reports whether it could
+// convert the value: def when the argument is absent or not convertible
+// (then recording that v cannot be used as want).
+func typed[T any](a *Args, name string, def T, conv func(any) (T, bool), want string) T {
 	v, ok := a.Given(name)
 	if !ok {
 		return def
 	}
-	if b, ok := convert.Bool(v); ok {
-		return b
+	if x, ok := conv(v); ok {
+		return x
 	}
-	a.Invalid(name, v, "a boolean")
+	a.Invalid(name, v, want)
 	return def
 }
 
@@ -225,15 +208,10 @@ func (a *Args) Bool(name string, def bool) bool {
 // dogpile's arguments; other strings are parsed by time.ParseDuration
 // ("5m", "1h30m"). Negative durations are an error.
 func (a *Args) Duration(name string, def time.Duration) time.Duration {
-	v, ok := a.Given(name)
-	if !ok {
+	if !a.Has(name) {
 		return def
 	}
-	d, ok := convert.Duration(v)
-	if !ok {
-		a.Invalid(name, v, `a duration ("300" seconds, "5m", or a time.Duration)`)
-		return def
-	}
+	d := typed(a, name, def, convert.Duration, `a duration ("300" seconds, "5m", or a time.Duration)`)
 	if d < 0 {
 		a.Fail(name, "negative duration %v", d)
 		return def

@@ -42,6 +42,21 @@ func servers(t *testing.T) []*server {
 	}
 }
 
+// onEachServer runs f as a subtest on each server of servers (memcached
+// and redis), with a context that ends after a minute, and closes the
+// server's raw client after it.
+func onEachServer(t *testing.T, f func(t *testing.T, ctx context.Context, s *server)) {
+	t.Helper()
+	for _, s := range servers(t) {
+		t.Run(s.kind, func(t *testing.T) {
+			defer s.raw.close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			f(t, ctx, s)
+		})
+	}
+}
+
 // python is the Python region configuration: make_region(serializer=JSON)
 // .configure(backend, expiration_time, arguments), with extra arguments
 // merged in.

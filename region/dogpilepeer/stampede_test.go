@@ -21,18 +21,15 @@ const stampedeRounds = 3
 // The creator must run once per round, on each server, and every caller
 // must get the value it made.
 func TestMixedStampede(t *testing.T) {
-	for _, s := range servers(t) {
-		t.Run(s.kind, func(t *testing.T) {
-			defer s.raw.close()
-			var runs []string
-			for round := range stampedeRounds {
-				n, elapsed := stampedeRound(t, s, strconv.Itoa(round))
-				runs = append(runs, strconv.FormatInt(n, 10))
-				t.Logf("round %d: creator ran %d time(s); %d callers served in %v", round, n, 2+2*goroutinesPerGoPeer, elapsed.Round(time.Millisecond))
-			}
-			t.Logf("%s: creator runs per round: %s", s.kind, strings.Join(runs, ", "))
-		})
-	}
+	onEachServer(t, func(t *testing.T, _ context.Context, s *server) {
+		var runs []string
+		for round := range stampedeRounds {
+			n, elapsed := stampedeRound(t, s, strconv.Itoa(round))
+			runs = append(runs, strconv.FormatInt(n, 10))
+			t.Logf("round %d: creator ran %d time(s); %d callers served in %v", round, n, 2+2*goroutinesPerGoPeer, elapsed.Round(time.Millisecond))
+		}
+		t.Logf("%s: creator runs per round: %s", s.kind, strings.Join(runs, ", "))
+	})
 }
 
 func stampedeRound(t *testing.T, s *server, round string) (int64, time.Duration) {

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gosess/gosess/region/driver"
-	"strings"
 )
 
 // bytesDriver is the smallest Driver: a map, with no capability.

@@ -193,29 +193,24 @@ func removeStaleTemp(path string, now time.Time) (bool, error) {
 	if now.Sub(fi.ModTime()) < staleTempAge {
 		return false, nil
 	}
-	if flock.Supported {
-		f, err := os.Open(path)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return false, nil
-			}
-			return false, err
-		}
-		defer f.Close()
-		ok, err := flock.TryLock(f)
-		if err != nil || !ok {
-			return false, err // a live writer holds it
-		}
-	}
 	// Temporary names are never reused, and a renamed file no longer has
-	// this name, so removing by name cannot hit an entry.
-	return removeFile(path)
+	// this name, so removing by name cannot hit an entry; where flock(2)
+	// exists, a live writer holds the flock of its temporary file.
+	if !flock.Supported {
+		return removeFile(path)
+	}
+	return removeUnlocked(path, func(*os.File) bool { return true })
 }
 
-// removeOrphanLock removes a lock file nobody holds. It takes the flock
-// first, so a live holder's file is never removed, and removes it while
-// holding it, as Unlock does.
+// removeOrphanLock removes a lock file nobody holds, as Unlock does: while
+// holding its flock, and only if path still names the file locked.
 func removeOrphanLock(path string) (bool, error) {
+	return removeUnlocked(path, func(f *os.File) bool { return sameFile(f, path) })
+}
+
+// removeUnlocked removes path if its flock is free, while holding it, and
+// if still(the locked file) holds. A file already gone is not an error.
+func removeUnlocked(path string, still func(*os.File) bool) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -225,7 +220,7 @@ func removeOrphanLock(path string) (bool, error) {
 	}
 	defer f.Close()
 	ok, err := flock.TryLock(f)
-	if err != nil || !ok || !sameFile(f, path) {
+	if err != nil || !ok || !still(f) {
 		return false, err
 	}
 	return removeFile(path)

@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -432,8 +435,18 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 		return ctx.Err()
 	}
 	expiry := d.expiry(ttl)
-	dirs := make(map[string]bool, len(items))
-	for k, v := range items {
+	return d.changeEach(ctx, maps.Keys(items), "set", func(k string) (string, error) {
+		return d.write(k, items[k], expiry)
+	})
+}
+
+// changeEach runs change on each key under the key's write lock, then,
+// with sync on, fsyncs once each directory a change touched (change
+// returns it; "" when it changed nothing): a batch shares its directory
+// syncs.
+func (d *Driver) changeEach(ctx context.Context, keys iter.Seq[string], op string, change func(key string) (dir string, err error)) error {
+	dirs := map[string]bool{}
+	for k := range keys {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -441,17 +454,19 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 		if err != nil {
 			return err
 		}
-		dir, err := d.write(k, v, expiry)
+		dir, err := change(k)
 		unlock()
 		if err != nil {
 			return err
 		}
-		dirs[dir] = true
+		if dir != "" {
+			dirs[dir] = true
+		}
 	}
 	if d.sync {
 		for dir := range dirs {
 			if err := atomicfile.SyncDir(dir); err != nil {
-				return fmt.Errorf("file driver: set: %w", err)
+				return fmt.Errorf("file driver: %s: %w", op, err)
 			}
 		}
 	}
@@ -497,34 +512,17 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 
 // DeleteMulti removes every key; absent keys are not an error.
 func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
-	dirs := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	return d.changeEach(ctx, slices.Values(keys), "delete", func(k string) (string, error) {
 		dir, path := d.entryPath(k)
-		unlock, err := d.lockWrites(ctx, k)
+		err := os.Remove(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
 		if err != nil {
-			return err
+			return "", fmt.Errorf("file driver: delete: %w", err)
 		}
-		err = os.Remove(path)
-		unlock()
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			return fmt.Errorf("file driver: delete: %w", err)
-		}
-		dirs[dir] = true
-	}
-	if d.sync {
-		for dir := range dirs {
-			if err := atomicfile.SyncDir(dir); err != nil {
-				return fmt.Errorf("file driver: delete: %w", err)
-			}
-		}
-	}
-	return nil
+		return dir, nil
+	})
 }
 
 var (

@@ -98,9 +98,7 @@ func (m *DogpileMutex) Unlock(ctx context.Context) error {
 		return fmt.Errorf("memcached: unlock %q: %w", m.key, errNotHeld)
 	}
 	m.held = false
-	ctx, cancel := driver.UnlockContext(ctx)
-	defer cancel()
-	done, err := m.d.begin(ctx, "unlock")
+	ctx, done, err := m.d.beginRelease(ctx)
 	if err != nil {
 		return err
 	}

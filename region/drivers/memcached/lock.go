@@ -153,9 +153,7 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 	}
 	token, casID := m.token, m.casID
 	m.token, m.casID = nil, 0
-	ctx, cancel := driver.UnlockContext(ctx)
-	defer cancel()
-	done, err := m.d.begin(ctx, "unlock")
+	ctx, done, err := m.d.beginRelease(ctx)
 	if err != nil {
 		return err
 	}

@@ -205,6 +205,20 @@ func (d *Driver) begin(ctx context.Context, op string) (func(), error) {
 	return d.mu.RUnlock, nil
 }
 
+// beginRelease is begin for the release of a lock: under
+// driver.UnlockContext, so that it runs even when ctx is done, within
+// driver.UnlockGrace. It returns the context to release with and the
+// function that ends the operation.
+func (d *Driver) beginRelease(ctx context.Context) (context.Context, func(), error) {
+	ctx, cancel := driver.UnlockContext(ctx)
+	done, err := d.begin(ctx, "unlock")
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	return ctx, func() { done(); cancel() }, nil
+}
+
 // Get implements driver.Driver. A miss returns region.ErrNotFound.
 // Like every operation it checks ctx before it starts; a round trip that
 // has started is bounded by Timeout rather than by ctx, since gomemcache
