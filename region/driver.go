@@ -13,14 +13,3 @@ type Driver = driver.Driver
 // Mutex is a lock on one key: the dogpile lock that (*Region).Mutex
 // returns. See driver.Mutex for its contract.
 type Mutex = driver.Mutex
-
-// Reach says which processes see the items of a region's store (see
-// (*Region).Reach): ReachProcess, ReachHost or ReachNetwork.
-type Reach = driver.Reach
-
-// The reaches of a store; see driver.Reach.
-const (
-	ReachProcess = driver.ReachProcess // the process's own memory (memory, objects, null)
-	ReachHost    = driver.ReachHost    // processes of this host (file)
-	ReachNetwork = driver.ReachNetwork // every process that reaches its servers (memcached, redis)
-)
