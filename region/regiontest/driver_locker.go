@@ -301,3 +301,19 @@ func waitFree(t *testing.T, l driver.Locker, k string, lockTimeout time.Duration
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// BenchLockUnlock measures the cost a driver's lock adds to one
+// regeneration: an uncontended TryLock of a mutex of l, then its Unlock.
+func BenchLockUnlock(b *testing.B, l driver.Locker) {
+	b.Helper()
+	ctx := b.Context()
+	for b.Loop() {
+		m := l.Mutex("bench-lock")
+		if ok, err := m.TryLock(ctx); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+		if err := m.Unlock(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package file
 
 import (
+	"github.com/gosess/gosess/region/regiontest"
 	"strconv"
 	"testing"
 )
@@ -65,17 +66,7 @@ func BenchmarkLockUnlock(b *testing.B) {
 		c    Config
 	}{{"Flock", Config{}}, {"Local", Config{DisableDistributedLock: true}}} {
 		b.Run(tc.name, func(b *testing.B) {
-			d := benchDriver(b, tc.c)
-			ctx := b.Context()
-			for b.Loop() {
-				m := d.Mutex("key")
-				if ok, err := m.TryLock(ctx); !ok || err != nil {
-					b.Fatal(ok, err)
-				}
-				if err := m.Unlock(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
+			regiontest.BenchLockUnlock(b, benchDriver(b, tc.c))
 		})
 	}
 }

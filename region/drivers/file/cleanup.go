@@ -118,13 +118,20 @@ func (d *Driver) Cleanup(ctx context.Context) (removed int, err error) {
 	return removed, nil
 }
 
-// readDirNames lists a directory; a missing one is empty.
-func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+// openExisting opens path for reading; a file (or directory) that does not
+// exist is no error: it returns nil, nil.
+func openExisting(path string) (*os.File, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
+	return f, err
+}
+
+// readDirNames lists a directory; a missing one is empty.
+func readDirNames(dir string) ([]string, error) {
+	f, err := openExisting(dir)
+	if f == nil {
 		return nil, err
 	}
 	defer f.Close()
@@ -153,11 +160,8 @@ func isEntryName(n string) bool {
 // removeIfDead removes the entry at path when it is expired at now or not
 // intact. It reads only the header.
 func (d *Driver) removeIfDead(path string, now int64) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
+	f, err := openExisting(path)
+	if f == nil {
 		return false, err
 	}
 	defer f.Close()
@@ -211,11 +215,8 @@ func removeOrphanLock(path string) (bool, error) {
 // removeUnlocked removes path if its flock is free, while holding it, and
 // if still(the locked file) holds. A file already gone is not an error.
 func removeUnlocked(path string, still func(*os.File) bool) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
+	f, err := openExisting(path)
+	if f == nil {
 		return false, err
 	}
 	defer f.Close()
@@ -277,11 +278,8 @@ func (d *Driver) Keys(ctx context.Context) ([]string, error) {
 // readKey returns the key stored in the entry at path, and false when the
 // entry is gone, expired or not intact.
 func readKey(path string, now int64) (string, bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", false, nil
-		}
+	f, err := openExisting(path)
+	if f == nil {
 		return "", false, err
 	}
 	defer f.Close()

@@ -351,12 +351,12 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 // a miss.
 func (d *Driver) get(key string) (value, entry []byte, err error) {
 	_, path := d.entryPath(key)
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil
+	f, err := openExisting(path)
+	if f == nil {
+		if err != nil {
+			err = fmt.Errorf("file driver: get: %w", err)
 		}
-		return nil, nil, fmt.Errorf("file driver: get: %w", err)
+		return nil, nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()

@@ -5,23 +5,14 @@ import (
 	"testing"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 // BenchmarkLockUnlock is the cost the distributed lock adds to one
 // regeneration: TryLock on a free (released) lock, then Unlock.
 func BenchmarkLockUnlock(b *testing.B) {
 	srv := testserver.Memcached(b)
-	d := newTestDriver(b, Config{Servers: []string{srv.Addr}})
-	ctx := b.Context()
-	for b.Loop() {
-		m := d.DistributedMutex("bench")
-		if ok, err := m.TryLock(ctx); !ok || err != nil {
-			b.Fatal(ok, err)
-		}
-		if err := m.Unlock(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	regiontest.BenchLockUnlock(b, newTestDriver(b, Config{Servers: []string{srv.Addr}}).Locking())
 }
 
 // BenchmarkGetMulti100 reads 100 keys with one GetMulti; compare with

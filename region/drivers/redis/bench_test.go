@@ -7,6 +7,7 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region/driver"
+	"github.com/gosess/gosess/region/regiontest"
 )
 
 func benchDriver(b *testing.B) *Driver {
@@ -57,15 +58,5 @@ func BenchmarkGetMulti100(b *testing.B) {
 // BenchmarkLockUnlock is the distributed lock's cost per regeneration: one
 // SET NX PX and one unlock script run.
 func BenchmarkLockUnlock(b *testing.B) {
-	l := benchDriver(b).RegionDriver().(driver.Locker)
-	ctx := b.Context()
-	for b.Loop() {
-		m := l.Mutex("k")
-		if ok, err := m.TryLock(ctx); !ok || err != nil {
-			b.Fatal(ok, err)
-		}
-		if err := m.Unlock(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	regiontest.BenchLockUnlock(b, benchDriver(b).RegionDriver().(driver.Locker))
 }
