@@ -274,30 +274,36 @@ func digestToken(b []byte) driver.CASToken {
 // into *out, which must be the zero read (a miss); it is filled in place
 // so that the value is not copied through results on the hit path.
 func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *callConfig, now int64, out *read[T]) {
-	// The gosess envelope is parsed here rather than through parseFor:
-	// this is every hit's path, and a call returning an entry by value
+	// The gosess envelope is parsed here rather than through parseFor,
+	// and its fields kept in variables rather than an entry: this is
+	// every hit's path, and a struct built and copied through memory
 	// costs more than the parse.
-	var e entry
+	var (
+		kind    byte
+		created int64
+		payload []byte
+	)
 	if st.format == FormatGosess {
 		if len(b) < envHeader || b[0] != envMagic || b[1] != envVersion || b[2] > kindString {
 			return
 		}
-		e = entry{kind: b[2], created: int64(binary.BigEndian.Uint64(b[3:11])), payload: b[envHeader:]}
+		kind, created, payload = b[2], int64(binary.BigEndian.Uint64(b[3:11])), b[envHeader:]
 	} else {
-		var ok bool
-		if e, ok = st.parseFor(b); !ok {
+		e, ok := st.parseFor(b)
+		if !ok {
 			return
 		}
+		kind, created, payload = e.kind, e.created, e.payload
 	}
-	f := r.judge(ctx, st, e.created, c, now)
+	f := r.judge(ctx, st, created, c, now)
 	if f == missing {
 		return
 	}
-	if err := decodeInto(r.codec, &e, &out.v); err != nil {
+	if err := decodeInto(r.codec, kind, payload, &out.v); err != nil {
 		r.logger.Debug("region: stored value does not decode; treated as a miss", "region", r.name, "err", err)
 		return
 	}
-	out.created, out.f = e.created, f
+	out.created, out.f = created, f
 }
 
 // readErr turns a driver's read error into readOne's: ErrNotFound is no

@@ -85,41 +85,42 @@ func encodeValue[T any](c Codec, v T, created time.Time) ([]byte, error) {
 // as a miss).
 func decodeValue[T any](c Codec, e entry) (T, error) {
 	var v T
-	err := decodeInto(c, &e, &v)
+	err := decodeInto(c, e.kind, e.payload, &v)
 	return v, err
 }
 
-// decodeInto is decodeValue writing into *v, which must hold the zero T:
+// decodeInto is decodeValue of an entry's kind and payload writing into
+// *v, which must hold the zero T:
 // the hit path's form, without copying the value through results. On an
 // error *v may be left changed.
-func decodeInto[T any](c Codec, e *entry, v *T) error {
+func decodeInto[T any](c Codec, kind byte, payload []byte, v *T) error {
 	// One type assertion per kind, not a type switch: on the hit path of
 	// []byte and string values this is the cheapest test of T.
-	switch e.kind {
+	switch kind {
 	case kindBytes:
 		if p, ok := any(v).(*[]byte); ok {
-			*p = e.payload
+			*p = payload
 			return nil
 		}
 		if p, ok := any(v).(*any); ok {
-			*p = e.payload
+			*p = payload
 			return nil
 		}
 	case kindString:
 		if p, ok := any(v).(*string); ok {
-			*p = string(e.payload)
+			*p = string(payload)
 			return nil
 		}
 		if p, ok := any(v).(*any); ok {
-			*p = string(e.payload)
+			*p = string(payload)
 			return nil
 		}
 	case kindCodec:
 		var err error
-		*v, err = unmarshal[T](c, e.payload)
+		*v, err = unmarshal[T](c, payload)
 		return err
 	}
-	return fmt.Errorf("stored kind %d does not decode into %T", e.kind, *v)
+	return fmt.Errorf("stored kind %d does not decode into %T", kind, *v)
 }
 
 // unmarshal is the codec path of decodeInto, apart so that the value the
