@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 	"unsafe"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // The envelope is what the region stores in the driver for every value:
@@ -126,7 +128,19 @@ func decodeInto[T any](c Codec, kind byte, payload []byte, v *T) error {
 // unmarshal is the codec path of decodeInto, apart so that the value the
 // codec decodes into, which escapes to the heap through the Codec
 // interface, is not the caller's: the hit path's result stays on the stack.
+// The default codec is called directly, through go-json's NoEscape entry
+// point, so that its value stays on the stack too.
 func unmarshal[T any](c Codec, payload []byte) (T, error) {
+	if _, ok := c.(FastJSONCodec); ok {
+		var v T
+		err := gojson.UnmarshalNoEscape(payload, &v)
+		return v, err
+	}
+	return unmarshalVia[T](c, payload)
+}
+
+// unmarshalVia decodes with any codec, through the interface.
+func unmarshalVia[T any](c Codec, payload []byte) (T, error) {
 	var v T
 	if err := c.Unmarshal(payload, &v); err != nil {
 		var zero T

@@ -41,3 +41,29 @@ func TestHitPathAllocatesOnlyTheDriversCopy(t *testing.T) {
 		t.Errorf("Get[string] hit: %v allocations; want at most %v", got, raw+1)
 	}
 }
+
+// A struct read with the default codec decodes into a value on the stack:
+// the allocations are the driver's copy and the codec's own, not a copy of
+// the struct on the heap.
+func TestTypedHitDoesNotAllocateTheValue(t *testing.T) {
+	type user struct {
+		ID   int64
+		Name string
+	}
+	ctx := context.Background()
+	r := region.New("allocs")
+	if err := r.Configure(memory.Name, region.Config{Expiration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := region.Set(ctx, r, "u", user{ID: 7, Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	bc := r.ActualDriver().(*memory.Driver).BigCache()
+	raw := testing.AllocsPerRun(100, func() { _, _ = bc.Get("u") })
+	// bigcache's copy and go-json's copy of its input (its strings point
+	// into that copy).
+	if got := testing.AllocsPerRun(100, func() { _, _ = region.Get[user](ctx, r, "u") }); got > raw+1 {
+		t.Errorf("Get[user] hit: %v allocations; want at most %v", got, raw+1)
+	}
+}
