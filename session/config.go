@@ -88,6 +88,11 @@ type Config struct {
 	// key of this process with EphemeralKey).
 	SignatureKeys [][]byte
 
+	// SignatureKey is one signing key, for the common case of a single key:
+	// the same as SignatureKeys: [][]byte{SignatureKey}. Giving both is an
+	// error. Maker.Config reports the key in SignatureKeys. Default none.
+	SignatureKey []byte
+
 	// EncryptionKeys encrypts cookies with an AEAD ("encryption_key": one
 	// key or a ring, each at least 32 bytes). Default none: cookies are
 	// signed only, unless EnableEncryption.
@@ -276,6 +281,14 @@ func (m *Maker) setup(cfg Config, pre []error, fromSettings bool) error {
 		return ErrAlreadyConfigured
 	}
 	errs := pre
+	if len(cfg.SignatureKey) > 0 {
+		if len(cfg.SignatureKeys) > 0 {
+			errs = append(errs, fmt.Errorf("%w: Config.SignatureKey and Config.SignatureKeys are both given (give the key, or the ring)", ErrInvalidSetting))
+		} else {
+			cfg.SignatureKeys = [][]byte{cfg.SignatureKey}
+		}
+		cfg.SignatureKey = nil
+	}
 	_, carrier := cfg.Backend.(CookieCarrier)
 	cfg = cfg.withDefaults(carrier)
 	errs = append(errs, cfg.check()...)

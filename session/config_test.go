@@ -179,6 +179,27 @@ func TestZeroConfigIsTheDefaults(t *testing.T) {
 	}
 }
 
+// SignatureKey is SignatureKeys of one key; both at once is an error.
+func TestSignatureKeyIsARingOfOne(t *testing.T) {
+	r := memoryRegion(t)
+	one, err := session.New(session.Config{Backend: dogpile.New(r), SignatureKey: sigKey}, session.WithLogger(discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := session.New(session.Config{Backend: dogpile.New(r), SignatureKeys: [][]byte{sigKey}}, session.WithLogger(discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalMakers(t, one, ring)
+	if c := one.Config(); len(c.SignatureKey) != 0 || len(c.SignatureKeys) != 1 {
+		t.Errorf("Config in effect: SignatureKey %d bytes, SignatureKeys %d; want the key in the ring", len(c.SignatureKey), len(c.SignatureKeys))
+	}
+	_, err = session.New(session.Config{Backend: dogpile.New(r), SignatureKey: sigKey, SignatureKeys: [][]byte{sigKey}})
+	if !errors.Is(err, session.ErrInvalidSetting) || !strings.Contains(err.Error(), "SignatureKey") {
+		t.Fatalf("both SignatureKey and SignatureKeys: %v; want ErrInvalidSetting naming them", err)
+	}
+}
+
 // New reports every mistake of a Config at once, each naming its
 // setting and field.
 func TestNewReportsEveryProblem(t *testing.T) {

@@ -51,6 +51,10 @@
 //	                       of the memory available to the process, 16 to 1024 MB
 //	                       (see DefaultMaxSizeMB); -1 = unbounded;
 //	                       hard_max_cache_size is accepted as an alias (bigcache's name)
+//	max_entries            bound the cache to about this many entries of max_entry_size
+//	                       bytes: sets max_size_mb to hold them (bigcache bounds bytes,
+//	                       not entries: more smaller entries fit, fewer larger ones);
+//	                       -1 = unbounded; not together with max_size_mb
 //	max_entries_in_window  expected number of entries, sizes the initial
 //	                       allocation only (default 10000)
 //	max_entry_size         expected entry size in bytes, sizes the initial

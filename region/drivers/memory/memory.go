@@ -205,6 +205,20 @@ func factory(info driver.Info, args *driver.Arguments) (driver.Driver, error) {
 		args.Fail("max_size_mb", "give max_size_mb or its alias hard_max_cache_size, not both")
 	}
 	cfg.MaxSizeMB = args.Int("max_size_mb", args.Int("hard_max_cache_size", 0))
+	if args.Has("max_entries") {
+		if n := args.Int("max_entries", 0); args.Has("max_size_mb") || args.Has("hard_max_cache_size") {
+			args.Fail("max_entries", "give max_entries or max_size_mb, not both (max_entries sets max_size_mb)")
+		} else if n == -1 {
+			cfg.MaxSizeMB = -1
+		} else if n <= 0 {
+			args.Fail("max_entries", "must be > 0, or -1 for unbounded, got %d", n)
+		} else {
+			cfg.MaxSizeMB = sizeForEntries(n, cfg.MaxEntrySize)
+			if !args.Has("max_entries_in_window") {
+				cfg.MaxEntriesInWindow = n
+			}
+		}
+	}
 	if args.Has("shards") && (cfg.Shards <= 0 || cfg.Shards > MaxShards || cfg.Shards&(cfg.Shards-1) != 0) {
 		args.Fail("shards", "must be a power of two up to 65536 (such as 16, 256 or 1024), got %d", cfg.Shards)
 	}
@@ -357,4 +371,15 @@ func (d *Driver) Close() error {
 		}
 	})
 	return nil
+}
+
+// sizeForEntries is the max_size_mb that holds n entries of entrySize
+// bytes, with bigcache's overhead per entry, rounded up to whole MB: the
+// max_entries argument's bound. bigcache bounds bytes, not entries, so
+// the bound is on n entries of that size: more smaller ones fit, fewer
+// larger ones.
+func sizeForEntries(n, entrySize int) int {
+	const mb = 1024 * 1024
+	bytes := int64(n) * int64(entrySize+entryOverhead)
+	return int(max((bytes+mb-1)/mb, 1))
 }

@@ -604,3 +604,40 @@ func TestFreshnessGranularity(t *testing.T) {
 		t.Fatalf("%d of %d values were judged expired later than %v after their expiration (worst %v)", late, trials, region.ClockGranularity, worst)
 	}
 }
+
+// max_entries bounds the cache by the bytes of that many entries of
+// max_entry_size: the region then evicts rather than grows.
+func TestMaxEntries(t *testing.T) {
+	d, err := build(t, driver.Info{}, map[string]any{"max_entries": 100_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100,000 entries of 500 bytes plus bigcache's 23 bytes each: 50 MB.
+	if c := d.Config(); c.MaxSizeMB != 50 || c.MaxEntriesInWindow != 100_000 {
+		t.Fatalf("max_entries 100000 gave %+v; want MaxSizeMB 50 and MaxEntriesInWindow 100000", c)
+	}
+	d, err = build(t, driver.Info{}, map[string]any{"max_entries": 10, "max_entry_size": 100, "max_entries_in_window": 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := d.Config(); c.MaxSizeMB != 1 || c.MaxEntriesInWindow != 7 {
+		t.Fatalf("max_entries 10 of 100 bytes gave %+v; want the 1 MB minimum, window as given", c)
+	}
+	d, err = build(t, driver.Info{}, map[string]any{"max_entries": -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := d.Config(); c.MaxSizeMB != -1 {
+		t.Fatalf("max_entries -1 gave %+v; want unbounded", c)
+	}
+	for _, args := range []map[string]any{
+		{"max_entries": 0},
+		{"max_entries": -2},
+		{"max_entries": 10, "max_size_mb": 64},
+		{"max_entries": 10, "hard_max_cache_size": 64},
+	} {
+		if _, err := build(t, driver.Info{}, args); !errors.Is(err, region.ErrInvalidArgument) || !strings.Contains(err.Error(), "max_entries") {
+			t.Errorf("%v: %v; want ErrInvalidArgument naming max_entries", args, err)
+		}
+	}
+}
