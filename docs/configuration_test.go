@@ -149,7 +149,7 @@ func Example_regionConfigure() {
 	// app memory 5m0s
 	// true
 	// <nil> 1m0s
-	// region "typo": configure driver "memory": region: invalid argument: driver "memory" does not take argument(s) shard (it takes: clean_window, hard_max_cache_size, life_window, max_entries_in_window, max_entry_size, max_size_mb, shards, verbose)
+	// region "typo": configure driver "memory": region: invalid argument: driver "memory" does not take argument(s) shard (it takes: clean_window, hard_max_cache_size, life_window, max_entries, max_entries_in_window, max_entry_size, max_size_mb, shards, verbose)
 }
 
 // A region configured from a flat map, as dogpile's configure_from_config.
