@@ -32,7 +32,6 @@ func testLocker(t *testing.T, h *driverHarness) {
 	}
 	runPair(t, lockPair{hold: l, wait: l, key: h.key})
 	t.Run("KeysIndependent", func(t *testing.T) { testLockKeysIndependent(t, h, l) })
-	t.Run("Threaded", func(t *testing.T) { testLockThreaded(t, h, l) })
 }
 
 // lockPair is where the exclusion tests take their mutexes: the holder's
@@ -48,11 +47,14 @@ func runPair(t *testing.T, p lockPair) {
 	t.Run("LockWaitsForUnlock", func(t *testing.T) { testLockWaits(t, p) })
 	t.Run("LockHonoursDeadline", func(t *testing.T) { testLockCtx(t, p, true) })
 	t.Run("LockHonoursCancel", func(t *testing.T) { testLockCtx(t, p, false) })
+	t.Run("Threaded", func(t *testing.T) { testLockThreaded(t, p) })
 }
 
 // RunLockerPair checks that two Lockers on one store (two clients,
-// standing for two processes) exclude each other: TryLock, Lock waiting
-// for the other's Unlock, and waits ending with their context. Keys start
+// standing for two processes) exclude each other: TryLock, Unlock by a
+// mutex that holds nothing, Lock waiting for the other's Unlock, waits
+// ending with their context, and goroutines of both clients taking one
+// lock in turn. Keys start
 // with keyPrefix, so that one store can serve several runs.
 func RunLockerPair(t *testing.T, a, b driver.Locker, keyPrefix string) {
 	runPair(t, lockPair{hold: a, wait: b, key: func(n string) string { return keyPrefix + n }})
@@ -76,6 +78,15 @@ func mustUnlock(t *testing.T, m driver.Mutex, what string) {
 	}
 }
 
+// mustNotUnlock checks that Unlock of a mutex that holds nothing fails
+// (driver.Mutex's contract).
+func mustNotUnlock(t *testing.T, m driver.Mutex, what string) {
+	t.Helper()
+	if err := m.Unlock(t.Context()); err == nil {
+		t.Fatalf("%s: Unlock succeeded; want an error (the mutex holds nothing)", what)
+	}
+}
+
 func testNullLock(t *testing.T, h *driverHarness, l driver.Locker) {
 	k := h.key("lock")
 	m1, m2 := l.Mutex(k), l.Mutex(k)
@@ -96,7 +107,9 @@ func testTryLockExclusive(t *testing.T, p lockPair) {
 	mustTry(t, m1, true, "free lock")
 	mustTry(t, m1, false, "TryLock by the holder itself (the lock is not free)")
 	mustTry(t, m2, false, "lock held by another mutex value")
+	mustNotUnlock(t, m2, "mutex that did not get the lock")
 	mustUnlock(t, m1, "holder")
+	mustNotUnlock(t, m1, "holder that already released the lock")
 	mustTry(t, m2, true, "lock released by its holder")
 	mustTry(t, p.hold.Mutex(k), false, "lock held by the second mutex value")
 	mustUnlock(t, m2, "second holder")
@@ -211,13 +224,18 @@ func testLockKeysIndependent(t *testing.T, h *driverHarness, l driver.Locker) {
 	mustTry(t, l.Mutex(h.key("A")), false, "lock A still held")
 }
 
-// testLockThreaded has goroutines take one lock in turn and checks that
-// no two are ever inside at once (dogpile's test_mutex_threaded).
-func testLockThreaded(t *testing.T, h *driverHarness, l driver.Locker) {
-	k := h.key("lock_threaded")
-	const workers, rounds = 5, 5
+// testLockThreaded has goroutines take one lock in turn, half of them
+// from each Locker of the pair, and checks that no two are ever inside at
+// once (dogpile's test_mutex_threaded).
+func testLockThreaded(t *testing.T, p lockPair) {
+	k := p.key("lock_threaded")
+	const workers, rounds = 8, 5
 	var inside, overlaps, entered atomic.Int32
-	concurrently(t, workers, func(int) error {
+	concurrently(t, workers, func(g int) error {
+		l := p.hold
+		if g%2 == 1 {
+			l = p.wait
+		}
 		for range rounds {
 			ctx, cancel := context.WithTimeout(t.Context(), waitLong)
 			m := l.Mutex(k)

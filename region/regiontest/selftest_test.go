@@ -2,6 +2,7 @@ package regiontest_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"sync"
 	"testing"
@@ -91,8 +92,9 @@ type refLocks struct {
 }
 
 type refMutex struct {
-	l   *refLocks
-	key string
+	l    *refLocks
+	key  string
+	held bool // by this value; guarded by l.mu
 }
 
 func (m *refMutex) TryLock(context.Context) (bool, error) {
@@ -102,6 +104,7 @@ func (m *refMutex) TryLock(context.Context) (bool, error) {
 		return false, nil
 	}
 	m.l.held[m.key] = make(chan struct{})
+	m.held = true
 	return true, nil
 }
 
@@ -111,6 +114,7 @@ func (m *refMutex) Lock(ctx context.Context) error {
 		ch, ok := m.l.held[m.key]
 		if !ok {
 			m.l.held[m.key] = make(chan struct{})
+			m.held = true
 			m.l.mu.Unlock()
 			return nil
 		}
@@ -126,10 +130,12 @@ func (m *refMutex) Lock(ctx context.Context) error {
 func (m *refMutex) Unlock(context.Context) error {
 	m.l.mu.Lock()
 	defer m.l.mu.Unlock()
-	if ch, ok := m.l.held[m.key]; ok {
-		close(ch)
-		delete(m.l.held, m.key)
+	if !m.held {
+		return errors.New("refMutex: unlock of a lock this mutex does not hold")
 	}
+	m.held = false
+	close(m.l.held[m.key])
+	delete(m.l.held, m.key)
 	return nil
 }
 

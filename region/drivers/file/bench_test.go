@@ -37,36 +37,38 @@ func BenchmarkGet(b *testing.B) {
 	}
 }
 
-func BenchmarkSet(b *testing.B) {
-	for _, tc := range []struct {
-		name string
-		c    Config
-	}{{"Sync", Config{}}, {"NoSync", Config{NoSync: true}}} {
-		b.Run(tc.name, func(b *testing.B) {
-			d := benchDriver(b, tc.c)
-			ctx := b.Context()
-			v := make([]byte, 1024)
-			b.SetBytes(int64(len(v)))
-			i := 0
-			for b.Loop() {
-				if err := d.Set(ctx, "key"+strconv.Itoa(i%100), v, 0); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-		})
+// benchConfig is a named driver configuration that a benchmark runs with.
+type benchConfig struct {
+	name string
+	c    Config
+}
+
+// runConfigs runs f as a sub-benchmark per configuration, each on a
+// driver of its own.
+func runConfigs(b *testing.B, f func(b *testing.B, d *Driver), configs ...benchConfig) {
+	for _, tc := range configs {
+		b.Run(tc.name, func(b *testing.B) { f(b, benchDriver(b, tc.c)) })
 	}
+}
+
+func BenchmarkSet(b *testing.B) {
+	runConfigs(b, func(b *testing.B, d *Driver) {
+		ctx := b.Context()
+		v := make([]byte, 1024)
+		b.SetBytes(int64(len(v)))
+		i := 0
+		for b.Loop() {
+			if err := d.Set(ctx, "key"+strconv.Itoa(i%100), v, 0); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	}, benchConfig{"Sync", Config{}}, benchConfig{"NoSync", Config{NoSync: true}})
 }
 
 // BenchmarkLockUnlock is the cost of the distributed lock per
 // regeneration: one uncontended TryLock and Unlock.
 func BenchmarkLockUnlock(b *testing.B) {
-	for _, tc := range []struct {
-		name string
-		c    Config
-	}{{"Flock", Config{}}, {"Local", Config{DisableDistributedLock: true}}} {
-		b.Run(tc.name, func(b *testing.B) {
-			regiontest.BenchLockUnlock(b, benchDriver(b, tc.c))
-		})
-	}
+	runConfigs(b, func(b *testing.B, d *Driver) { regiontest.BenchLockUnlock(b, d) },
+		benchConfig{"Flock", Config{}}, benchConfig{"Local", Config{DisableDistributedLock: true}})
 }

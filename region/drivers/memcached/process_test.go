@@ -87,22 +87,28 @@ func countingCreator(c *memcache.Client, value string) func(context.Context) (st
 	}
 }
 
-// startTogether says "ready" and waits for the parent's go (the key
-// goKey, read through c), so that the children start together; it returns
-// the context their work runs under.
-func startTogether(c *memcache.Client) (context.Context, context.CancelFunc, error) {
+// together runs a child's work on r (and closes r): it says "ready" and
+// waits for the parent's go (the key goKey, read through a client of its
+// own), so that the children start together. The work runs under a
+// 20-second context.
+func together(addr string, r *region.Region, work func(ctx context.Context, c *memcache.Client) error) error {
+	defer r.Close()
+	c := memcache.New(addr)
+	defer c.Close()
 	fmt.Println("ready")
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err := c.Get(goKey); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			return ctx, cancel, nil
+			break
 		}
 		if time.Now().After(deadline) {
-			return nil, nil, errors.New("no go from the parent")
+			return errors.New("no go from the parent")
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return work(ctx, c)
 }
 
 func childStampede(addr, key string) error {
@@ -110,30 +116,24 @@ func childStampede(addr, key string) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	c := memcache.New(addr)
-	defer c.Close()
-	ctx, cancel, err := startTogether(c)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make(chan error, childGoroutines)
-	for range childGoroutines {
-		wg.Go(func() {
-			v, err := region.GetOrCreate(ctx, r, key, countingCreator(c, "created once"))
-			if err == nil && v != "created once" {
-				err = fmt.Errorf("GetOrCreate = %q", v)
-			}
-			if err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return together(addr, r, func(ctx context.Context, c *memcache.Client) error {
+		var wg sync.WaitGroup
+		errs := make(chan error, childGoroutines)
+		for range childGoroutines {
+			wg.Go(func() {
+				v, err := region.GetOrCreate(ctx, r, key, countingCreator(c, "created once"))
+				if err == nil && v != "created once" {
+					err = fmt.Errorf("GetOrCreate = %q", v)
+				}
+				if err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		return <-errs
+	})
 }
 
 func childHolder(addr, key string) error {
@@ -170,15 +170,9 @@ func childUpdate(addr, key string, hideCAS bool) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	c := memcache.New(addr)
-	defer c.Close()
-	ctx, cancel, err := startTogether(c)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	return regiontest.CountUpdates(ctx, r, key, regiontest.UpdateGoroutines, regiontest.UpdateIncrements)
+	return together(addr, r, func(ctx context.Context, _ *memcache.Client) error {
+		return regiontest.CountUpdates(ctx, r, key, regiontest.UpdateGoroutines, regiontest.UpdateIncrements)
+	})
 }
 
 // child is a started child process.

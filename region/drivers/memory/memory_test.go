@@ -29,14 +29,17 @@ func TestMain(m *testing.M) {
 // small keeps the tests' allocations modest: 16 shards, small windows.
 var small = Config{Shards: 16, MaxEntriesInWindow: 1000, MaxEntrySize: 256}
 
-func newSmall(t *testing.T) *Driver {
-	t.Helper()
-	d, err := New(small)
+// newDriver builds a driver with c; the caller closes it.
+func newDriver(tb testing.TB, c Config) *Driver {
+	tb.Helper()
+	d, err := New(c)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return d
 }
+
+func newSmall(t *testing.T) *Driver { return newDriver(t, small) }
 
 func TestDriverConformance(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
@@ -45,13 +48,7 @@ func TestDriverConformance(t *testing.T) {
 
 func TestDriverConformanceDefaults(t *testing.T) {
 	regiontest.RunDriverWith(t, regiontest.DriverOptions{NoTTL: true},
-		func(t *testing.T) driver.Driver {
-			d, err := New(Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		})
+		func(t *testing.T) driver.Driver { return newDriver(t, Config{}) })
 }
 
 // The same suite with a bounded cache and no cleaner.
@@ -211,10 +208,7 @@ func TestBadConfig(t *testing.T) {
 }
 
 func TestValueTooLarge(t *testing.T) {
-	d, err := New(Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDriver(t, Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024})
 	defer d.Close()
 	ctx := t.Context()
 	if err := d.Set(ctx, "k", []byte("old"), 0); err != nil {
@@ -224,7 +218,7 @@ func TestValueTooLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := make([]byte, 2<<20)
-	err = d.Set(ctx, "k", big, 0)
+	err := d.Set(ctx, "k", big, 0)
 	if !errors.Is(err, region.ErrValueTooLarge) {
 		t.Fatalf("Set of 2 MB into a 1 MB shard: %v; want region.ErrValueTooLarge", err)
 	}
@@ -264,10 +258,7 @@ func TestKeyTooLong(t *testing.T) {
 }
 
 func TestEvictionWhenFull(t *testing.T) {
-	d, err := New(Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024, CleanWindow: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDriver(t, Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024, CleanWindow: -1})
 	defer d.Close()
 	ctx := t.Context()
 	v := make([]byte, 10<<10)
@@ -282,10 +273,7 @@ func TestEvictionWhenFull(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	d, err := New(Config{Shards: 2, CleanWindow: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDriver(t, Config{Shards: 2, CleanWindow: 10 * time.Millisecond})
 	ctx := t.Context()
 	if err := d.Set(ctx, "k", []byte("v"), 0); err != nil {
 		t.Fatal(err)
@@ -326,10 +314,7 @@ func TestCleanerEvictsAfterLifeWindow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for bigcache's one-second clock")
 	}
-	d, err := New(Config{Shards: 1, LifeWindow: time.Second, CleanWindow: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDriver(t, Config{Shards: 1, LifeWindow: time.Second, CleanWindow: 100 * time.Millisecond})
 	defer d.Close()
 	if err := d.Set(t.Context(), "k", []byte("v"), 0); err != nil {
 		t.Fatal(err)
@@ -347,10 +332,7 @@ func TestCleanerEvictsAfterLifeWindow(t *testing.T) {
 }
 
 func BenchmarkDriverGet(b *testing.B) {
-	d, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := newDriver(b, Config{})
 	defer d.Close()
 	ctx := b.Context()
 	v := bytes.Repeat([]byte("x"), 256)
@@ -366,10 +348,7 @@ func BenchmarkDriverGet(b *testing.B) {
 }
 
 func BenchmarkBigcacheGet(b *testing.B) {
-	d, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := newDriver(b, Config{})
 	defer d.Close()
 	c := d.BigCache()
 	v := bytes.Repeat([]byte("x"), 256)
@@ -395,14 +374,21 @@ func TestRegionConformanceDefaults(t *testing.T) {
 	regiontest.RunRegion(t, Name, nil)
 }
 
-// BenchmarkRegionGet reads a 256-byte []byte through a region on the
-// memory driver; compare with BenchmarkBigcacheGet.
-func BenchmarkRegionGet(b *testing.B) {
+// benchRegion is a region on the memory driver with its default
+// arguments, closed when the benchmark ends.
+func benchRegion(b *testing.B) *region.Region {
 	r := region.New("bench")
-	defer r.Close()
+	b.Cleanup(func() { r.Close() })
 	if err := r.Configure(Name, region.Config{Expiration: time.Hour}); err != nil {
 		b.Fatal(err)
 	}
+	return r
+}
+
+// BenchmarkRegionGet reads a 256-byte []byte through a region on the
+// memory driver; compare with BenchmarkBigcacheGet.
+func BenchmarkRegionGet(b *testing.B) {
+	r := benchRegion(b)
 	ctx := b.Context()
 	if err := region.Set(ctx, r, "key", bytes.Repeat([]byte("x"), 256)); err != nil {
 		b.Fatal(err)
@@ -416,11 +402,7 @@ func BenchmarkRegionGet(b *testing.B) {
 }
 
 func BenchmarkRegionGetOrCreate(b *testing.B) {
-	r := region.New("bench")
-	defer r.Close()
-	if err := r.Configure(Name, region.Config{Expiration: time.Hour}); err != nil {
-		b.Fatal(err)
-	}
+	r := benchRegion(b)
 	ctx := b.Context()
 	v := bytes.Repeat([]byte("x"), 256)
 	create := func(context.Context) ([]byte, error) { return v, nil }
@@ -487,10 +469,7 @@ func TestDefaultSize(t *testing.T) {
 // bytes go first) are not.
 func TestEvictionsNotified(t *testing.T) {
 	ctx := t.Context()
-	d, err := New(Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024, CleanWindow: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDriver(t, Config{Shards: 1, MaxSizeMB: 1, MaxEntrySize: 1024, CleanWindow: -1})
 	defer d.Close()
 	var evicted atomic.Int64
 	d.NotifyEvictions(func(string) { evicted.Add(1) })

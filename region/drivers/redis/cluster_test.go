@@ -14,7 +14,6 @@ import (
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region/driver"
-	"github.com/gosess/gosess/region/regiontest"
 )
 
 func TestHashSlotKnownValues(t *testing.T) {
@@ -147,22 +146,10 @@ func TestCluster(t *testing.T) {
 	addrs := startCluster(t)
 	clusterArgs := map[string]any{"addrs": addrs, "distributed_lock": true, "lock_sleep": "2ms"}
 
-	t.Run("Conformance", func(t *testing.T) {
-		regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-			func(t *testing.T) driver.Driver {
-				d, err := factory(driver.Info{}, driver.NewArguments("redis", clusterArgs))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return d
-			})
-	})
+	t.Run("Conformance", func(t *testing.T) { runConformance(t, clusterArgs) })
 
 	t.Run("MultiPerSlot", func(t *testing.T) {
-		d, err := factory(driver.Info{}, driver.NewArguments("redis", clusterArgs))
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := fromArgs(t, clusterArgs)
 		dr := d.(LockingDriver).Driver
 		defer dr.Close()
 		if dr.mode != "cluster" {
@@ -183,18 +170,7 @@ func TestCluster(t *testing.T) {
 		if err := driver.SetMulti(ctx, d, items, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		got, err := driver.GetMulti(ctx, d, keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != len(items) {
-			t.Fatalf("GetMulti returned %d of %d items", len(got), len(items))
-		}
-		for k, v := range items {
-			if string(got[k]) != string(v) {
-				t.Errorf("GetMulti[%s] = %q; want %q", k, got[k], v)
-			}
-		}
+		wantMulti(t, d, keys, items)
 		slots := map[int]bool{}
 		for _, k := range keys {
 			slots[hashSlot(k)] = true

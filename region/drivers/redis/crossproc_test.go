@@ -100,6 +100,20 @@ func waitKey(ctx context.Context, raw *goredis.Client, key string) error {
 	}
 }
 
+// together runs work on r (and closes r) once the parent says go: the
+// child counts itself in under the key ready and waits for the key goKey,
+// so that the children start together.
+func (c *child) together(ctx context.Context, r *region.Region, ready, goKey string, work func() error) error {
+	defer r.Close()
+	if err := c.raw.Incr(ctx, ready).Err(); err != nil {
+		return err
+	}
+	if err := waitKey(ctx, c.raw, goKey); err != nil {
+		return err
+	}
+	return work()
+}
+
 // stampede: 16 goroutines call GetOrCreate on one cold key once the parent
 // says go; the creator counts its runs with INCR.
 func (c *child) stampede(ctx context.Context) error {
@@ -107,38 +121,33 @@ func (c *child) stampede(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	if err := c.raw.Incr(ctx, "ready").Err(); err != nil {
-		return err
-	}
-	if err := waitKey(ctx, c.raw, "go"); err != nil {
-		return err
-	}
-	creator := func(ctx context.Context) (string, error) {
-		n, err := c.raw.Incr(ctx, "creator_runs").Result()
-		time.Sleep(200 * time.Millisecond) // a slow creator: the others pile up
-		return fmt.Sprintf("made by child %s (run %d)", c.id, n), err
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for range 16 {
-		wg.Go(func() {
-			v, err := region.GetOrCreate(ctx, r, "cold", creator)
-			if err != nil {
-				errs <- err
-				return
-			}
-			fmt.Printf("RESULT %s\n", v)
-		})
-	}
-	wg.Wait()
-	close(errs)
-	return errors.Join(func() (all []error) {
-		for e := range errs {
-			all = append(all, e)
+	return c.together(ctx, r, "ready", "go", func() error {
+		creator := func(ctx context.Context) (string, error) {
+			n, err := c.raw.Incr(ctx, "creator_runs").Result()
+			time.Sleep(200 * time.Millisecond) // a slow creator: the others pile up
+			return fmt.Sprintf("made by child %s (run %d)", c.id, n), err
 		}
-		return
-	}()...)
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for range 16 {
+			wg.Go(func() {
+				v, err := region.GetOrCreate(ctx, r, "cold", creator)
+				if err != nil {
+					errs <- err
+					return
+				}
+				fmt.Printf("RESULT %s\n", v)
+			})
+		}
+		wg.Wait()
+		close(errs)
+		return errors.Join(func() (all []error) {
+			for e := range errs {
+				all = append(all, e)
+			}
+			return
+		}()...)
+	})
 }
 
 // holder takes the lock of "held" through GetOrCreate, says so, and then
@@ -215,14 +224,9 @@ func (c *child) update(ctx context.Context, hideCAS bool) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	if err := c.raw.Incr(ctx, "update_ready").Err(); err != nil {
-		return err
-	}
-	if err := waitKey(ctx, c.raw, "update_go"); err != nil {
-		return err
-	}
-	return regiontest.CountUpdates(ctx, r, updateKey(hideCAS), regiontest.UpdateGoroutines, regiontest.UpdateIncrements)
+	return c.together(ctx, r, "update_ready", "update_go", func() error {
+		return regiontest.CountUpdates(ctx, r, updateKey(hideCAS), regiontest.UpdateGoroutines, regiontest.UpdateIncrements)
+	})
 }
 
 func updateKey(hideCAS bool) string {

@@ -34,20 +34,58 @@ func TestMain(m *testing.M) {
 // registered factory, closed at the end of the test.
 func newDriver(t *testing.T, s *testserver.Server, args map[string]any) driver.Driver {
 	t.Helper()
+	d := fromArgs(t, onServer(s, args))
+	t.Cleanup(func() { _ = d.(io.Closer).Close() })
+	return d
+}
+
+// onServer returns args with "addrs" set to s's address unless args set
+// it; a nil value removes an argument (the default "addrs" included).
+func onServer(s *testserver.Server, args map[string]any) map[string]any {
 	all := map[string]any{"addrs": s.Addr}
 	for k, v := range args {
 		if v == nil {
-			delete(all, k) // nil removes a default
+			delete(all, k)
 		} else {
 			all[k] = v
 		}
 	}
-	d, err := factory(driver.Info{Region: t.Name()}, driver.NewArguments("redis", all))
+	return all
+}
+
+// fromArgs builds a driver from args through the registered factory; the
+// caller closes it.
+func fromArgs(t *testing.T, args map[string]any) driver.Driver {
+	t.Helper()
+	d, err := factory(driver.Info{Region: t.Name()}, driver.NewArguments("redis", args))
 	if err != nil {
-		t.Fatalf("factory(%v): %v", all, err)
+		t.Fatalf("factory(%v): %v", args, err)
 	}
-	t.Cleanup(func() { _ = d.(io.Closer).Close() })
 	return d
+}
+
+// runConformance runs regiontest's driver suite, with redis's TTL
+// resolution, on drivers built from args (the suite closes them).
+func runConformance(t *testing.T, args map[string]any) {
+	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
+		func(t *testing.T) driver.Driver { return fromArgs(t, args) })
+}
+
+// wantMulti checks that GetMulti of keys returns items, no more.
+func wantMulti(t *testing.T, d driver.Driver, keys []string, items map[string][]byte) {
+	t.Helper()
+	got, err := driver.GetMulti(t.Context(), d, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(items) {
+		t.Fatalf("GetMulti returned %d items; want %d", len(got), len(items))
+	}
+	for k, v := range items {
+		if string(got[k]) != string(v) {
+			t.Errorf("GetMulti[%s] = %q; want %q", k, got[k], v)
+		}
+	}
 }
 
 // rawClient is a plain client on s for checking what the driver wrote.
@@ -67,26 +105,9 @@ func TestConformance(t *testing.T) {
 		{"Plain", nil},
 		{"Locking", map[string]any{"distributed_lock": true, "lock_sleep": "2ms"}},
 		{"KeyPrefix", map[string]any{"key_prefix": "app1:", "distributed_lock": true}},
-		{"URL", map[string]any{"url": "redis://" + s.Addr + "/2"}},
+		{"URL", map[string]any{"url": "redis://" + s.Addr + "/2", "addrs": nil}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-				func(t *testing.T) driver.Driver {
-					args := map[string]any{"addrs": s.Addr}
-					for k, v := range tc.args {
-						args[k] = v
-					}
-					if _, ok := args["url"]; ok {
-						delete(args, "addrs")
-					}
-					// The suite closes the driver.
-					d, err := factory(driver.Info{}, driver.NewArguments("redis", args))
-					if err != nil {
-						t.Fatal(err)
-					}
-					return d
-				})
-		})
+		t.Run(tc.name, func(t *testing.T) { runConformance(t, onServer(s, tc.args)) })
 	}
 }
 
@@ -214,18 +235,7 @@ func TestMultiAndPrefix(t *testing.T) {
 	if v := raw.Get(ctx, "p:k0").Val(); v != "v0" {
 		t.Errorf("raw GET p:k0 = %q; want v0 (key_prefix applied)", v)
 	}
-	got, err := driver.GetMulti(ctx, d, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(items) {
-		t.Fatalf("GetMulti returned %d items; want %d", len(got), len(items))
-	}
-	for k, v := range items {
-		if string(got[k]) != string(v) {
-			t.Errorf("GetMulti[%s] = %q; want %q", k, got[k], v)
-		}
-	}
+	wantMulti(t, d, keys, items)
 	if err := driver.DeleteMulti(ctx, d, keys); err != nil {
 		t.Fatal(err)
 	}
@@ -301,10 +311,7 @@ func TestHostPortAndModes(t *testing.T) {
 		{"SentinelDefault", map[string]any{"master_name": "m"}, "sentinel", "*redis.Client", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := factory(driver.Info{}, driver.NewArguments("redis", tc.args))
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := fromArgs(t, tc.args)
 			defer d.(io.Closer).Close()
 			dr := d.(*Driver)
 			if dr.mode != tc.mode {
@@ -551,10 +558,7 @@ func TestRingClient(t *testing.T) {
 	if err := d.SetMulti(ctx, items, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	got, err := d.GetMulti(ctx, keys)
-	if err != nil || len(got) != len(items) {
-		t.Fatalf("GetMulti over a ring = %d items, %v; want %d", len(got), err, len(items))
-	}
+	wantMulti(t, d, keys, items)
 	n1, n2 := rawClient(t, s1.Addr, 0).DBSize(ctx).Val(), rawClient(t, s2.Addr, 0).DBSize(ctx).Val()
 	if n1 == 0 || n2 == 0 {
 		t.Errorf("keys per shard: %d and %d; want both shards used", n1, n2)

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region/driver"
-	"github.com/gosess/gosess/region/regiontest"
 )
 
 // startSentinel runs a redis sentinel (redis-server --sentinel) on a free
@@ -68,12 +66,5 @@ func TestSentinel(t *testing.T) {
 	if v := rawClient(t, master.Addr, 4).Get(ctx, "via-sentinel").Val(); v != "v" {
 		t.Fatalf("master db 4 GET = %q; want v", v)
 	}
-	regiontest.RunDriverWith(t, regiontest.DriverOptions{TTL: 200 * time.Millisecond, TTLSlack: time.Second},
-		func(t *testing.T) driver.Driver {
-			d, err := factory(driver.Info{}, driver.NewArguments("redis", args))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		})
+	runConformance(t, args)
 }

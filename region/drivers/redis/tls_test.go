@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
-	"github.com/gosess/gosess/region/driver"
 )
 
 // testCA writes a CA and a server certificate for 127.0.0.1 into dir and
@@ -89,10 +88,7 @@ func TestTLS(t *testing.T) {
 		"Addrs": {"addrs": addr, "tls_config": conf},
 	} {
 		t.Run(name, func(t *testing.T) {
-			d, err := factory(driver.Info{}, driver.NewArguments("redis", args))
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := fromArgs(t, args)
 			defer d.(*Driver).Close()
 			if err := d.Set(ctx, "over-tls", []byte("v"), time.Minute); err != nil {
 				t.Fatalf("Set over TLS: %v", err)
@@ -105,10 +101,7 @@ func TestTLS(t *testing.T) {
 
 	// tls: true trusts the system roots only: the handshake fails, as an
 	// error and at once.
-	d, err := factory(driver.Info{}, driver.NewArguments("redis", map[string]any{"addrs": addr, "tls": true}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := fromArgs(t, map[string]any{"addrs": addr, "tls": true})
 	defer d.(*Driver).Close()
 	start := time.Now()
 	_, err = d.Get(ctx, "over-tls")
