@@ -27,14 +27,8 @@ type codecSample struct {
 func TestDefaultCodecReadsTheOldDefault(t *testing.T) {
 	ctx := context.Background()
 	d := newMapDriver()
-	oldRegion := region.New("codec", region.WithCodec(region.JSONCodec{}))
-	if err := oldRegion.ConfigureDriver(d, region.Config{}); err != nil {
-		t.Fatal(err)
-	}
-	newRegion := region.New("codec")
-	if err := newRegion.ConfigureDriver(d, region.Config{}); err != nil {
-		t.Fatal(err)
-	}
+	oldRegion := regionOn(t, "codec", d, region.Config{}, region.WithCodec(region.JSONCodec{}))
+	newRegion := regionOn(t, "codec", d, region.Config{})
 	seven := 7
 	want := codecSample{Name: "zoë <&>", N: -3, F: 1.5, Tags: []string{"a"}, Attrs: map[string]string{"k": "v"},
 		When: time.Date(2024, 2, 29, 12, 0, 0, 123, time.UTC), Skip: "not stored", Ptr: &seven}
@@ -68,14 +62,8 @@ func TestDefaultCodecReadsTheOldDefault(t *testing.T) {
 func TestValuesOfAnotherCodecAreMisses(t *testing.T) {
 	ctx := context.Background()
 	d := newMapDriver()
-	gobRegion := region.New("codec", region.WithCodec(region.GobCodec{}))
-	if err := gobRegion.ConfigureDriver(d, region.Config{}); err != nil {
-		t.Fatal(err)
-	}
-	r := region.New("codec")
-	if err := r.ConfigureDriver(d, region.Config{}); err != nil {
-		t.Fatal(err)
-	}
+	gobRegion := regionOn(t, "codec", d, region.Config{}, region.WithCodec(region.GobCodec{}))
+	r := regionOn(t, "codec", d, region.Config{})
 	if err := region.Set(ctx, gobRegion, "k", codecSample{Name: "gob", N: 1}); err != nil {
 		t.Fatal(err)
 	}

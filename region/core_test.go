@@ -12,6 +12,7 @@ import (
 
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
+	"github.com/gosess/gosess/region/drivers/objects"
 )
 
 // dogpile.cache's test_no_double_get_on_expired: the caller that wins the
@@ -182,7 +183,7 @@ func TestCompareAndSet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := t.Context()
 			r := region.New("cas")
-			if err := r.ConfigureDriver(tc.d(), region.Config{Expiration: time.Hour}); err != nil {
+			if err := r.ConfigureDriver(tc.d(t), region.Config{Expiration: time.Hour}); err != nil {
 				t.Fatal(err)
 			}
 			defer r.Close()
@@ -252,7 +253,7 @@ func TestUpdateLosesNoIncrement(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := t.Context()
 			r := region.New("upd")
-			if err := r.ConfigureDriver(tc.d(), region.Config{}); err != nil {
+			if err := r.ConfigureDriver(tc.d(t), region.Config{}); err != nil {
 				t.Fatal(err)
 			}
 			defer r.Close()
@@ -298,14 +299,23 @@ func TestUpdateStopsOnFunctionError(t *testing.T) {
 
 type casCase struct {
 	name      string
-	d         func() region.Driver
+	d         func(t *testing.T) region.Driver
 	atomicity region.Atomicity
 }
 
 func casDrivers() []casCase {
 	return []casCase{
-		{"locked fallback", func() region.Driver { return newMapDriver() }, region.AtomicInProcess},
-		{"CASDriver", func() region.Driver { return &casMapDriver{mapDriver: newMapDriver()} }, region.AtomicShared},
+		{"locked fallback", func(*testing.T) region.Driver { return newMapDriver() }, region.AtomicInProcess},
+		{"CASDriver", func(*testing.T) region.Driver { return &casMapDriver{mapDriver: newMapDriver()} }, region.AtomicShared},
+		// The objects driver: compare-and-set of stored values
+		// (driver.ValueDriver's CompareAndSetValue), no bytes.
+		{"ValueDriver", func(t *testing.T) region.Driver {
+			d, err := objects.New(objects.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}, region.AtomicShared},
 	}
 }
 

@@ -26,12 +26,19 @@ type user struct {
 func newRegion(t *testing.T, cfg region.Config, opts ...region.Option) (*region.Region, *mapDriver) {
 	t.Helper()
 	d := newMapDriver()
-	r := region.New("test", opts...)
+	return regionOn(t, "test", d, cfg, opts...), d
+}
+
+// regionOn returns a region named name on the driver d, closed when the
+// test ends.
+func regionOn(t *testing.T, name string, d region.Driver, cfg region.Config, opts ...region.Option) *region.Region {
+	t.Helper()
+	r := region.New(name, opts...)
 	if err := r.ConfigureDriver(d, cfg); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	return r, d
+	return r
 }
 
 func TestGetMissIsErrNotFound(t *testing.T) {

@@ -30,11 +30,7 @@ func TestReleaseOfLostLockIsCounted(t *testing.T) {
 	d := &unlockDriver{mapDriver: newMapDriver(), unlock: func(context.Context) error {
 		return fmt.Errorf("some driver: unlock: %w", region.ErrLockLost)
 	}}
-	r := region.New("lost")
-	if err := r.ConfigureDriver(d, region.Config{}); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := regionOn(t, "lost", d, region.Config{})
 	if _, err := region.GetOrCreate(t.Context(), r, "k", func(context.Context) (int, error) { return 1, nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +48,7 @@ func TestReleaseOnHungLockService(t *testing.T) {
 		<-ctx.Done() // a hung server: only the deadline ends the wait
 		return ctx.Err()
 	}}
-	r := region.New("hung")
-	if err := r.ConfigureDriver(d, region.Config{}); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := regionOn(t, "hung", d, region.Config{})
 	const deadline = 300 * time.Millisecond
 	ctx, cancel := context.WithTimeout(t.Context(), deadline)
 	defer cancel()
@@ -103,11 +95,7 @@ func TestRegionMutexTryLockHeld(t *testing.T) {
 		"layered":    &unlockDriver{mapDriver: newMapDriver(), unlock: func(context.Context) error { return nil }},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := region.New("trylock")
-			if err := r.ConfigureDriver(d, region.Config{}); err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := regionOn(t, "trylock", d, region.Config{})
 			m := r.Mutex("k")
 			if ok, err := m.TryLock(t.Context()); !ok || err != nil {
 				t.Fatalf("TryLock = %v, %v", ok, err)

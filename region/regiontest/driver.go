@@ -555,6 +555,14 @@ func testLargeValue(t *testing.T, h *driverHarness) {
 // and reports every error they return.
 func concurrently(t *testing.T, n int, f func(g int) error) {
 	t.Helper()
+	if err := together(n, f); err != nil {
+		t.Error(err)
+	}
+}
+
+// together runs f(0) ... f(n-1) on n goroutines released together and
+// returns their errors joined.
+func together(n int, f func(g int) error) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	start := make(chan struct{})
@@ -569,9 +577,11 @@ func concurrently(t *testing.T, n int, f func(g int) error) {
 	close(start)
 	wg.Wait()
 	close(errs)
+	var all []error
 	for err := range errs {
-		t.Error(err)
+		all = append(all, err)
 	}
+	return errors.Join(all...)
 }
 
 func testConcurrentDistinct(t *testing.T, h *driverHarness) {

@@ -81,6 +81,20 @@ func getCAS(t *testing.T, c driver.CASDriver, key string) ([]byte, driver.CASTok
 	return v, tok
 }
 
+// setAndRead stores v under k through a, checks that GetCAS through a
+// reads it back, and returns its token.
+func (p casPair) setAndRead(t *testing.T, k string, v []byte) driver.CASToken {
+	t.Helper()
+	if err := p.a.Set(t.Context(), k, v, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, tok := getCAS(t, p.casA(), k)
+	if !bytes.Equal(got, v) {
+		t.Fatalf("GetCAS(%q) after Set = %s; want %q", k, short(got), v)
+	}
+	return tok
+}
+
 func wantConflict(t *testing.T, err error, what string) {
 	t.Helper()
 	if !errors.Is(err, region.ErrConflict) {
@@ -143,13 +157,7 @@ func testCASAdd(t *testing.T, p casPair) {
 
 func testCASAfterRead(t *testing.T, p casPair) {
 	k := p.key("cas_read")
-	if err := p.a.Set(t.Context(), k, []byte("v1"), 0); err != nil {
-		t.Fatal(err)
-	}
-	v, tok := getCAS(t, p.casA(), k)
-	if string(v) != "v1" {
-		t.Fatalf("GetCAS = %q; want v1", v)
-	}
+	tok := p.setAndRead(t, k, []byte("v1"))
 	mustCAS(t, p.casA(), k, tok, []byte("v2"), "compare-and-set after a read")
 	wantStored(t, p.b, k, []byte("v2"), "after compare-and-set")
 	// The token named v1: it is spent.
@@ -163,10 +171,7 @@ func testCASAfterRead(t *testing.T, p casPair) {
 
 func testCASConflictWrite(t *testing.T, p casPair) {
 	k := p.key("cas_write")
-	if err := p.a.Set(t.Context(), k, []byte("mine"), 0); err != nil {
-		t.Fatal(err)
-	}
-	_, tok := getCAS(t, p.casA(), k)
+	tok := p.setAndRead(t, k, []byte("mine"))
 	if err := p.b.Set(t.Context(), k, []byte("theirs"), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -188,20 +193,14 @@ func testCASConflictWrite(t *testing.T, p casPair) {
 
 func testCASConflictDelete(t *testing.T, p casPair) {
 	k := p.key("cas_delete")
-	if err := p.a.Set(t.Context(), k, []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-	_, tok := getCAS(t, p.casA(), k)
+	tok := p.setAndRead(t, k, []byte("v"))
 	if err := p.b.Delete(t.Context(), k); err != nil {
 		t.Fatal(err)
 	}
 	wantConflict(t, p.casA().CompareAndSet(t.Context(), k, tok, []byte("resurrected"), 0), "compare-and-set after a delete")
 	wantAbsent(t, p.b, k, "a compare-and-set after a delete must not bring the key back")
 	// DeleteMulti too.
-	if err := p.a.Set(t.Context(), k, []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-	_, tok = getCAS(t, p.casA(), k)
+	tok = p.setAndRead(t, k, []byte("v"))
 	if err := driver.DeleteMulti(t.Context(), p.b, []string{k, p.key("cas_delete_other")}); err != nil {
 		t.Fatal(err)
 	}

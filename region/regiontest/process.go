@@ -2,10 +2,8 @@ package regiontest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"testing"
 
 	"github.com/gosess/gosess/region"
@@ -80,26 +78,12 @@ func ProcessConfig(args map[string]any, hideCAS bool) region.Config {
 // compare-and-set for every process, processes running it at the same
 // time on the same key lose no increment.
 func CountUpdates(ctx context.Context, r *region.Region, key string, goroutines, increments int) error {
-	var wg sync.WaitGroup
-	errs := make(chan error, goroutines)
-	start := make(chan struct{})
-	for g := range goroutines {
-		wg.Go(func() {
-			<-start
-			for i := range increments {
-				if _, err := region.Update(ctx, r, key, func(n int, _ bool) (int, error) { return n + 1, nil }); err != nil {
-					errs <- fmt.Errorf("goroutine %d, increment %d: %w", g, i, err)
-					return
-				}
+	return together(goroutines, func(g int) error {
+		for i := range increments {
+			if _, err := region.Update(ctx, r, key, func(n int, _ bool) (int, error) { return n + 1, nil }); err != nil {
+				return fmt.Errorf("goroutine %d, increment %d: %w", g, i, err)
 			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
-	return errors.Join(all...)
+		}
+		return nil
+	})
 }

@@ -298,18 +298,6 @@ func (c *counter) createMulti(_ context.Context, keys []string) (map[string]stri
 	return out, nil
 }
 
-// waitFor polls cond until it holds, failing after waitLong.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting %s for %s", waitLong, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // Configuring a region on the driver: its arguments, as Go values and as
 // the strings of a flat config map, and the ones it does not take.
 

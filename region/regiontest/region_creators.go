@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 )
 
@@ -381,30 +382,17 @@ func testWaiterContext(t *testing.T, h *regionHarness) {
 	h.skipNull("callers never wait (a driver.LockSkipper)")
 	r := h.region(h.cfg(0))
 	k := h.key("a")
-	started, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		_, err := region.GetOrCreate(ctxTimeout(t), r, k, func(context.Context) (string, error) {
-			close(started)
-			<-release
-			return "made", nil
-		})
-		first <- err
-	}()
-	<-started
+	release := holdCreator(t, r, k, "made")
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	ran := false
 	_, err := region.GetOrCreate(ctx, r, k, func(context.Context) (string, error) { ran = true; return "", nil })
-	close(release)
+	release()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("waiter with a 100ms deadline: %v; want context.DeadlineExceeded", err)
 	}
 	if ran {
 		t.Errorf("the waiter ran its creator while the lock was held")
-	}
-	if err := <-first; err != nil {
-		t.Fatal(err)
 	}
 	wantGet(h, r, k, "made")
 }
@@ -462,7 +450,7 @@ func testAsyncRunner(t *testing.T, h *regionHarness) {
 	if err != nil || !maps.Equal(again, first) {
 		t.Fatalf("GetOrCreateMulti of stale keys with an async runner = %v, %v; want the stale values %v", again, err, first)
 	}
-	waitFor(t, "the background regeneration", func() bool {
+	testwait.Until(t, waitLong, "the background regeneration", func() bool {
 		v, err := region.Get[string](ctx, r, k)
 		m, merr := region.GetMulti[string](ctx, r, keys)
 		return err == nil && v != "some value 1" && merr == nil && len(m) == 2 &&

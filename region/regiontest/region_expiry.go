@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 )
 
@@ -310,7 +311,7 @@ func testSharedInvalidation(t *testing.T, h *regionHarness) {
 	if h.opts.NullStore {
 		return
 	}
-	waitFor(t, "the second region to see the hard invalidation", func() bool {
+	testwait.Until(t, waitLong, "the second region to see the hard invalidation", func() bool {
 		_, err := region.Get[string](ctx, r2, k)
 		return errors.Is(err, region.ErrNotFound)
 	})
@@ -322,7 +323,7 @@ func testSharedInvalidation(t *testing.T, h *regionHarness) {
 	if err := r2.Invalidate(region.Soft); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first region to see the soft invalidation", func() bool {
+	testwait.Until(t, waitLong, "the first region to see the soft invalidation", func() bool {
 		_, err := region.Get[string](ctx, r1, k)
 		return errors.Is(err, region.ErrNotFound)
 	})

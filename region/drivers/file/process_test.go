@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/regiontest"
 )
@@ -304,7 +305,7 @@ func TestSharedInvalidationAcrossProcesses(t *testing.T) {
 	// Hard invalidation in the child: this process sees a miss.
 	c.send("invalidate-hard")
 	c.expect("done")
-	waitFor(t, "hard invalidation from another process", func() bool {
+	testwait.Until(t, 10*time.Second, "hard invalidation from another process", func() bool {
 		_, err := region.Get[string](ctx, r, "k")
 		return errors.Is(err, region.ErrNotFound)
 	})
@@ -315,7 +316,7 @@ func TestSharedInvalidationAcrossProcesses(t *testing.T) {
 	}
 	c.send("invalidate-soft")
 	c.expect("done")
-	waitFor(t, "soft invalidation from another process", func() bool {
+	testwait.Until(t, 10*time.Second, "soft invalidation from another process", func() bool {
 		v, err := region.GetOrCreate(ctx, r, "k", func(context.Context) (string, error) { return "v3", nil })
 		return err == nil && v == "v3"
 	})
@@ -325,18 +326,6 @@ func TestSharedInvalidationAcrossProcesses(t *testing.T) {
 		t.Fatalf("other process read %q after regeneration; want \"value v3\"", got)
 	}
 	c.wait()
-}
-
-// waitFor polls cond for up to 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not seen within 10s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // updateRegion is the region of the counter test: the driver's default

@@ -39,68 +39,28 @@ func TestServerKilledDuringLoad(t *testing.T) {
 		ops      [4]int
 		firstErr [4]error
 	)
-	op := func(ctx context.Context, g, i int) error {
-		k := fmt.Sprintf("load:%d:%d", g, i%20)
-		switch i % 7 {
-		case 0:
-			return d.Set(ctx, k, []byte("value"), time.Minute)
-		case 1:
-			_, err := d.Get(ctx, k)
-			if errors.Is(err, region.ErrNotFound) {
-				err = nil
-			}
-			return err
-		case 2:
-			_, err := d.GetMulti(ctx, []string{k, k + "a", k + "b"})
-			return err
-		case 3:
-			return d.SetMulti(ctx, map[string][]byte{k: []byte("m"), k + "a": []byte("n")}, time.Minute)
-		case 4:
-			return d.DeleteMulti(ctx, []string{k + "b", k + "c"})
-		case 5:
-			return d.Delete(ctx, k+"a")
-		default:
-			m := l.Mutex(k)
-			ok, err := m.TryLock(ctx)
-			if ok {
-				err = m.Unlock(ctx)
-			}
-			return err
+	stop := regiontest.StartLoad(d, l, 4, func(op func(context.Context) error) {
+		p := phase.Load()
+		start := time.Now()
+		err := op(context.Background())
+		el := time.Since(start)
+		if phase.Load() != p || p == changing {
+			return // straddled a phase change
 		}
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				p := phase.Load()
-				start := time.Now()
-				err := op(context.Background(), g, i)
-				el := time.Since(start)
-				if phase.Load() != p || p == changing {
-					continue // straddled a phase change
-				}
-				mu.Lock()
-				ops[p]++
-				slowest[p] = max(slowest[p], el)
-				if err != nil {
-					failures[p]++
-					if firstErr[p] == nil {
-						firstErr[p] = err
-					}
-				}
-				mu.Unlock()
-				if err != nil {
-					time.Sleep(5 * time.Millisecond)
-				}
+		mu.Lock()
+		ops[p]++
+		slowest[p] = max(slowest[p], el)
+		if err != nil {
+			failures[p]++
+			if firstErr[p] == nil {
+				firstErr[p] = err
 			}
-		})
-	}
+		}
+		mu.Unlock()
+		if err != nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
 	waitOps := func(p int32, n int) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -131,8 +91,7 @@ func TestServerKilledDuringLoad(t *testing.T) {
 	time.Sleep(2 * timeout)
 	phase.Store(2)
 	waitOps(2, 200)
-	close(stop)
-	wg.Wait()
+	stop()
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -105,64 +105,6 @@ func TestAnotherTypeIsAMissThatRegenerates(t *testing.T) {
 	}
 }
 
-func TestCompareAndSet(t *testing.T) {
-	ctx := t.Context()
-	r := newRegion(t, region.Config{Expiration: time.Minute})
-	_, ver, err := region.GetForUpdate[int](ctx, r, "n")
-	if !errors.Is(err, region.ErrNotFound) || ver.Exists() {
-		t.Fatalf("GetForUpdate of nothing: %v, exists %v", err, ver.Exists())
-	}
-	if err := region.CompareAndSet(ctx, r, "n", ver, 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := region.CompareAndSet(ctx, r, "n", ver, 2); !errors.Is(err, region.ErrConflict) {
-		t.Fatalf("a second add: %v; want ErrConflict", err)
-	}
-	v, ver, err := region.GetForUpdate[int](ctx, r, "n")
-	if err != nil || v != 1 || !ver.Exists() {
-		t.Fatalf("GetForUpdate = %v, %v", v, err)
-	}
-	if err := region.Set(ctx, r, "n", 10); err != nil { // another writer
-		t.Fatal(err)
-	}
-	if err := region.CompareAndSet(ctx, r, "n", ver, 2); !errors.Is(err, region.ErrConflict) {
-		t.Fatalf("CompareAndSet after another write: %v; want ErrConflict", err)
-	}
-	if got := r.Stats().Conflicts; got != 2 {
-		t.Fatalf("Stats().Conflicts = %d; want 2", got)
-	}
-	// Update loses no increment among concurrent writers.
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 50 {
-				if _, err := region.Update(ctx, r, "n", func(cur int, _ bool) (int, error) { return cur + 1, nil }); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if v, err := region.Get[int](ctx, r, "n"); err != nil || v != 410 {
-		t.Fatalf("after 400 concurrent increments of 10: %v, %v", v, err)
-	}
-	// A value of another type exists: CompareAndSet with its version
-	// replaces it.
-	if err := region.Set(ctx, r, "x", "text"); err != nil {
-		t.Fatal(err)
-	}
-	_, ver, err = region.GetForUpdate[int](ctx, r, "x")
-	if !errors.Is(err, region.ErrNotFound) || !ver.Exists() {
-		t.Fatalf("GetForUpdate of another type: %v, exists %v", err, ver.Exists())
-	}
-	if err := region.CompareAndSet(ctx, r, "x", ver, 3); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestProxyKeepsTheBytePath: a proxy that does not handle values sees
 // every call, and the region then stores encoded envelopes, which the
 // driver keeps as bytes.

@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region/driver"
 )
 
@@ -93,7 +94,7 @@ func startCluster(t *testing.T) []string {
 			t.Fatalf("CLUSTER MEET: %v", err)
 		}
 	}
-	waitFor(t, 20*time.Second, "the cluster to converge", func() bool {
+	testwait.Until(t, 20*time.Second, "the cluster to converge", func() bool {
 		for _, c := range clients {
 			info, err := c.ClusterInfo(t.Context()).Result()
 			if err != nil || !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_known_nodes:3") {

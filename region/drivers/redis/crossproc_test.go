@@ -22,6 +22,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/regiontest"
 )
@@ -297,7 +298,7 @@ func TestCrossProcessStampede(t *testing.T) {
 	for i := range procs {
 		ps = append(ps, startChild(t, "stampede", s.Addr, i))
 	}
-	waitFor(t, childWait, "children to be ready", func() bool {
+	testwait.Until(t, childWait, "children to be ready", func() bool {
 		n, _ := raw.Get(t.Context(), "ready").Int()
 		return n == procs
 	})
@@ -484,7 +485,7 @@ func TestCrossProcessUpdate(t *testing.T) {
 		for i := range regiontest.UpdateProcs {
 			ps = append(ps, startChild(t, scenario, s.Addr, i))
 		}
-		waitFor(t, childWait, "children to be ready", func() bool {
+		testwait.Until(t, childWait, "children to be ready", func() bool {
 			n, _ := raw.Get(t.Context(), "update_ready").Int()
 			return n == regiontest.UpdateProcs
 		})

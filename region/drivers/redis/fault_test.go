@@ -2,9 +2,6 @@ package redis
 
 import (
 	"context"
-	"errors"
-	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/regiontest"
 )
@@ -36,8 +34,8 @@ func verifyNoLeaks(t *testing.T) {
 	}
 }
 
-// TestServerKilledDuringLoad kills redis-server under a load of gets, sets,
-// multi operations and locks, checks that every operation fails within
+// TestServerKilledDuringLoad kills redis-server under a load of every
+// operation (regiontest.StartLoad), checks that every operation fails within
 // the configured timeouts while it is down, restarts it on the same port
 // and checks that the same driver recovers; no goroutine outlives Close.
 func TestServerKilledDuringLoad(t *testing.T) {
@@ -57,68 +55,28 @@ func TestServerKilledDuringLoad(t *testing.T) {
 	// a read, plus backoff; with a 2x margin for -race on 2 cores.
 	bound := 2 * time.Duration(DefaultMaxRetries+1) * (600*time.Millisecond + 100*time.Millisecond)
 
-	var (
-		ok, failed atomic.Int64
-		slowest    atomic.Int64
-		stop       = make(chan struct{})
-		wg         sync.WaitGroup
-	)
-	op := func(i, n int) error {
-		ctx := context.Background()
-		k := "load" + strconv.Itoa(n%20)
-		switch i % 5 {
-		case 0:
-			return d.Set(ctx, k, []byte("v"), time.Minute)
-		case 1:
-			_, err := d.Get(ctx, k)
-			if errors.Is(err, region.ErrNotFound) {
-				return nil
+	var ok, failed, slowest atomic.Int64
+	stop := regiontest.StartLoad(d, LockingDriver{d}, 8, func(op func(context.Context) error) {
+		start := time.Now()
+		err := op(context.Background())
+		el := int64(time.Since(start))
+		for {
+			cur := slowest.Load()
+			if el <= cur || slowest.CompareAndSwap(cur, el) {
+				break
 			}
-			return err
-		case 2:
-			_, err := d.GetMulti(ctx, []string{k, k + "x", "load1"})
-			return err
-		case 3:
-			return d.SetMulti(ctx, map[string][]byte{k: []byte("a"), k + "y": []byte("b")}, time.Minute)
-		default:
-			m := d.NewMutex(k)
-			got, err := m.TryLock(ctx)
-			if got {
-				_ = m.Unlock(ctx)
-			}
-			return err
 		}
-	}
-	for i := range 8 {
-		wg.Go(func() {
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				start := time.Now()
-				err := op(i, n)
-				el := int64(time.Since(start))
-				for {
-					cur := slowest.Load()
-					if el <= cur || slowest.CompareAndSwap(cur, el) {
-						break
-					}
-				}
-				if err != nil {
-					failed.Add(1)
-				} else {
-					ok.Add(1)
-				}
-			}
-		})
-	}
-	waitFor(t, 5*time.Second, "operations to succeed before the kill", func() bool { return ok.Load() > 100 })
+		if err != nil {
+			failed.Add(1)
+		} else {
+			ok.Add(1)
+		}
+	})
+	testwait.Until(t, 5*time.Second, "operations to succeed before the kill", func() bool { return ok.Load() > 100 })
 
 	s.Kill()
 	failedBefore := failed.Load()
-	waitFor(t, 10*time.Second, "operations to fail while the server is down", func() bool {
+	testwait.Until(t, 10*time.Second, "operations to fail while the server is down", func() bool {
 		return failed.Load() > failedBefore+50
 	})
 	downStart := time.Now()
@@ -132,13 +90,12 @@ func TestServerKilledDuringLoad(t *testing.T) {
 	}
 	restarted := time.Now()
 	okAtRestart := ok.Load()
-	waitFor(t, 10*time.Second, "operations to recover after the restart", func() bool {
+	testwait.Until(t, 10*time.Second, "operations to recover after the restart", func() bool {
 		return ok.Load() > okAtRestart+100
 	})
 	t.Logf("down for %v; %d ok / %d failed; slowest operation %v; recovered %v after the restart",
 		restarted.Sub(downStart), ok.Load(), failed.Load(), time.Duration(slowest.Load()), time.Since(restarted))
-	close(stop)
-	wg.Wait()
+	stop()
 
 	// The same driver works after the restart for every operation.
 	ctx := t.Context()

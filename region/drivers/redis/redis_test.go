@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
@@ -189,7 +190,7 @@ func TestTTLOnTheServer(t *testing.T) {
 	if err := d.Set(ctx, "gone", []byte("v"), 30*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "item with 30ms TTL to expire", func() bool {
+	testwait.Until(t, 5*time.Second, "item with 30ms TTL to expire", func() bool {
 		_, err := d.Get(ctx, "gone")
 		return errors.Is(err, region.ErrNotFound)
 	})
@@ -201,17 +202,6 @@ func TestTTLOnTheServer(t *testing.T) {
 	}
 	if ttl := raw.PTTL(ctx, "over").Val(); ttl < 59*time.Minute {
 		t.Errorf("redis_expiration_time 1h: PTTL = %v", ttl)
-	}
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

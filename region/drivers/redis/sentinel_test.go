@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/testserver"
+	"github.com/gosess/gosess/internal/testwait"
 )
 
 // startSentinel runs a redis sentinel (redis-server --sentinel) on a free
@@ -43,7 +44,7 @@ func startSentinel(t *testing.T, masterAddr string) string {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	c := rawClient(t, addr, 0)
-	waitFor(t, 10*time.Second, "the sentinel to know its master", func() bool {
+	testwait.Until(t, 10*time.Second, "the sentinel to know its master", func() bool {
 		got, err := c.Do(t.Context(), "sentinel", "get-master-addr-by-name", "mymaster").StringSlice()
 		return err == nil && len(got) == 2 && got[1] == mport
 	})

@@ -3,6 +3,8 @@ package regiontest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,4 +82,69 @@ func RunUnlockOnHungServer(t *testing.T, r *region.Region, pause, resume func() 
 			t.Errorf("Unlock after the deadline took %v; want at most UnlockGrace (%v)", el, driver.UnlockGrace)
 		}
 	})
+}
+
+// StartLoad puts a driver under a load of every operation, for tests that
+// break its server meanwhile (kill it, restart it, stop it) and check how
+// the operations fail and recover. goroutines goroutines each call, in
+// turn and on keys of their own, Set, Get (a miss is no error), GetMulti,
+// SetMulti, DeleteMulti, Delete and, when l is not nil, a lock's TryLock
+// followed by Unlock when it was taken. Every operation is handed to call,
+// on the goroutine that runs it, which runs it (with the context it
+// chooses) and records what it returned and how long it took. The
+// goroutines run until stop is called; stop waits for them.
+func StartLoad(d driver.Driver, l driver.Locker, goroutines int, call func(op func(context.Context) error)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				k := fmt.Sprintf("load:%d:%d", g, i%20)
+				call(func(ctx context.Context) error { return loadOp(ctx, d, l, i, k) })
+			}
+		})
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// loadOp runs the i-th of StartLoad's operations, in turn, on key k.
+func loadOp(ctx context.Context, d driver.Driver, l driver.Locker, i int, k string) error {
+	n := 6
+	if l != nil {
+		n++
+	}
+	switch i % n {
+	case 0:
+		return d.Set(ctx, k, []byte("value"), time.Minute)
+	case 1:
+		_, err := d.Get(ctx, k)
+		if errors.Is(err, region.ErrNotFound) {
+			return nil
+		}
+		return err
+	case 2:
+		_, err := driver.GetMulti(ctx, d, []string{k, k + "a", k + "b"})
+		return err
+	case 3:
+		return driver.SetMulti(ctx, d, map[string][]byte{k: []byte("m"), k + "a": []byte("n")}, time.Minute)
+	case 4:
+		return driver.DeleteMulti(ctx, d, []string{k + "b", k + "c"})
+	case 5:
+		return d.Delete(ctx, k+"a")
+	default:
+		m := l.Mutex(k)
+		ok, err := m.TryLock(ctx)
+		if ok {
+			err = m.Unlock(ctx)
+		}
+		return err
+	}
 }
