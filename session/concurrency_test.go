@@ -20,8 +20,7 @@ import (
 func TestConcurrencyNoReadLock(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m)
-		writer := load(t, m, c)
+		writer, c := loadSaved(t, m)
 		writer.Set("kéy", "valué")
 		read := make(chan bool)
 		go func() {
@@ -44,8 +43,7 @@ func TestConcurrencyNoReadLock(t *testing.T) {
 func TestConcurrencyWriteConflict(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m)
-		first, second := load(t, m, c), load(t, m, c)
+		first, second, c := twoRequests(t, m)
 		var wg sync.WaitGroup
 		var err1 error
 		firstSaved := make(chan struct{})
@@ -71,9 +69,7 @@ func TestConcurrencyWriteConflict(t *testing.T) {
 		if !errors.Is(err2, session.ErrConflict) || !errors.As(err2, &ce) || len(ce.Keys) != 1 || ce.Keys[0] != "key" {
 			t.Fatalf("second save = %v, want a ConflictError on key", err2)
 		}
-		if v := mustGet(t, load(t, m, c), "key"); v != "value" {
-			t.Errorf("stored %v, want the first writer's value", v)
-		}
+		wantStored(t, m, c, "key", "value", "the first writer's value")
 	})
 }
 
@@ -82,13 +78,10 @@ func TestConcurrencyWriteConflict(t *testing.T) {
 func TestConcurrencyWriteMerge(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m)
-		s1, s2 := load(t, m, c), load(t, m, c)
+		s1, s2, c := twoRequests(t, m)
 		s1.Set("key", "value")
 		s2.Set("key2", "value2")
-		if _, err := s1.Save(ctx); err != nil {
-			t.Fatal(err)
-		}
+		save(t, s1)
 		if _, err := s2.Save(ctx); err != nil {
 			t.Fatalf("second save = %v, want a merge", err)
 		}
@@ -122,42 +115,29 @@ func TestConcurrencyCounter(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := mustGet(t, load(t, m, c), "n"); n != workers*each {
-			t.Errorf("counter %v, want %d", n, workers*each)
-		}
+		wantStored(t, m, c, "n", workers*each, "every increment")
 	})
 }
 
 // A touch (save without changes) that loses to a concurrent writer is
 // not an error and does not overwrite the writer's data.
 func TestConcurrencyTouchLosesQuietly(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		if !bc.serverSide {
-			t.Skip("no server state")
-		}
+	forEachLocalStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m, "k", "old")
-		toucher, writer := load(t, m, c), load(t, m, c)
+		toucher, writer, c := twoRequests(t, m, "k", "old")
 		writer.Set("k", "new")
-		if _, err := writer.Save(ctx); err != nil {
-			t.Fatal(err)
-		}
+		save(t, writer)
 		if _, err := toucher.Save(ctx); err != nil {
 			t.Fatalf("touch after a concurrent write: %v", err)
 		}
-		if v := mustGet(t, load(t, m, c), "k"); v != "new" {
-			t.Errorf("touch overwrote the write: %v", v)
-		}
+		wantStored(t, m, c, "k", "new", "the write's value (a touch does not overwrite it)")
 	})
 }
 
 // A save racing with Invalidate (logout) of the same session must not
 // bring the session back.
 func TestConcurrencyNoResurrection(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		if !bc.serverSide {
-			t.Skip("no server state")
-		}
+	forEachLocalStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		s0, c := saveNew(t, m, "user", "alice")
 		logout, other := load(t, m, c), load(t, m, c)
@@ -184,20 +164,16 @@ func TestConcurrencyNoResurrection(t *testing.T) {
 // concurrent requests of one client would.
 func twoRequests(t *testing.T, m *session.Maker, kv ...any) (first, second *session.Session, cookie string) {
 	t.Helper()
-	_, c := saveNew(t, m, kv...)
-	return load(t, m, c), load(t, m, c), c
+	first, c := loadSaved(t, m, kv...)
+	return first, load(t, m, c), c
 }
 
-func mustSave(t *testing.T, s *session.Session) {
+// wantConflict saves first, then checks that the save of second, loaded
+// before first's save, is a ConflictError on exactly keys.
+func wantConflict(t *testing.T, first, second *session.Session, keys ...string) {
 	t.Helper()
-	if _, err := s.Save(ctx); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
-}
-
-// conflictOn checks that err is a ConflictError on exactly keys.
-func conflictOn(t *testing.T, err error, keys ...string) {
-	t.Helper()
+	save(t, first)
+	_, err := second.Save(ctx)
 	var ce *session.ConflictError
 	if !errors.Is(err, session.ErrConflict) || !errors.As(err, &ce) || !slices.Equal(ce.Keys, keys) {
 		t.Fatalf("err = %v, want a conflict on %q", err, keys)
@@ -226,8 +202,8 @@ func TestMergeDifferentKeys(t *testing.T) {
 		s1.Delete("c")
 		s2.Set("b", 20)
 		s2.Set("d", 4)
-		mustSave(t, s1)
-		mustSave(t, s2)
+		save(t, s1)
+		save(t, s2)
 		want := map[string]any{"a": 10, "b": 20, "d": 4}
 		wantValues(t, load(t, m, c), want)
 		wantValues(t, s2, want)
@@ -246,9 +222,7 @@ func TestMergeSameKeyConflicts(t *testing.T) {
 		s1.Set("a", 10)
 		s2.Set("a", 11)
 		s2.Set("b", 22)
-		mustSave(t, s1)
-		_, err := s2.Save(ctx)
-		conflictOn(t, err, "a")
+		wantConflict(t, s1, s2, "a")
 		wantValues(t, load(t, m, c), map[string]any{"a": 10, "b": 2})
 		wantValues(t, s2, map[string]any{"a": 11, "b": 22})
 		if st := m.Stats(); st.Conflicts != 1 || st.Merges != 0 {
@@ -265,16 +239,12 @@ func TestMergeSameValueIsAConflict(t *testing.T) {
 		s1, s2, c := twoRequests(t, m, "n", 5)
 		s1.Set("n", 6)
 		s2.Set("n", 6)
-		mustSave(t, s1)
-		_, err := s2.Save(ctx)
-		conflictOn(t, err, "n")
+		wantConflict(t, s1, s2, "n")
 		// Deleting the same key in both is a change by both too.
 		s3, s4 := load(t, m, c), load(t, m, c)
 		s3.Delete("n")
 		s4.Delete("n")
-		mustSave(t, s3)
-		_, err = s4.Save(ctx)
-		conflictOn(t, err, "n")
+		wantConflict(t, s3, s4, "n")
 	})
 }
 
@@ -287,8 +257,8 @@ func TestMergeUnchangedValue(t *testing.T) {
 		s1.Set("role", "admin")
 		s2.Set("role", "user") // as loaded
 		s2.Set("x", 1)
-		mustSave(t, s1)
-		mustSave(t, s2)
+		save(t, s1)
+		save(t, s2)
 		wantValues(t, load(t, m, c), map[string]any{"role": "admin", "x": 1})
 	})
 }
@@ -301,16 +271,14 @@ func TestMergeClear(t *testing.T) {
 		s1, s2, c := twoRequests(t, m, "a", 1)
 		s1.Set("b", 2)
 		s2.Clear()
-		mustSave(t, s1)
-		mustSave(t, s2)
+		save(t, s1)
+		save(t, s2)
 		wantValues(t, load(t, m, c), map[string]any{"b": 2})
 		// A Clear against a change of a cleared key conflicts.
 		s3, s4 := load(t, m, c), load(t, m, c)
 		s3.Set("b", 3)
 		s4.Clear()
-		mustSave(t, s3)
-		_, err := s4.Save(ctx)
-		conflictOn(t, err, "b")
+		wantConflict(t, s3, s4, "b")
 	})
 }
 
@@ -327,8 +295,8 @@ func TestMergeInPlaceChange(t *testing.T) {
 		}
 		prefs["theme"] = "dark"
 		s2.MarkModified()
-		mustSave(t, s1)
-		mustSave(t, s2)
+		save(t, s1)
+		save(t, s2)
 		wantValues(t, load(t, m, c), map[string]any{"n": 2, "prefs": map[string]any{"theme": "dark"}})
 
 		s3, s4 := load(t, m, c), load(t, m, c)
@@ -336,9 +304,7 @@ func TestMergeInPlaceChange(t *testing.T) {
 		prefs, _ = session.GetAs[map[string]any](s4, "prefs")
 		prefs["lang"] = "fr"
 		s4.MarkModified()
-		mustSave(t, s3)
-		_, err = s4.Save(ctx)
-		conflictOn(t, err, "prefs")
+		wantConflict(t, s3, s4, "prefs")
 	})
 }
 
@@ -350,29 +316,29 @@ func TestMergeFlashes(t *testing.T) {
 		m := newMaker(t, bc, nil)
 		s0, c := saveNew(t, m)
 		s0.AddFlash("old")
-		mustSave(t, s0)
+		save(t, s0)
 
 		s1, s2 := load(t, m, c), load(t, m, c)
 		s1.AddFlash("one")
 		s2.AddFlash("two")
-		mustSave(t, s1)
-		mustSave(t, s2)
+		save(t, s1)
+		save(t, s2)
 
 		reader, adder := load(t, m, c), load(t, m, c)
 		adder.AddFlash("three")
-		mustSave(t, adder)
+		save(t, adder)
 		if got := fmt.Sprint(reader.Flashes()); got != "[old one two]" {
 			t.Fatalf("reader saw %s", got)
 		}
-		mustSave(t, reader)
+		save(t, reader)
 
 		r1, r2 := load(t, m, c), load(t, m, c)
 		if a, b := fmt.Sprint(r1.Flashes()), fmt.Sprint(r2.Flashes()); a != "[three]" || b != "[three]" {
 			t.Fatalf("flashes %s and %s, want [three] twice", a, b)
 		}
 		r2.AddFlash("four")
-		mustSave(t, r1)
-		mustSave(t, r2)
+		save(t, r1)
+		save(t, r2)
 		if got := fmt.Sprint(load(t, m, c).Flashes()); got != "[four]" {
 			t.Errorf("after both read: %s, want [four]", got)
 		}
@@ -386,19 +352,17 @@ func TestMergeSecondSaveOfASession(t *testing.T) {
 		m := newMaker(t, bc, nil)
 		s, other, c := twoRequests(t, m, "a", 1)
 		s.Set("a", 2)
-		mustSave(t, s)
+		save(t, s)
 		s.Set("b", 3)
-		mustSave(t, s) // nothing in between
+		save(t, s) // nothing in between
 		other.Set("c", 4)
-		mustSave(t, other) // merges with s's two saves
+		save(t, other) // merges with s's two saves
 		s.Set("d", 5)
-		mustSave(t, s) // merges with other's
+		save(t, s) // merges with other's
 		wantValues(t, load(t, m, c), map[string]any{"a": 2, "b": 3, "c": 4, "d": 5})
 		s.Set("a", 6)
-		mustSave(t, s)
-		if v := mustGet(t, load(t, m, c), "a"); v != 6 {
-			t.Errorf("a = %v", v)
-		}
+		save(t, s)
+		wantStored(t, m, c, "a", 6, "the last save's")
 	})
 }
 
@@ -416,7 +380,7 @@ func TestMergeThreeRequests(t *testing.T) {
 			s.Set(fmt.Sprint("k", i), i)
 		}
 		for _, s := range all {
-			mustSave(t, s)
+			save(t, s)
 		}
 		wantValues(t, load(t, m, c), map[string]any{"seed": 0, "k0": 0, "k1": 1, "k2": 2})
 	})
@@ -463,7 +427,7 @@ func TestMergeRenewAfterConcurrentSave(t *testing.T) {
 		m := newMaker(t, bc, nil)
 		login, other, c := twoRequests(t, m, "visits", 1)
 		other.Set("cart", 3)
-		mustSave(t, other)
+		save(t, other)
 		if err := login.Renew(ctx); err != nil {
 			t.Fatalf("Renew: %v", err)
 		}
@@ -483,7 +447,7 @@ func TestMergeRenewConflict(t *testing.T) {
 		m := newMaker(t, bc, nil)
 		login, other, c := twoRequests(t, m, "user", "guest")
 		other.Set("user", "bob")
-		mustSave(t, other)
+		save(t, other)
 		login.Set("user", "ann")
 		id := login.ID()
 		if err := login.Renew(ctx); !errors.Is(err, session.ErrConflict) {
@@ -492,9 +456,7 @@ func TestMergeRenewConflict(t *testing.T) {
 		if login.ID() != id {
 			t.Error("a refused Renew changed the id")
 		}
-		if v := mustGet(t, load(t, m, c), "user"); v != "bob" {
-			t.Errorf("user %v, want the other request's", v)
-		}
+		wantStored(t, m, c, "user", "bob", "the other request's")
 		// Renew of a session another request invalidated: gone.
 		r1, r2 := load(t, m, c), load(t, m, c)
 		if err := r2.Invalidate(ctx); err != nil {
@@ -519,7 +481,7 @@ func TestMergeSaveAfterRenew(t *testing.T) {
 		if err := login.Renew(ctx); err != nil {
 			t.Fatal(err)
 		}
-		mustSave(t, login)
+		save(t, login)
 		other.Set("b", 2)
 		var ce *session.ConflictError
 		if _, err := other.Save(ctx); !errors.As(err, &ce) || !ce.Gone {
@@ -541,8 +503,7 @@ func TestMergeGivesUp(t *testing.T) {
 	if !ok {
 		t.Fatalf("backend %T", m.Backend())
 	}
-	_, c := saveNew(t, m, "a", 1)
-	s := load(t, m, c)
+	s, c := loadSaved(t, m, "a", 1)
 	s.Set("a", 2)
 	b.on.Store(true)
 	_, err := s.Save(ctx)
@@ -553,9 +514,7 @@ func TestMergeGivesUp(t *testing.T) {
 	if n := b.saves.Load(); n != session.MaxMergeAttempts {
 		t.Errorf("%d conditional saves, want %d", n, session.MaxMergeAttempts)
 	}
-	if v := mustGet(t, load(t, m, c), "a"); v != 1 {
-		t.Errorf("stored a = %v after a failed save", v)
-	}
+	wantStored(t, m, c, "a", 1, "the value from before the failed save")
 	// A canceled context ends the retries at once with its error.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
@@ -598,7 +557,7 @@ func TestMergeRenewUnsupportedValue(t *testing.T) {
 		}
 		s1, s2, _ := twoRequests(t, m, "a", 1)
 		s2.Set("b", 2)
-		mustSave(t, s2)
+		save(t, s2)
 		s1.Set("ch", make(chan int))
 		if err := s1.Renew(ctx); !errors.Is(err, session.ErrUnsupportedValue) {
 			t.Errorf("Renew with a merge = %v, want ErrUnsupportedValue", err)
@@ -612,8 +571,8 @@ func TestMergeGobCodec(t *testing.T) {
 	s1, s2, c := twoRequests(t, m, "a", 1, "t", time.Date(2030, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600)))
 	s1.Set("a", 2)
 	s2.Set("b", 3)
-	mustSave(t, s1)
-	mustSave(t, s2)
+	save(t, s1)
+	save(t, s2)
 	final := load(t, m, c)
 	if mustGet(t, final, "a") != 2 || mustGet(t, final, "b") != 3 {
 		t.Errorf("final %v", final.Keys())

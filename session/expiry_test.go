@@ -16,8 +16,7 @@ import (
 // access is older than max_age loads as a new one, and its record is gone.
 func TestExpiryRefreshOnAccess(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": 10}, session.WithClock(clk.Now))
+		m, clk := clockedMaker(t, bc, session.Settings{"max_age": 10})
 		old, c := saveNew(t, m, "k", "v")
 		clk.Advance(9 * time.Second)
 		s := load(t, m, c) // within max_age
@@ -50,8 +49,7 @@ func TestExpiryRefreshOnAccess(t *testing.T) {
 // without saving it does not record an access.
 func TestExpiryNoAccessNoRefresh(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": 10}, session.WithClock(clk.Now))
+		m, clk := clockedMaker(t, bc, session.Settings{"max_age": 10})
 		s, c := saveNew(t, m, "test", "val")
 		access := s.LastAccess()
 		clk.Advance(5 * time.Second)
@@ -68,8 +66,7 @@ func TestExpiryNoAccessNoRefresh(t *testing.T) {
 // accesses.
 func TestExpiryStatic(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": 10, "refresh_on_access": false}, session.WithClock(clk.Now))
+		m, clk := clockedMaker(t, bc, session.Settings{"max_age": 10, "refresh_on_access": false})
 		_, c := saveNew(t, m, "test", "val")
 		clk.Advance(6 * time.Second)
 		s := load(t, m, c)
@@ -92,8 +89,7 @@ func TestExpiryStatic(t *testing.T) {
 // finite max_age, so it is given max_age = 0 explicitly.)
 func TestExpiryNone(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": 0}, session.WithClock(clk.Now))
+		m, clk := clockedMaker(t, bc, session.Settings{"max_age": 0})
 		s, c := saveNew(t, m, "k", "v")
 		clk.Advance(10000 * time.Hour)
 		back := load(t, m, c)
@@ -106,8 +102,7 @@ func TestExpiryNone(t *testing.T) {
 // lifetime caps a session however often it is used.
 func TestExpiryLifetime(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": "10s", "lifetime": "25s"}, session.WithClock(clk.Now))
+		m, clk := clockedMaker(t, bc, session.Settings{"max_age": "10s", "lifetime": "25s"})
 		_, c := saveNew(t, m, "k", "v")
 		for range 3 { // accesses at 8, 16, 24 s
 			clk.Advance(8 * time.Second)
@@ -128,8 +123,7 @@ func TestExpiryLifetime(t *testing.T) {
 // The cookie's own age is checked too: a cookie older than max_age is
 // refused even when the record would still be alive.
 func TestExpiryCookieAge(t *testing.T) {
-	clk := newClock()
-	m := newMaker(t, localBackends[0], session.Settings{"max_age": 10}, session.WithClock(clk.Now))
+	m, clk := clockedMaker(t, localBackends[0], session.Settings{"max_age": 10})
 	s, c := saveNew(t, m, "k", "v")
 	clk.Advance(8 * time.Second)
 	if _, err := load(t, m, c).Save(ctx); err != nil { // access, but c is not re-issued
@@ -158,8 +152,7 @@ func TestExpiryBackendTTL(t *testing.T) {
 		t.Errorf("driver TTL %v for max_age 30m", got)
 	}
 
-	clk := newClock()
-	fm := newMaker(t, localBackends[1], session.Settings{"max_age": "30m"}, session.WithClock(clk.Now))
+	fm, clk := clockedMaker(t, localBackends[1], session.Settings{"max_age": "30m"})
 	s, _ := saveNew(t, fm, "k", "v")
 	stored, err := fm.Backend().Load(ctx, s.ID())
 	if err != nil {

@@ -108,12 +108,24 @@ func forEachBackendWithServers(t *testing.T, f func(t *testing.T, bc backendCase
 // forEachStore runs f for the backends that keep sessions on the server
 // (not the cookie backend), on memory, file, redis and memcached.
 func forEachStore(t *testing.T, f func(t *testing.T, bc backendCase)) {
-	forEachBackendWithServers(t, func(t *testing.T, bc backendCase) {
+	forEachBackendWithServers(t, serverSideOnly(f))
+}
+
+// forEachLocalStore is forEachStore without the redis and memcached
+// servers: on memory and file.
+func forEachLocalStore(t *testing.T, f func(t *testing.T, bc backendCase)) {
+	forEachBackend(t, serverSideOnly(f))
+}
+
+// serverSideOnly runs f for backends with server state and skips the
+// cookie backend.
+func serverSideOnly(f func(t *testing.T, bc backendCase)) func(t *testing.T, bc backendCase) {
+	return func(t *testing.T, bc backendCase) {
 		if !bc.serverSide {
-			t.Skip("the cookie backend keeps no server state to compare (documented)")
+			t.Skip("the cookie backend keeps no server state (documented)")
 		}
 		f(t, bc)
-	})
+	}
 }
 
 // newMaker configures a Maker for bc with the test keys and extra
@@ -143,6 +155,14 @@ var discard = slog.New(slog.DiscardHandler)
 // newClock returns a settable clock for expiry tests.
 func newClock() *testclock.Clock { return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
+// clockedMaker is newMaker on a settable clock (newClock), which it
+// returns too.
+func clockedMaker(t testing.TB, bc backendCase, extra session.Settings, opts ...session.MakerOption) (*session.Maker, *testclock.Clock) {
+	t.Helper()
+	clk := newClock()
+	return newMaker(t, bc, extra, append(opts, session.WithClock(clk.Now))...), clk
+}
+
 // saveNew creates a session with values (key, value, key, value, ...),
 // saves it and returns the maker's session and the cookie string.
 func saveNew(t testing.TB, m *session.Maker, kv ...any) (*session.Session, string) {
@@ -170,6 +190,25 @@ func load(t testing.TB, m *session.Maker, c string) *session.Session {
 	return sessiontest.Load(t, m, c)
 }
 
+// newSession returns a new session of m; the test fails on an error.
+func newSession(t testing.TB, m *session.Maker) *session.Session {
+	t.Helper()
+	s, err := m.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// loadSaved saves a new session holding kv (as saveNew) and loads it
+// again from its cookie, as the next request of the client would; it
+// returns the loaded session and the cookie string.
+func loadSaved(t testing.TB, m *session.Maker, kv ...any) (*session.Session, string) {
+	t.Helper()
+	_, c := saveNew(t, m, kv...)
+	return load(t, m, c), c
+}
+
 func mustGet(t testing.TB, s *session.Session, key string) any {
 	t.Helper()
 	v, ok := s.Get(key)
@@ -177,6 +216,15 @@ func mustGet(t testing.TB, s *session.Session, key string) any {
 		t.Fatalf("key %q missing (keys %v)", key, s.Keys())
 	}
 	return v
+}
+
+// wantStored checks that the session the cookie c loads holds want under
+// key; what says whose value that is.
+func wantStored(t testing.TB, m *session.Maker, c, key string, want any, what string) {
+	t.Helper()
+	if v := mustGet(t, load(t, m, c), key); v != want {
+		t.Errorf("stored %s = %v; want %v, %s", key, v, want, what)
+	}
 }
 
 func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {

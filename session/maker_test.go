@@ -120,10 +120,7 @@ func TestMakerDefaults(t *testing.T) {
 	if strings.Contains(c.String(), string(sigKey)) {
 		t.Error("Config.String shows the key")
 	}
-	s, err := m.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSession(t, m)
 	if !s.IsNew() || len(s.ID()) != 43 {
 		t.Errorf("new session: new %v, id %q", s.IsNew(), s.ID())
 	}
@@ -135,10 +132,7 @@ func TestMakerCustomParams(t *testing.T) {
 			"session_id_length": 40, "name": "testsession", "path": "/foo", "secure": true,
 			"httponly": true, "max_age": 30, "samesite": "strict", "partitioned": "true", "codec": "gob",
 		})
-		s, err := m.New(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newSession(t, m)
 		if len(s.ID()) != 54 { // 40 bytes in unpadded base64
 			t.Errorf("id %q has %d chars", s.ID(), len(s.ID()))
 		}
@@ -169,9 +163,7 @@ func TestMakerStringForms(t *testing.T) {
 		t.Errorf("parsed: %v", c)
 	}
 	_, ck := saveNew(t, m, "a", 1)
-	if v := mustGet(t, load(t, m, ck), "a"); v != 1 {
-		t.Errorf("round trip: %v", v)
-	}
+	wantStored(t, m, ck, "a", 1, "after a round trip")
 }
 
 func TestMakerBadValues(t *testing.T) {
@@ -661,8 +653,7 @@ func TestLoadForms(t *testing.T) {
 func TestLoadBadInput(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		var logs testlog.Buffer
-		clk := newClock()
-		m := newMaker(t, bc, session.Settings{"max_age": "1h"}, session.WithLogger(logs.Logger(slog.LevelDebug)), session.WithClock(clk.Now))
+		m, clk := clockedMaker(t, bc, session.Settings{"max_age": "1h"}, session.WithLogger(logs.Logger(slog.LevelDebug)))
 		_, good := saveNew(t, m, "k", "v")
 		value := strings.TrimPrefix(strings.SplitN(good, ";", 2)[0], "session=")
 		other := newMakerSharing(t, m, bc, session.Settings{"signature_key": sigKey2})
@@ -726,10 +717,7 @@ func TestLoadBackendFailure(t *testing.T) {
 	if _, err := m.Load(ctx, c); !errors.Is(err, errBackendDown) {
 		t.Errorf("Load with a failing backend = %v", err)
 	}
-	s, err := m.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSession(t, m)
 	s.Set("k", 1)
 	if _, err := s.Save(ctx); !errors.Is(err, errBackendDown) {
 		t.Errorf("Save with a failing backend = %v", err)

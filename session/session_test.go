@@ -22,10 +22,7 @@ import (
 func TestSessionNew(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		s, err := m.New(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newSession(t, m)
 		if !s.IsNew() || s.Modified() || s.Created().IsZero() || s.Len() != 0 {
 			t.Fatalf("new session: new=%v modified=%v created=%v len=%d", s.IsNew(), s.Modified(), s.Created(), s.Len())
 		}
@@ -62,8 +59,7 @@ func TestSessionEmpty(t *testing.T) {
 func TestSessionExisting(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m, "test", "testval")
-		s := load(t, m, c)
+		s, _ := loadSaved(t, m, "test", "testval")
 		if s.IsNew() || s.Modified() {
 			t.Errorf("existing session: new=%v modified=%v", s.IsNew(), s.Modified())
 		}
@@ -74,8 +70,7 @@ func TestSessionExisting(t *testing.T) {
 func TestSessionMapInterface(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m, "kéy", "valué")
-		s := load(t, m, c)
+		s, c := loadSaved(t, m, "kéy", "valué")
 		if mustGet(t, s, "kéy") != "valué" || !s.Has("kéy") || s.Modified() {
 			t.Fatal("loaded values")
 		}
@@ -139,8 +134,7 @@ func TestSessionMapInterface(t *testing.T) {
 func TestSessionClear(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m, "kéy", "valué")
-		s := load(t, m, c)
+		s, _ := loadSaved(t, m, "kéy", "valué")
 		if s.IsNew() || s.Modified() {
 			t.Fatal("loaded state")
 		}
@@ -177,10 +171,7 @@ func TestSessionIDs(t *testing.T) {
 	m := newMaker(t, localBackends[0], nil)
 	seen := map[string]bool{}
 	for range 1000 {
-		s, err := m.New(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newSession(t, m)
 		id := s.ID()
 		b, err := base64.RawURLEncoding.DecodeString(id)
 		if err != nil || len(b) != 32 || !session.ValidID(id) {
@@ -209,16 +200,10 @@ func TestSessionCreatedKept(t *testing.T) {
 // session's record ends that session (server-side backends only: cookies
 // cannot delete foreign data).
 func TestSessionDeleteOther(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		if !bc.serverSide {
-			t.Skip("cookies cannot delete foreign data")
-		}
+	forEachLocalStore(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
 		s1, c1 := saveNew(t, m, "key", "value1")
-		s2, err := m.New(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s2 := newSession(t, m)
 		s2.Set("key", "value2")
 		if err := m.Backend().Delete(ctx, s1.ID(), nil); err != nil {
 			t.Fatal(err)
@@ -240,8 +225,7 @@ func TestSessionDeleteOther(t *testing.T) {
 func TestSessionRenew(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, oldCookie := saveNew(t, m, "kéy", "valué")
-		s := load(t, m, oldCookie)
+		s, oldCookie := loadSaved(t, m, "kéy", "valué")
 		oldID, created, access := s.ID(), s.Created(), s.LastAccess()
 		if err := s.Renew(ctx); err != nil {
 			t.Fatal(err)
@@ -273,8 +257,7 @@ func TestSessionRenew(t *testing.T) {
 func TestSessionInvalidate(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, oldCookie := saveNew(t, m, "user", "alice")
-		s := load(t, m, oldCookie)
+		s, oldCookie := loadSaved(t, m, "user", "alice")
 		oldID := s.ID()
 		s.AddFlash("bye")
 		if err := s.Invalidate(ctx); err != nil {
@@ -380,8 +363,7 @@ func TestSessionTypedValues(t *testing.T) {
 		for k, v := range values {
 			kv = append(kv, k, v)
 		}
-		_, c := saveNew(t, m, kv...)
-		back := load(t, m, c)
+		back, _ := loadSaved(t, m, kv...)
 		for k, want := range values {
 			got := mustGet(t, back, k)
 			if k == "time" {
@@ -449,10 +431,7 @@ func TestSessionUnsupportedValue(t *testing.T) {
 func TestSessionFlashes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		s, err := m.New(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newSession(t, m)
 		s.AddFlash("saved!")
 		s.AddFlash(map[string]any{"level": "warn"})
 		if s.Len() != 0 {
@@ -477,8 +456,7 @@ func TestSessionFlashes(t *testing.T) {
 func TestSessionAbort(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bc backendCase) {
 		m := newMaker(t, bc, nil)
-		_, c := saveNew(t, m, "k", "v")
-		s := load(t, m, c)
+		s, _ := loadSaved(t, m, "k", "v")
 		s.Set("k", "changed")
 		ac := s.Abort()
 		if ac.Value == "" || ac.MaxAge < 0 {

@@ -38,10 +38,7 @@ func forEachUserBackend(t *testing.T, f func(t *testing.T, bc backendCase)) {
 // login saves a new session bound to user and returns it and its cookie.
 func login(t testing.TB, m *session.Maker, user string) (*session.Session, string) {
 	t.Helper()
-	s, err := m.New(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSession(t, m)
 	s.SetUser(user)
 	s.Set("who", user)
 	c, err := s.Save(ctx)
@@ -178,8 +175,7 @@ func TestRenewAndInvalidateLeaveTheIndex(t *testing.T) {
 	for _, bc := range userBackends[:2] {
 		t.Run(bc.name, func(t *testing.T) {
 			m := newMaker(t, bc, nil) // no max_age: entries leave only this way
-			_, c := saveNew(t, m, "cart", 3)
-			s := load(t, m, c)
+			s, _ := loadSaved(t, m, "cart", 3)
 			if err := s.Renew(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -214,8 +210,7 @@ func TestRenewAndInvalidateLeaveTheIndex(t *testing.T) {
 func TestUserIndexForgetsExpiredSessions(t *testing.T) {
 	for _, bc := range userBackends[:3] {
 		t.Run(bc.name, func(t *testing.T) {
-			clk := newClock()
-			m := newMaker(t, bc, session.Settings{"max_age": "1m"}, session.WithClock(clk.Now))
+			m, clk := clockedMaker(t, bc, session.Settings{"max_age": "1m"})
 			for range 40 {
 				login(t, m, "ann")
 			}
@@ -247,8 +242,7 @@ func TestUserIndexForgetsExpiredSessions(t *testing.T) {
 func TestLongUsedSessionStaysRevocable(t *testing.T) {
 	for _, bc := range userBackends[:3] {
 		t.Run(bc.name, func(t *testing.T) {
-			clk := newClock()
-			m := newMaker(t, bc, session.Settings{"max_age": "10m", "touch_interval": "1m"}, session.WithClock(clk.Now))
+			m, clk := clockedMaker(t, bc, session.Settings{"max_age": "10m", "touch_interval": "1m"})
 			long, c := login(t, m, "ann")
 			for i := range 40 { // 40 x 4 minutes: 16 times max_age
 				clk.Advance(4 * time.Minute)
