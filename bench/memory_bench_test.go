@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -15,8 +14,8 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/region"
-	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/memory"
+	"github.com/gosess/gosess/region/regiontest"
 	"github.com/gosess/gosess/session"
 )
 
@@ -47,42 +46,6 @@ import (
 
 // sessionsEnv names the environment variable that sets the session count.
 const sessionsEnv = "GOSESS_BENCH_SESSIONS"
-
-// countingProxy counts the key and value bytes of every write (multi
-// writes come through Set: the proxy has no SetMulti).
-type countingProxy struct {
-	region.Driver
-	bytes atomic.Int64
-}
-
-func (c *countingProxy) Unwrap() region.Driver { return c.Driver }
-
-func (c *countingProxy) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	c.bytes.Add(int64(len(key) + len(value)))
-	return c.Driver.Set(ctx, key, value, ttl)
-}
-
-// GetCAS and CompareAndSet pass the memory driver's compare-and-set
-// through (the dogpile backend saves sessions with it), counting the
-// writes.
-func (c *countingProxy) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
-	cas, ok := c.Driver.(driver.CASDriver)
-	if !ok {
-		return nil, "", errNoCAS
-	}
-	return cas.GetCAS(ctx, key)
-}
-
-func (c *countingProxy) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
-	cas, ok := c.Driver.(driver.CASDriver)
-	if !ok {
-		return errNoCAS
-	}
-	c.bytes.Add(int64(len(key) + len(value)))
-	return cas.CompareAndSet(ctx, key, token, value, ttl)
-}
-
-var errNoCAS = errors.New("countingProxy: the wrapped driver has no compare-and-set")
 
 // memoryResult is what one run measured.
 type memoryResult struct {
@@ -122,11 +85,14 @@ func measureSessionMemory(tb testing.TB, n int, steady time.Duration, progress f
 	runtime.ReadMemStats(&ms)
 	heap0, gc0 := ms.HeapAlloc, ms.NumGC
 
-	var proxy *countingProxy
+	// The key and value bytes of every write the driver receives.
+	var written atomic.Int64
 	r := region.New("sessions")
 	err := r.Configure(memory.Name, region.Config{
 		Expiration: time.Hour,
-		Wrap:       []region.Proxy{func(d region.Driver) region.Driver { proxy = &countingProxy{Driver: d}; return proxy }},
+		Wrap: []region.Proxy{regiontest.WatchWrites(func(key string, value []byte, _ time.Duration) {
+			written.Add(int64(len(key) + len(value)))
+		})},
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -166,7 +132,7 @@ func measureSessionMemory(tb testing.TB, n int, steady time.Duration, progress f
 		}
 	}
 	insertTime := time.Since(start)
-	stored := proxy.bytes.Load()
+	stored := written.Load()
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	heap1 := ms.HeapAlloc

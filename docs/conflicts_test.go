@@ -15,9 +15,8 @@ import (
 // different keys merge, a change of the same key is a conflict.
 func Example_concurrentRequests() {
 	ctx := context.Background()
-	r := newRegion()
-	defer r.Close()
-	maker := newMaker(r)
+	maker, done := newSessions()
+	defer done()
 	s, _ := maker.New(ctx)
 	s.Set("cart", 1)
 	s.Set("theme", "light")

@@ -34,3 +34,11 @@ func newMaker(r *region.Region, opts ...session.MakerOption) *session.Maker {
 	}
 	return maker
 }
+
+// newSessions returns a maker (newMaker) on a region of its own
+// (newRegion), for examples that use only the maker; done closes the
+// region.
+func newSessions(opts ...session.MakerOption) (maker *session.Maker, done func()) {
+	r := newRegion()
+	return newMaker(r, opts...), func() { r.Close() }
+}

@@ -33,9 +33,8 @@ var quiet = slog.New(slog.DiscardHandler)
 // What a signed session cookie holds.
 func Example_cookieContents() {
 	ctx := context.Background()
-	r := newRegion()
-	defer r.Close()
-	maker := newMaker(r)
+	maker, done := newSessions()
+	defer done()
 	s, _ := maker.New(ctx)
 	s.Set("user", "ann")
 
@@ -165,9 +164,8 @@ func Example_keyRotation() {
 // worthless after it.
 func TestSessionFixation(t *testing.T) {
 	ctx := context.Background()
-	r := newRegion()
-	defer r.Close()
-	maker := newMaker(r)
+	maker, done := newSessions()
+	defer done()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, req *http.Request) {
 		s := session.FromContext(req.Context())
@@ -271,9 +269,8 @@ func checkPassword(user, password string) bool { return user == "ann" && passwor
 // TestCrossOriginProtection runs the CSRF defence of security.md: a form
 // on another site cannot post to the application, same-origin forms can.
 func TestCrossOriginProtection(t *testing.T) {
-	r := newRegion()
-	defer r.Close()
-	maker := newMaker(r)
+	maker, done := newSessions()
+	defer done()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, req *http.Request) {
 		s := session.FromContext(req.Context())

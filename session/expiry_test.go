@@ -1,14 +1,12 @@
 package session_test
 
 import (
-	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gosess/gosess/region"
-	"github.com/gosess/gosess/region/driver"
+	"github.com/gosess/gosess/region/regiontest"
 	"github.com/gosess/gosess/session"
 )
 
@@ -140,7 +138,7 @@ func TestExpiryCookieAge(t *testing.T) {
 func TestExpiryBackendTTL(t *testing.T) {
 	rec := &ttlRecorder{}
 	r := region.New("ttl")
-	if err := r.Configure("memory", region.Config{Wrap: []region.Proxy{rec.wrap}}); err != nil {
+	if err := r.Configure("memory", region.Config{Wrap: []region.Proxy{regiontest.WatchWrites(rec.record)}}); err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
@@ -168,7 +166,11 @@ type ttlRecorder struct {
 	ttls []time.Duration
 }
 
-func (r *ttlRecorder) wrap(next region.Driver) region.Driver { return &ttlDriver{next, r} }
+func (r *ttlRecorder) record(_ string, _ []byte, ttl time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ttls = append(r.ttls, ttl)
+}
 
 func (r *ttlRecorder) last() time.Duration {
 	r.mu.Lock()
@@ -178,40 +180,3 @@ func (r *ttlRecorder) last() time.Duration {
 	}
 	return r.ttls[len(r.ttls)-1]
 }
-
-type ttlDriver struct {
-	region.Driver
-	rec *ttlRecorder
-}
-
-func (d *ttlDriver) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	d.rec.mu.Lock()
-	d.rec.ttls = append(d.rec.ttls, ttl)
-	d.rec.mu.Unlock()
-	return d.Driver.Set(ctx, key, value, ttl)
-}
-
-// GetCAS and CompareAndSet pass the memory driver's compare-and-set
-// through, so that the session saves (compare-and-set writes) are seen.
-func (d *ttlDriver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToken, error) {
-	cas, ok := d.Driver.(driver.CASDriver)
-	if !ok {
-		return nil, "", errNoCAS
-	}
-	return cas.GetCAS(ctx, key)
-}
-
-func (d *ttlDriver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
-	d.rec.mu.Lock()
-	d.rec.ttls = append(d.rec.ttls, ttl)
-	d.rec.mu.Unlock()
-	cas, ok := d.Driver.(driver.CASDriver)
-	if !ok {
-		return errNoCAS
-	}
-	return cas.CompareAndSet(ctx, key, token, value, ttl)
-}
-
-var errNoCAS = errors.New("ttlDriver: the wrapped driver has no compare-and-set")
-
-func (d *ttlDriver) Unwrap() region.Driver { return d.Driver }

@@ -50,6 +50,17 @@ func driverURL(driver, addr string) string {
 	return addr
 }
 
+// onEachServer runs f as a subtest for redis and for memcached, each on a
+// server of its own whose url argument it is given.
+func onEachServer(t *testing.T, f func(t *testing.T, driver, url string)) {
+	servers := map[string]func(testing.TB, ...string) *testserver.Server{
+		"redis": testserver.Redis, "memcached": testserver.Memcached,
+	}
+	for _, driver := range []string{"redis", "memcached"} {
+		t.Run(driver, func(t *testing.T) { f(t, driver, driverURL(driver, servers[driver](t).Addr)) })
+	}
+}
+
 // counterRegion is the region every process of the test configures alike:
 // the driver's default arguments (only the url), optionally behind
 // regiontest.HideCAS.
@@ -201,20 +212,14 @@ func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) 
 // compare-and-set under an in-process lock) is shown to lose increments;
 // it is logged, not asserted, as how many are lost depends on timing.
 func TestCrossProcessCounter(t *testing.T) {
-	servers := map[string]func(testing.TB, ...string) *testserver.Server{
-		"redis": testserver.Redis, "memcached": testserver.Memcached,
-	}
-	for _, driver := range []string{"redis", "memcached"} {
-		t.Run(driver, func(t *testing.T) {
-			url := driverURL(driver, servers[driver](t).Addr)
-			n, conflicts := runCounter(t, driver, url, false)
-			t.Logf("%s, default arguments: counter %d of %d, %d conflicting saves retried", driver, n, counterTotal, conflicts)
-			if n != counterTotal {
-				t.Errorf("%s: counter %d after %d increments: %d lost", driver, n, counterTotal, counterTotal-n)
-			}
-			n, conflicts = runCounter(t, driver, url, true)
-			t.Logf("%s, compare-and-set and locks hidden (in-process only): counter %d of %d (%d lost), %d conflicting saves retried",
-				driver, n, counterTotal, counterTotal-n, conflicts)
-		})
-	}
+	onEachServer(t, func(t *testing.T, driver, url string) {
+		n, conflicts := runCounter(t, driver, url, false)
+		t.Logf("%s, default arguments: counter %d of %d, %d conflicting saves retried", driver, n, counterTotal, conflicts)
+		if n != counterTotal {
+			t.Errorf("%s: counter %d after %d increments: %d lost", driver, n, counterTotal, counterTotal-n)
+		}
+		n, conflicts = runCounter(t, driver, url, true)
+		t.Logf("%s, compare-and-set and locks hidden (in-process only): counter %d of %d (%d lost), %d conflicting saves retried",
+			driver, n, counterTotal, counterTotal-n, conflicts)
+	})
 }

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/session"
 )
 
@@ -93,79 +92,73 @@ func runUsersChild() int {
 }
 
 func TestCrossProcessRevokeUser(t *testing.T) {
-	servers := map[string]func(testing.TB, ...string) *testserver.Server{
-		"redis": testserver.Redis, "memcached": testserver.Memcached,
-	}
-	for _, driver := range []string{"redis", "memcached"} {
-		t.Run(driver, func(t *testing.T) {
-			url := driverURL(driver, servers[driver](t).Addr)
-			m := testCounterMaker(t, driver, url, false)
-			type child struct {
-				cmd    *exec.Cmd
-				stdin  io.WriteCloser
-				lines  *bufio.Scanner
-				stderr strings.Builder
+	onEachServer(t, func(t *testing.T, driver, url string) {
+		m := testCounterMaker(t, driver, url, false)
+		type child struct {
+			cmd    *exec.Cmd
+			stdin  io.WriteCloser
+			lines  *bufio.Scanner
+			stderr strings.Builder
+		}
+		var children []*child
+		for range usersProcesses {
+			ch := &child{cmd: exec.Command(os.Args[0], "-test.run=^$")}
+			ch.cmd.Env = append(os.Environ(), childEnv+"=users", childDriverEnv+"="+driver, childURLEnv+"="+url)
+			ch.cmd.Stderr = &ch.stderr
+			out, err := ch.cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
 			}
-			var children []*child
-			for range usersProcesses {
-				ch := &child{cmd: exec.Command(os.Args[0], "-test.run=^$")}
-				ch.cmd.Env = append(os.Environ(), childEnv+"=users", childDriverEnv+"="+driver, childURLEnv+"="+url)
-				ch.cmd.Stderr = &ch.stderr
-				out, err := ch.cmd.StdoutPipe()
-				if err != nil {
-					t.Fatal(err)
-				}
-				ch.lines = bufio.NewScanner(out)
-				ch.lines.Buffer(nil, 1<<20)
-				if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
-					t.Fatal(err)
-				}
-				if err := ch.cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { ch.cmd.Process.Kill(); ch.cmd.Wait() })
-				children = append(children, ch)
+			ch.lines = bufio.NewScanner(out)
+			ch.lines.Buffer(nil, 1<<20)
+			if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
+				t.Fatal(err)
 			}
-			made := map[string][]string{}
-			for i, ch := range children {
-				for ch.lines.Scan() && ch.lines.Text() != "ready" {
-					user, c, _ := strings.Cut(ch.lines.Text(), " ")
-					made[user] = append(made[user], c)
-				}
-				if err := ch.lines.Err(); err != nil || len(made["ann"]) != (i+1)*usersLogins {
-					t.Fatalf("child %d: %d sessions of ann so far, %v\n%s", i, len(made["ann"]), err, ch.stderr.String())
-				}
+			if err := ch.cmd.Start(); err != nil {
+				t.Fatal(err)
 			}
-			const total = usersProcesses * usersLogins
-			// Every login of every process is in the index: no update of
-			// it was lost between processes.
-			list, err := m.UserSessions(ctx, "ann")
-			if err != nil || len(list) != total {
-				t.Fatalf("UserSessions(ann) = %d sessions (%v), want %d", len(list), err, total)
+			t.Cleanup(func() { ch.cmd.Process.Kill(); ch.cmd.Wait() })
+			children = append(children, ch)
+		}
+		made := map[string][]string{}
+		for i, ch := range children {
+			for ch.lines.Scan() && ch.lines.Text() != "ready" {
+				user, c, _ := strings.Cut(ch.lines.Text(), " ")
+				made[user] = append(made[user], c)
 			}
-			n, err := m.RevokeUser(ctx, "ann")
-			if err != nil || n != total {
-				t.Fatalf("RevokeUser(ann) = %d, %v; want %d", n, err, total)
+			if err := ch.lines.Err(); err != nil || len(made["ann"]) != (i+1)*usersLogins {
+				t.Fatalf("child %d: %d sessions of ann so far, %v\n%s", i, len(made["ann"]), err, ch.stderr.String())
 			}
-			if list, err := m.UserSessions(ctx, "bob"); err != nil || len(list) != total {
-				t.Fatalf("UserSessions(bob) = %d sessions (%v), want %d", len(list), err, total)
+		}
+		const total = usersProcesses * usersLogins
+		// Every login of every process is in the index: no update of
+		// it was lost between processes.
+		list, err := m.UserSessions(ctx, "ann")
+		if err != nil || len(list) != total {
+			t.Fatalf("UserSessions(ann) = %d sessions (%v), want %d", len(list), err, total)
+		}
+		n, err := m.RevokeUser(ctx, "ann")
+		if err != nil || n != total {
+			t.Fatalf("RevokeUser(ann) = %d, %v; want %d", n, err, total)
+		}
+		if list, err := m.UserSessions(ctx, "bob"); err != nil || len(list) != total {
+			t.Fatalf("UserSessions(bob) = %d sessions (%v), want %d", len(list), err, total)
+		}
+		for i, ch := range children {
+			io.WriteString(ch.stdin, "go\n")
+			if !ch.lines.Scan() {
+				t.Fatalf("child %d: no result\n%s", i, ch.stderr.String())
 			}
-			for i, ch := range children {
-				io.WriteString(ch.stdin, "go\n")
-				if !ch.lines.Scan() {
-					t.Fatalf("child %d: no result\n%s", i, ch.stderr.String())
-				}
-				var ann, bob int
-				if _, err := fmt.Sscanf(ch.lines.Text(), "kept ann %d bob %d", &ann, &bob); err != nil || ann != 0 || bob != usersLogins {
-					t.Errorf("child %d after RevokeUser(ann) in another process: %q (%v); want kept ann 0 bob %d",
-						i, ch.lines.Text(), err, usersLogins)
-				}
-				if err := ch.cmd.Wait(); err != nil {
-					t.Errorf("child %d: %v\n%s", i, err, ch.stderr.String())
-				}
+			var ann, bob int
+			if _, err := fmt.Sscanf(ch.lines.Text(), "kept ann %d bob %d", &ann, &bob); err != nil || ann != 0 || bob != usersLogins {
+				t.Errorf("child %d after RevokeUser(ann) in another process: %q (%v); want kept ann 0 bob %d",
+					i, ch.lines.Text(), err, usersLogins)
 			}
-			t.Logf("%s: %d processes x %d goroutines logged in %d sessions of ann and %d of bob; UserSessions listed them all, RevokeUser in another process ended ann's %d, bob's stayed",
-				driver, usersProcesses, usersGoroutines, total, total, n)
-		})
-	}
+			if err := ch.cmd.Wait(); err != nil {
+				t.Errorf("child %d: %v\n%s", i, err, ch.stderr.String())
+			}
+		}
+		t.Logf("%s: %d processes x %d goroutines logged in %d sessions of ann and %d of bob; UserSessions listed them all, RevokeUser in another process ended ann's %d, bob's stayed",
+			driver, usersProcesses, usersGoroutines, total, total, n)
+	})
 }

@@ -28,7 +28,8 @@
 // The suite's files follow these levels: driver*.go for the raw contract
 // (driver_cas.go and driver_locker.go for its capabilities), region*.go
 // for regions on the driver, process.go for the cross-process checks,
-// fault.go for drivers whose server fails under them.
+// fault.go for drivers whose server fails under them, proxy.go for the
+// proxies tests wrap drivers in.
 //
 //	func TestConformance(t *testing.T) {
 //		regiontest.RunDriver(t, func(t *testing.T) driver.Driver { return newDriver(t) })

@@ -3,11 +3,9 @@ package regiontest
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 
 	"github.com/gosess/gosess/region"
-	"github.com/gosess/gosess/region/driver"
 )
 
 // Helpers for tests that show a guarantee with real processes (the driver
@@ -41,24 +39,6 @@ func RunCrossProcessUpdate(t *testing.T, run func(t *testing.T, hideCAS bool) in
 		n := run(t, true)
 		t.Logf("with compare-and-set hidden from the region (in-process lock only): %d of %d increments kept", n, want)
 	})
-}
-
-// HideCAS returns d as a driver that has driver.Driver's methods and
-// Close, and no other optional capability: no driver.CASDriver (so a
-// region on it compares and sets under its key mutex), no driver.Locker,
-// and no Unwrap through which the region could find d's. It is a
-// region.Proxy. Comparison runs use it to show what compare-and-set in the
-// store buys.
-func HideCAS(d driver.Driver) driver.Driver { return casHidden{d} }
-
-type casHidden struct{ driver.Driver }
-
-// Close closes the wrapped driver, if it has a Close.
-func (h casHidden) Close() error {
-	if c, ok := h.Driver.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
 }
 
 // ProcessConfig is the region.Config of a cross-process test: the driver's
