@@ -5,14 +5,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/gosess/gosess/backends/dogpile"
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
@@ -24,14 +22,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(childEnv) {
-	case "":
-	case "users":
-		os.Exit(runUsersChild())
-	default:
-		os.Exit(runChild())
-	}
-	goleak.VerifyTestMain(m)
+	testchild.Main(m, childEnv, func(role string) error {
+		if role == "users" {
+			return runUsersChild()
+		}
+		return runChild()
+	})
 }
 
 var ctx = context.Background()

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memcached"
@@ -94,35 +95,27 @@ func testCounterMaker(t *testing.T, driver, url string, hide bool) *session.Make
 }
 
 // childMain runs a child process's part: run, given a maker on the
-// region every process configures alike, within a minute; it returns the
-// exit code (1, with the error on stderr, when run fails).
-func childMain(run func(ctx context.Context, m *session.Maker) error) int {
-	err := func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		r, err := counterRegion(os.Getenv(childDriverEnv), os.Getenv(childURLEnv), os.Getenv(childHideEnv) == "1")
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		m, err := counterMaker(r, slog.New(slog.DiscardHandler))
-		if err != nil {
-			return err
-		}
-		return run(ctx, m)
-	}()
+// region every process configures alike, within a minute.
+func childMain(run func(ctx context.Context, m *session.Maker) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := counterRegion(os.Getenv(childDriverEnv), os.Getenv(childURLEnv), os.Getenv(childHideEnv) == "1")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "child: %v\n", err)
-		return 1
+		return err
 	}
-	return 0
+	defer r.Close()
+	m, err := counterMaker(r, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	return run(ctx, m)
 }
 
 // runChild is a child process: it waits for a line on stdin (the start
 // signal), then runs counterGoroutines goroutines that each add
 // counterIncrements to the session's counter, and prints how many saves
 // conflicted.
-func runChild() int {
+func runChild() error {
 	return childMain(func(ctx context.Context, m *session.Maker) error {
 		cookie := os.Getenv(childCookieEnv)
 		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
@@ -167,9 +160,8 @@ func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) 
 	}
 	var children []*child
 	for range counterProcesses {
-		ch := &child{cmd: exec.Command(os.Args[0], "-test.run=^$")}
-		ch.cmd.Env = append(os.Environ(), childEnv+"=counter", childDriverEnv+"="+driver, childURLEnv+"="+url,
-			childCookieEnv+"="+c.String(), childHideEnv+"="+hideFlag)
+		ch := &child{cmd: testchild.Command(childEnv, "counter", childDriverEnv+"="+driver, childURLEnv+"="+url,
+			childCookieEnv+"="+c.String(), childHideEnv+"="+hideFlag)}
 		ch.cmd.Stdout, ch.cmd.Stderr = &ch.stdout, &ch.stderr
 		var err error
 		if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/session"
 )
 
@@ -31,7 +32,7 @@ const (
 // runUsersChild is the child side: it prints "ann COOKIE" and "bob
 // COOKIE" lines and "ready", waits for a line on stdin, then prints
 // "kept ann N bob M".
-func runUsersChild() int {
+func runUsersChild() error {
 	return childMain(func(ctx context.Context, m *session.Maker) error {
 		var (
 			mu      sync.Mutex
@@ -102,8 +103,7 @@ func TestCrossProcessRevokeUser(t *testing.T) {
 		}
 		var children []*child
 		for range usersProcesses {
-			ch := &child{cmd: exec.Command(os.Args[0], "-test.run=^$")}
-			ch.cmd.Env = append(os.Environ(), childEnv+"=users", childDriverEnv+"="+driver, childURLEnv+"="+url)
+			ch := &child{cmd: testchild.Command(childEnv, "users", childDriverEnv+"="+driver, childURLEnv+"="+url)}
 			ch.cmd.Stderr = &ch.stderr
 			out, err := ch.cmd.StdoutPipe()
 			if err != nil {

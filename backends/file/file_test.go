@@ -14,20 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/gosess/gosess/backends/file"
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/internal/testclock"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )
 
-func TestMain(m *testing.M) {
-	if dir := os.Getenv("GOSESS_FILE_HELPER_DIR"); dir != "" {
-		os.Exit(helperProcess(dir))
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testchild.Main(m, "GOSESS_FILE_HELPER_DIR", helperProcess) }
 
 var (
 	ctx = context.Background()
@@ -211,8 +205,7 @@ func TestCrossProcessWriters(t *testing.T) {
 	const procs, each = 2, 15
 	var cmds []*exec.Cmd
 	for range procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "GOSESS_FILE_HELPER_DIR="+dir, "GOSESS_FILE_HELPER_COOKIE="+c.String(),
+		cmd := testchild.Command("GOSESS_FILE_HELPER_DIR", dir, "GOSESS_FILE_HELPER_COOKIE="+c.String(),
 			"GOSESS_FILE_HELPER_N="+strconv.Itoa(each))
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
@@ -245,13 +238,11 @@ func helperMaker(dir string) *session.Maker {
 	return m
 }
 
-func helperProcess(dir string) int {
+// helperProcess is a child (testchild.Main): it adds 1 to the counter of
+// the session in dir GOSESS_FILE_HELPER_N times.
+func helperProcess(dir string) error {
 	n, _ := strconv.Atoi(os.Getenv("GOSESS_FILE_HELPER_N"))
-	if err := increment(helperMaker(dir), os.Getenv("GOSESS_FILE_HELPER_COOKIE"), n); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
+	return increment(helperMaker(dir), os.Getenv("GOSESS_FILE_HELPER_COOKIE"), n)
 }
 
 func increment(m *session.Maker, cookie string, times int) error {

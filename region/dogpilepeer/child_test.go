@@ -13,8 +13,10 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/region"
 )
 
@@ -36,8 +38,7 @@ const goroutinesPerGoPeer = 4
 
 // startChild starts a Go peer process in role for server s.
 func startChild(ctx context.Context, role string, s *server, round, name string) (*exec.Cmd, *strings.Builder, error) {
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+role, kindEnv+"="+s.kind, addrEnv+"="+s.addr,
+	cmd := testchild.CommandContext(ctx, childEnv, role, kindEnv+"="+s.kind, addrEnv+"="+s.addr,
 		roundEnv+"="+round, nameEnv+"="+name)
 	var out strings.Builder
 	cmd.Stdout = &out
@@ -45,24 +46,19 @@ func startChild(ctx context.Context, role string, s *server, round, name string)
 	return cmd, &out, cmd.Start()
 }
 
-func runChild(role string) int {
+func TestMain(m *testing.M) { testchild.Main(m, childEnv, runChild) }
+
+func runChild(role string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), childWait)
 	defer cancel()
 	s := &server{kind: os.Getenv(kindEnv), addr: os.Getenv(addrEnv)}
 	s.raw = newRaw(s.kind, s.addr)
 	defer s.raw.close()
-	var err error
 	switch role {
 	case "stampede":
-		err = childStampede(ctx, s, os.Getenv(roundEnv), os.Getenv(nameEnv))
-	default:
-		err = fmt.Errorf("unknown role %q", role)
+		return childStampede(ctx, s, os.Getenv(roundEnv), os.Getenv(nameEnv))
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "child %s: %v\n", role, err)
-		return 1
-	}
-	return 0
+	return fmt.Errorf("unknown role %q", role)
 }
 
 // childStampede: say ready, wait for the parent's go, then call

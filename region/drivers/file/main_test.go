@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gosess/gosess/internal/testchild"
 )
 
 // childEnv names the environment variable that turns the test binary into
@@ -39,10 +41,8 @@ type child struct {
 // environment (KEY=VALUE).
 func startChild(t *testing.T, mode string, env ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	// GORACE: a race-enabled binary otherwise sleeps 1s at exit.
-	cmd.Env = append(os.Environ(), childEnv+"="+mode, "GORACE=atexit_sleep_ms=0 halt_on_error=1")
-	cmd.Env = append(cmd.Env, env...)
+	cmd := testchild.Command(childEnv, mode, append([]string{"GORACE=atexit_sleep_ms=0 halt_on_error=1"}, env...)...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/regiontest"
@@ -34,27 +35,22 @@ const (
 	goKey           = "xproc:go"
 )
 
-// runChild runs one child role and returns its exit status.
-func runChild(role string) int {
+func TestMain(m *testing.M) { testchild.Main(m, childEnv, runChild) }
+
+// runChild runs one child role.
+func runChild(role string) error {
 	addr, key := os.Getenv(childAddrEnv), os.Getenv(childKeyEnv)
-	var err error
 	switch role {
 	case "stampede":
-		err = childStampede(addr, key)
+		return childStampede(addr, key)
 	case "holder":
-		err = childHolder(addr, key)
+		return childHolder(addr, key)
 	case "invalidate":
-		err = childInvalidate(addr)
+		return childInvalidate(addr)
 	case "update", "update-nocas":
-		err = childUpdate(addr, key, role == "update-nocas")
-	default:
-		err = fmt.Errorf("unknown child role %q", role)
+		return childUpdate(addr, key, role == "update-nocas")
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "child %s: %v\n", role, err)
-		return 1
-	}
-	return 0
+	return fmt.Errorf("unknown child role %q", role)
 }
 
 // processRegion is the region every process of a test configures alike.
@@ -185,8 +181,7 @@ type child struct {
 
 func startChild(t *testing.T, role, addr, key string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+role, childAddrEnv+"="+addr, childKeyEnv+"="+key)
+	cmd := testchild.Command(childEnv, role, childAddrEnv+"="+addr, childKeyEnv+"="+key)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

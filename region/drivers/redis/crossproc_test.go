@@ -2,7 +2,7 @@ package redis
 
 // Cross-process tests: the test binary re-executes itself as child
 // processes (selected by environment variables, handled in TestMain by
-// childMain) that share one redis-server with the parent. The processes
+// runChild) that share one redis-server with the parent. The processes
 // coordinate through keys in redis.
 
 import (
@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
@@ -36,13 +38,18 @@ const (
 // childWait bounds every wait of a child; a child never outlives it.
 const childWait = 30 * time.Second
 
-// childMain runs the child side of a cross-process test when the binary was
-// started as a child, and exits; it returns false in the parent.
-func childMain() bool {
-	scenario := os.Getenv(envChild)
-	if scenario == "" {
-		return false
-	}
+// TestMain runs a child's side instead of the tests in a child (runChild),
+// and checks that the tests leave no goroutine behind.
+func TestMain(m *testing.M) {
+	// Dial failures are expected in fault tests; go-redis logs them
+	// through the drivers' loggers, slog.Default() unless a test gives one.
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	testchild.Main(m, envChild, runChild)
+}
+
+// runChild is a child's side of a cross-process test (testchild.Main,
+// called by TestMain): scenario is its role.
+func runChild(scenario string) error {
 	c := &child{addr: os.Getenv(envAddr), id: os.Getenv(envID)}
 	c.raw = goredis.NewClient(&goredis.Options{Addr: c.addr})
 	ctx, cancel := context.WithTimeout(context.Background(), childWait)
@@ -61,11 +68,9 @@ func childMain() bool {
 		err = fmt.Errorf("unknown scenario %q", scenario)
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "child %s %s: %v\n", c.id, scenario, err)
-		os.Exit(1)
+		return fmt.Errorf("child %s: %w", c.id, err)
 	}
-	os.Exit(0)
-	return true
+	return nil
 }
 
 type child struct {
@@ -249,8 +254,8 @@ type childProc struct {
 // killed when the test ends.
 func startChild(t *testing.T, scenario, addr string, id int) *childProc {
 	t.Helper()
-	p := &childProc{cmd: exec.Command(os.Args[0]), exited: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), envChild+"="+scenario, envAddr+"="+addr, envID+"="+strconv.Itoa(id))
+	p := &childProc{cmd: testchild.Command(envChild, scenario, envAddr+"="+addr, envID+"="+strconv.Itoa(id)),
+		exited: make(chan struct{})}
 	p.cmd.Stdout = &p.out
 	p.cmd.Stderr = &p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

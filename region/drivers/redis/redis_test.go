@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-	"go.uber.org/goleak"
 
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/internal/testwait"
@@ -20,16 +18,6 @@ import (
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
 )
-
-func TestMain(m *testing.M) {
-	// Dial failures are expected in fault tests; go-redis logs them
-	// through the drivers' loggers, slog.Default() unless a test gives one.
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	if childMain() {
-		return
-	}
-	goleak.VerifyTestMain(m)
-}
 
 // newDriver builds a driver on s with extra arguments through the
 // registered factory, closed at the end of the test.
