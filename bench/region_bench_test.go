@@ -195,14 +195,7 @@ func loaderHitCases() []opCase {
 			}
 		}},
 		{"otter", func(tb testing.TB) func(int) error {
-			c := otter.Must(&otter.Options[string, User]{
-				MaximumSize:      100_000,
-				ExpiryCalculator: otter.ExpiryWriting[string, User](time.Hour),
-			})
-			tb.Cleanup(func() { c.StopAllGoroutines() })
-			for i, k := range keys {
-				c.Set(k, sampleUser(i))
-			}
+			c := filledOtter(tb, keys)
 			loader := otter.LoaderFunc[string, User](func(context.Context, string) (User, error) {
 				return User{}, errCreatorCalled
 			})

@@ -269,9 +269,7 @@ func TestConcurrentSetGetDelete(t *testing.T) {
 	d := newDriver(t, Config{MaxEntries: 50})
 	var wg sync.WaitGroup
 	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 2000 {
 				k := fmt.Sprint("k", i%64)
 				switch (g + i) % 4 {
@@ -287,7 +285,7 @@ func TestConcurrentSetGetDelete(t *testing.T) {
 					_ = d.Delete(ctx, k)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
