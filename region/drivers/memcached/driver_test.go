@@ -37,10 +37,7 @@ func TestConformance(t *testing.T) {
 	srv := testserver.Memcached(t)
 	t.Run("Plain", func(t *testing.T) {
 		regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
-			d, err := New(Config{Servers: []string{srv.Addr}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := newTestDriver(t, Config{Servers: []string{srv.Addr}})
 			if _, ok := driver.Driver(d).(driver.Locker); ok {
 				t.Fatal("plain driver implements driver.Locker")
 			}
@@ -49,21 +46,13 @@ func TestConformance(t *testing.T) {
 	})
 	t.Run("Locking", func(t *testing.T) {
 		regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
-			d, err := New(Config{Servers: []string{srv.Addr}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d.Locking()
+			return newTestDriver(t, Config{Servers: []string{srv.Addr}}).Locking()
 		})
 	})
 	srv2 := testserver.Memcached(t)
 	t.Run("TwoServers", func(t *testing.T) {
 		regiontest.RunDriver(t, func(t *testing.T) driver.Driver {
-			d, err := New(Config{Servers: []string{srv.Addr, srv2.Addr}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d.Locking()
+			return newTestDriver(t, Config{Servers: []string{srv.Addr, srv2.Addr}}).Locking()
 		})
 	})
 }
@@ -484,10 +473,7 @@ func TestTTL(t *testing.T) {
 
 func TestContextAndClose(t *testing.T) {
 	srv := testserver.Memcached(t)
-	d, err := New(Config{Servers: []string{srv.Addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newTestDriver(t, Config{Servers: []string{srv.Addr}})
 	done, cancel := context.WithCancel(t.Context())
 	cancel()
 	l := d.Locking()
