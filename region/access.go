@@ -283,7 +283,7 @@ func judgeBytes[T any](ctx context.Context, r *Region, st *state, b []byte, c *c
 		created int64
 		payload []byte
 	)
-	if st.format == FormatGosess {
+	if !st.dogpile {
 		if len(b) < envHeader || b[0] != envMagic || b[1] != envVersion || b[2] > kindString {
 			return
 		}

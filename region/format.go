@@ -222,7 +222,7 @@ func appendPyFloat(b []byte, f float64) []byte {
 
 // encodeFor encodes v, created at created, in st's format.
 func encodeFor[T any](st *state, c Codec, v T, created time.Time) ([]byte, error) {
-	if st.format == FormatDogpile {
+	if st.dogpile {
 		return encodeDogpile(c, v, created)
 	}
 	return encodeValue(c, v, created)
@@ -231,7 +231,7 @@ func encodeFor[T any](st *state, c Codec, v T, created time.Time) ([]byte, error
 // parseFor parses stored bytes in st's format; ok is false for bytes that
 // are not a value of that format (a miss).
 func (st *state) parseFor(b []byte) (entry, bool) {
-	if st.format == FormatDogpile {
+	if st.dogpile {
 		return parseDogpile(b)
 	}
 	return parseEnvelope(b)
@@ -287,7 +287,7 @@ func (st *state) judgeDogpile(c *callConfig, created, hard, soft, now int64) fre
 // whether the key held a soft-invalidated value or none; it runs the
 // creator first in the second case, gosess does not).
 func (st *state) dogpileSoftCheck(ctx context.Context, c *callConfig) error {
-	if st.format != FormatDogpile {
+	if !st.dogpile {
 		return nil
 	}
 	if _, has := st.dogpileExpiration(c); has {
@@ -305,7 +305,7 @@ func (st *state) dogpileSoftCheck(ctx context.Context, c *callConfig) error {
 // driver.DogpileLocker protocol when it has one; otherwise under st.lockKey(mk)
 // with the driver's own protocol.
 func (st *state) remoteMutex(mk string) Mutex {
-	if st.format != FormatDogpile {
+	if !st.dogpile {
 		return st.locker.Mutex(st.lockKey(mk))
 	}
 	lk := DogpileLockPrefix + mk

@@ -55,7 +55,7 @@ type state struct {
 	mangle     func(string) string // the caller's key mangler; nil: none
 	limiter    driver.KeyLimiter   // nil: the driver holds any key
 	driverName string
-	format     Format // FormatGosess or FormatDogpile, never ""
+	dogpile    bool // the region's Format is FormatDogpile (else FormatGosess)
 
 	dogpileLocker driver.DogpileLocker // the driver's dogpile lock protocol, under FormatDogpile
 }
@@ -241,7 +241,8 @@ func (r *Region) install(d Driver, cfg Config, name string) {
 		d = newCountingDriver(d, r.prefixStats)
 	}
 	st := &state{driver: d, actual: actual, expiration: cfg.Expiration, driverName: name}
-	st.format, _ = ParseFormat(string(cfg.Format)) // checked by checkConfig
+	format, _ := ParseFormat(string(cfg.Format)) // checked by checkConfig
+	st.dogpile = format == FormatDogpile
 	if cfg.Expiration > 0 {
 		st.stale = cmp.Or(cfg.StaleWindow, cfg.Expiration)
 	}
@@ -329,7 +330,7 @@ func (r *Region) callConfig(st *state, opts []CallOption) (callConfig, error) {
 			o(&c)
 		}
 	}
-	if c.hasExpiration && c.expiration < 0 && st.format != FormatDogpile {
+	if c.hasExpiration && c.expiration < 0 && !st.dogpile {
 		return c, fmt.Errorf("region %q: %w: negative expiration %v", r.name, ErrInvalidArgument, c.expiration)
 	}
 	return c, nil
@@ -347,7 +348,7 @@ func (st *state) expirationFor(c *callConfig) time.Duration {
 // configured one, or the expiration itself when the region has none).
 func (st *state) ttl(c *callConfig) time.Duration {
 	exp := st.expirationFor(c)
-	if exp <= 0 || st.format == FormatDogpile {
+	if exp <= 0 || st.dogpile {
 		return 0
 	}
 	stale := st.stale
@@ -379,7 +380,7 @@ func (r *Region) judge(ctx context.Context, st *state, created int64, c *callCon
 			logInvalidationError(r.logger, r.name, err)
 		}
 	}
-	if st.format == FormatDogpile {
+	if st.dogpile {
 		return st.judgeDogpile(c, created, hard, soft, now)
 	}
 	if hard != 0 && created <= hard {
@@ -509,7 +510,7 @@ func (r *Region) InvalidateContext(ctx context.Context, mode Mode) error {
 	switch mode {
 	case Hard:
 	case Soft:
-		if st.expiration == 0 && st.format != FormatDogpile {
+		if st.expiration == 0 && !st.dogpile {
 			return fmt.Errorf("region %q: %w: soft invalidation needs an expiration (Config.Expiration > 0)", r.name, ErrInvalidArgument)
 		}
 	default:
