@@ -4,9 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -226,17 +224,3 @@ func wantStored(t testing.TB, m *session.Maker, c, key string, want any, what st
 		t.Errorf("stored %s = %v; want %v, %s", key, v, want, what)
 	}
 }
-
-func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, data, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-type regionT = region.Region

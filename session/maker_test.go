@@ -17,6 +17,7 @@ import (
 
 	"github.com/gosess/gosess/cookie"
 	"github.com/gosess/gosess/internal/testlog"
+	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )
@@ -276,7 +277,7 @@ func newMakerSharing(t *testing.T, m *session.Maker, bc backendCase, extra sessi
 	switch b := m.Backend().(type) {
 	case interface{ Dir() string }:
 		s["dir"] = b.Dir()
-	case interface{ Region() *regionT }:
+	case interface{ Region() *region.Region }:
 		s["region"] = b.Region()
 	default:
 		s["encryption_key"] = encKey
@@ -306,10 +307,10 @@ func TestMakerSecretFile(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("secret file mode %#o", fi.Mode().Perm())
 	}
-	if !contains(logs.String(), "created a new secret file") {
+	if !strings.Contains(logs.String(), "created a new secret file") {
 		t.Errorf("creation not logged: %q", logs.String())
 	}
-	if contains(logs.String(), "UNENCRYPTED") {
+	if strings.Contains(logs.String(), "UNENCRYPTED") {
 		t.Error("enable_encryption did not encrypt")
 	}
 	_, c := saveNew(t, m, "k", "v")
@@ -320,7 +321,7 @@ func TestMakerSecretFile(t *testing.T) {
 	if err := m2.Configure(session.Settings{"backend": "cookie", "secret_file": path, "enable_encryption": "true"}); err != nil {
 		t.Fatal(err)
 	}
-	if contains(logs.String(), "created") {
+	if strings.Contains(logs.String(), "created") {
 		t.Errorf("reuse logged as creation: %q", logs.String())
 	}
 	if back := load(t, m2, c); back.IsNew() || mustGet(t, back, "k") != "v" {
@@ -352,7 +353,7 @@ func TestCookieBackendWarnsWithoutEncryption(t *testing.T) {
 	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": sigKey}); err != nil {
 		t.Fatal(err)
 	}
-	if !contains(logs.String(), "level=WARN") || !contains(logs.String(), "UNENCRYPTED") {
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "UNENCRYPTED") {
 		t.Errorf("no loud warning: %q", logs.String())
 	}
 }
@@ -751,7 +752,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(s)
 	}
 	m := session.NewMaker(session.WithLogger(discard))
-	r := memoryRegionF(f)
+	r := memoryRegion(f)
 	if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": sigKey}); err != nil {
 		f.Fatal(err)
 	}
@@ -765,5 +766,3 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
-
-func memoryRegionF(f *testing.F) *regionT { return memoryRegion(f) }
