@@ -13,6 +13,7 @@ import (
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 func TestRegionCollector(t *testing.T) {
@@ -51,10 +52,8 @@ func TestSessionCollector(t *testing.T) {
 	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": make([]byte, 32)}); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := m.New(ctx)
-	s.Set("k", "v")
-	c, _ := s.Save(ctx)
-	m.Load(ctx, c.String())
+	_, c := sessiontest.SaveNew(t, m, map[string]any{"k": "v"})
+	sessiontest.Load(t, m, c.String())
 	m.Load(ctx, "session=junk")
 	reg := prometheus.NewPedanticRegistry()
 	metrics.MustRegister(reg, metrics.Sessions("web", m))
