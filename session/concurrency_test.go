@@ -18,8 +18,7 @@ import (
 // writer that has loaded the session, and does not see its unsaved
 // changes.
 func TestConcurrencyNoReadLock(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		writer, c := loadSaved(t, m)
 		writer.Set("kéy", "valué")
 		read := make(chan bool)
@@ -34,15 +33,14 @@ func TestConcurrencyNoReadLock(t *testing.T) {
 		if mustGet(t, load(t, m, wc.String()), "kéy") != "valué" {
 			t.Error("write lost")
 		}
-	})
+	}))
 }
 
 // Port of test_concurrency.test_write_conflict (which fails in PySess):
 // two requests load the same session; the first to save wins, the second
 // gets ErrConflict and its change is not stored.
 func TestConcurrencyWriteConflict(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		first, second, c := twoRequests(t, m)
 		var wg sync.WaitGroup
 		var err1 error
@@ -70,14 +68,13 @@ func TestConcurrencyWriteConflict(t *testing.T) {
 			t.Fatalf("second save = %v, want a ConflictError on key", err2)
 		}
 		wantStored(t, m, c, "key", "value", "the first writer's value")
-	})
+	}))
 }
 
 // Port of test_concurrency.test_write_lock: two writers of different keys
 // both end up stored, without an error: the second save merges.
 func TestConcurrencyWriteMerge(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m)
 		s1.Set("key", "value")
 		s2.Set("key2", "value2")
@@ -89,15 +86,14 @@ func TestConcurrencyWriteMerge(t *testing.T) {
 		if mustGet(t, final, "key") != "value" || mustGet(t, final, "key2") != "value2" {
 			t.Errorf("final keys %v", final.Keys())
 		}
-	})
+	}))
 }
 
 // Many writers increment one counter with load-modify-save and retry on
 // ErrConflict: no increment is lost, which holds only if the version check
 // and the write are atomic.
 func TestConcurrencyCounter(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		_, c := saveNew(t, m, "n", 0)
 		const workers, each = 4, 10
 		var wg sync.WaitGroup
@@ -116,14 +112,13 @@ func TestConcurrencyCounter(t *testing.T) {
 			}
 		}
 		wantStored(t, m, c, "n", workers*each, "every increment")
-	})
+	}))
 }
 
 // A touch (save without changes) that loses to a concurrent writer is
 // not an error and does not overwrite the writer's data.
 func TestConcurrencyTouchLosesQuietly(t *testing.T) {
-	forEachLocalStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachLocalStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		toucher, writer, c := twoRequests(t, m, "k", "old")
 		writer.Set("k", "new")
 		save(t, writer)
@@ -131,14 +126,13 @@ func TestConcurrencyTouchLosesQuietly(t *testing.T) {
 			t.Fatalf("touch after a concurrent write: %v", err)
 		}
 		wantStored(t, m, c, "k", "new", "the write's value (a touch does not overwrite it)")
-	})
+	}))
 }
 
 // A save racing with Invalidate (logout) of the same session must not
 // bring the session back.
 func TestConcurrencyNoResurrection(t *testing.T) {
-	forEachLocalStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachLocalStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s0, c := saveNew(t, m, "user", "alice")
 		logout, other := load(t, m, c), load(t, m, c)
 		if err := logout.Invalidate(ctx); err != nil {
@@ -152,7 +146,7 @@ func TestConcurrencyNoResurrection(t *testing.T) {
 		if ok, _ := m.Backend().Exists(ctx, s0.ID()); ok {
 			t.Error("logged-out session resurrected")
 		}
-	})
+	}))
 }
 
 // Tests of the merge of concurrent saves (session/merge.go): two requests
@@ -195,8 +189,7 @@ func wantValues(t *testing.T, s *session.Session, want map[string]any) {
 // Set, Delete and new keys of two requests on different keys all stand,
 // and the merging Session holds the result.
 func TestMergeDifferentKeys(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m, "a", 1, "b", 2, "c", 3)
 		s1.Set("a", 10)
 		s1.Delete("c")
@@ -210,14 +203,13 @@ func TestMergeDifferentKeys(t *testing.T) {
 		if st := m.Stats(); st.Merges != 1 || st.Conflicts != 0 {
 			t.Errorf("stats: %d merges, %d conflicts; want 1, 0", st.Merges, st.Conflicts)
 		}
-	})
+	}))
 }
 
 // The same key changed by both is a conflict: nothing of the second
 // request is stored (not even its other keys) and it keeps its values.
 func TestMergeSameKeyConflicts(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m, "a", 1, "b", 2)
 		s1.Set("a", 10)
 		s2.Set("a", 11)
@@ -228,14 +220,13 @@ func TestMergeSameKeyConflicts(t *testing.T) {
 		if st := m.Stats(); st.Conflicts != 1 || st.Merges != 0 {
 			t.Errorf("stats: %d conflicts, %d merges; want 1, 0", st.Conflicts, st.Merges)
 		}
-	})
+	}))
 }
 
 // Both requests storing the same new value is still a conflict: it is
 // what two increments of a counter from the same value look like.
 func TestMergeSameValueIsAConflict(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m, "n", 5)
 		s1.Set("n", 6)
 		s2.Set("n", 6)
@@ -245,14 +236,13 @@ func TestMergeSameValueIsAConflict(t *testing.T) {
 		s3.Delete("n")
 		s4.Delete("n")
 		wantConflict(t, s3, s4, "n")
-	})
+	}))
 }
 
 // Setting a key to the value it had is no change: the other request's
 // change of it stands.
 func TestMergeUnchangedValue(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m, "role", "user", "x", 0)
 		s1.Set("role", "admin")
 		s2.Set("role", "user") // as loaded
@@ -260,14 +250,13 @@ func TestMergeUnchangedValue(t *testing.T) {
 		save(t, s1)
 		save(t, s2)
 		wantValues(t, load(t, m, c), map[string]any{"role": "admin", "x": 1})
-	})
+	}))
 }
 
 // Clear changes the keys that were set; a key the other request added
 // meanwhile is not one of them.
 func TestMergeClear(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m, "a", 1)
 		s1.Set("b", 2)
 		s2.Clear()
@@ -279,14 +268,13 @@ func TestMergeClear(t *testing.T) {
 		s3.Set("b", 3)
 		s4.Clear()
 		wantConflict(t, s3, s4, "b")
-	})
+	}))
 }
 
 // A value changed in place (no Set) is seen by comparing what each request
 // stores: it merges with other keys and conflicts on the same key.
 func TestMergeInPlaceChange(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, s2, c := twoRequests(t, m, "prefs", map[string]any{"theme": "light"}, "n", 1)
 		s1.Set("n", 2)
 		prefs, err := session.GetAs[map[string]any](s2, "prefs")
@@ -305,15 +293,14 @@ func TestMergeInPlaceChange(t *testing.T) {
 		prefs["lang"] = "fr"
 		s4.MarkModified()
 		wantConflict(t, s3, s4, "prefs")
-	})
+	}))
 }
 
 // Flash messages always merge: both requests' new messages are kept, in
 // the order of the saves, and messages read by one request are not shown
 // again, nor those read by both.
 func TestMergeFlashes(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s0, c := saveNew(t, m)
 		s0.AddFlash("old")
 		save(t, s0)
@@ -342,14 +329,13 @@ func TestMergeFlashes(t *testing.T) {
 		if got := fmt.Sprint(load(t, m, c).Flashes()); got != "[four]" {
 			t.Errorf("after both read: %s, want [four]", got)
 		}
-	})
+	}))
 }
 
 // A Session that saves twice bases its second save on its first (no load
 // in between); another request's save in between is merged.
 func TestMergeSecondSaveOfASession(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, other, c := twoRequests(t, m, "a", 1)
 		s.Set("a", 2)
 		save(t, s)
@@ -363,14 +349,13 @@ func TestMergeSecondSaveOfASession(t *testing.T) {
 		s.Set("a", 6)
 		save(t, s)
 		wantStored(t, m, c, "a", 6, "the last save's")
-	})
+	}))
 }
 
 // A save that merges with a save that merged: three requests, each
 // changing its own key, all stand.
 func TestMergeThreeRequests(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		_, c := saveNew(t, m, "seed", 0)
 		var all []*session.Session
 		for range 3 {
@@ -383,14 +368,13 @@ func TestMergeThreeRequests(t *testing.T) {
 			save(t, s)
 		}
 		wantValues(t, load(t, m, c), map[string]any{"seed": 0, "k0": 0, "k1": 1, "k2": 2})
-	})
+	}))
 }
 
 // Concurrent writers of distinct keys of one session, in goroutines: no
 // change is lost and none fails.
 func TestMergeConcurrentDistinctKeys(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		_, c := saveNew(t, m)
 		const writers, each = 4, 10
 		var wg sync.WaitGroup
@@ -417,14 +401,13 @@ func TestMergeConcurrentDistinctKeys(t *testing.T) {
 				t.Errorf("w%d = %v, want %d", w, v, each)
 			}
 		}
-	})
+	}))
 }
 
 // Renew after another request saved: its change is merged and
 // moves to the new id; the old cookie no longer loads.
 func TestMergeRenewAfterConcurrentSave(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		login, other, c := twoRequests(t, m, "visits", 1)
 		other.Set("cart", 3)
 		save(t, other)
@@ -437,14 +420,13 @@ func TestMergeRenewAfterConcurrentSave(t *testing.T) {
 		if !load(t, m, c).IsNew() {
 			t.Error("the cookie from before Renew still loads")
 		}
-	})
+	}))
 }
 
 // Renew that cannot merge changes nothing: the other request's data and
 // the old id stand.
 func TestMergeRenewConflict(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		login, other, c := twoRequests(t, m, "user", "guest")
 		other.Set("user", "bob")
 		save(t, other)
@@ -469,14 +451,13 @@ func TestMergeRenewConflict(t *testing.T) {
 		if st := m.Stats(); st.Conflicts != 2 {
 			t.Errorf("conflicts %d, want 2", st.Conflicts)
 		}
-	})
+	}))
 }
 
 // A save racing with another request's Renew of the same session is a
 // conflict: the renewed session's new id is not handed to the old cookie.
 func TestMergeSaveAfterRenew(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		login, other, c := twoRequests(t, m, "a", 1)
 		if err := login.Renew(ctx); err != nil {
 			t.Fatal(err)
@@ -490,7 +471,7 @@ func TestMergeSaveAfterRenew(t *testing.T) {
 		if !load(t, m, c).IsNew() {
 			t.Error("the old id came back")
 		}
-	})
+	}))
 }
 
 // Saves give up after MaxMergeAttempts when other requests keep winning.
@@ -548,8 +529,7 @@ func init() {
 // A value that cannot be encoded fails Renew only when a merge needs
 // to encode it.
 func TestMergeRenewUnsupportedValue(t *testing.T) {
-	forEachStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, _, _ := twoRequests(t, m, "a", 1)
 		s.Set("ch", make(chan int))
 		if err := s.Renew(ctx); err != nil {
@@ -562,7 +542,7 @@ func TestMergeRenewUnsupportedValue(t *testing.T) {
 		if err := s1.Renew(ctx); !errors.Is(err, session.ErrUnsupportedValue) {
 			t.Errorf("Renew with a merge = %v, want ErrUnsupportedValue", err)
 		}
-	})
+	}))
 }
 
 // The gob codec merges as the binary codec does.

@@ -224,3 +224,9 @@ func wantStored(t testing.TB, m *session.Maker, c, key string, want any, what st
 		t.Errorf("stored %s = %v; want %v, %s", key, v, want, what)
 	}
 }
+
+// withMaker adapts a test body that needs only the maker of bc with the
+// test keys (newMaker(t, bc, nil)) to the forEach helpers.
+func withMaker(f func(t *testing.T, m *session.Maker)) func(t *testing.T, bc backendCase) {
+	return func(t *testing.T, bc backendCase) { f(t, newMaker(t, bc, nil)) }
+}

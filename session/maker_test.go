@@ -210,8 +210,7 @@ func TestMakerBadValues(t *testing.T) {
 // Port of test_sessionmaker.test_sessionmaker_new_conf: per-call
 // overrides, as Session(cookie, **overrides).
 func TestMakerOverrides(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		other := session.Settings{"signature_key": sigKey2, "name": "other", "max_age": "1h"}
 		s, err := m.NewWith(ctx, other)
 		if err != nil {
@@ -243,7 +242,7 @@ func TestMakerOverrides(t *testing.T) {
 		if _, err := m.LoadWith(ctx, c.String(), session.Settings{"max_age": "x"}); !errors.Is(err, session.ErrInvalidSetting) {
 			t.Errorf("bad override value: %v", err)
 		}
-	})
+	}))
 }
 
 func TestMakerKeyRotation(t *testing.T) {
@@ -618,8 +617,7 @@ func TestMakerStats(t *testing.T) {
 
 // Load accepts every form a cookie comes in.
 func TestLoadForms(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, _ := saveNew(t, m, "k", "v")
 		c, err := load(t, m, "").Save(ctx) // a second, unrelated session
 		if err != nil {
@@ -644,7 +642,7 @@ func TestLoadForms(t *testing.T) {
 				t.Errorf("%s: not loaded", name)
 			}
 		}
-	})
+	}))
 }
 
 // Ports of test_session.test_invalid_signature, test_invalid_sig_on_enc,

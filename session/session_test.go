@@ -20,8 +20,7 @@ import (
 
 // Port of test_session.test_session_new.
 func TestSessionNew(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s := newSession(t, m)
 		if !s.IsNew() || s.Modified() || s.Created().IsZero() || s.Len() != 0 {
 			t.Fatalf("new session: new=%v modified=%v created=%v len=%d", s.IsNew(), s.Modified(), s.Created(), s.Len())
@@ -35,14 +34,13 @@ func TestSessionNew(t *testing.T) {
 		if mustGet(t, back, "testkey") != "testval" {
 			t.Error("value lost")
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_session_empty: an empty session saves and
 // loads back with its id and times.
 func TestSessionEmpty(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, c := saveNew(t, m)
 		before := time.Now()
 		back := load(t, m, c)
@@ -52,24 +50,22 @@ func TestSessionEmpty(t *testing.T) {
 		if !back.Created().Equal(s.Created()) || back.Created().After(before) || back.LastAccess().IsZero() {
 			t.Errorf("times: created %v (saved %v), access %v", back.Created(), s.Created(), back.LastAccess())
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_session_existing.
 func TestSessionExisting(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, _ := loadSaved(t, m, "test", "testval")
 		if s.IsNew() || s.Modified() {
 			t.Errorf("existing session: new=%v modified=%v", s.IsNew(), s.Modified())
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_session_dict_interface.
 func TestSessionMapInterface(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, c := loadSaved(t, m, "kéy", "valué")
 		if mustGet(t, s, "kéy") != "valué" || !s.Has("kéy") || s.Modified() {
 			t.Fatal("loaded values")
@@ -127,13 +123,12 @@ func TestSessionMapInterface(t *testing.T) {
 		if s2.Len() != 0 || len(s2.Keys()) != 0 {
 			t.Error("Clear")
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_session_clear.
 func TestSessionClear(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, _ := loadSaved(t, m, "kéy", "valué")
 		if s.IsNew() || s.Modified() {
 			t.Fatal("loaded state")
@@ -152,7 +147,7 @@ func TestSessionClear(t *testing.T) {
 		if empty.Modified() {
 			t.Error("clearing an empty session modified it")
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_session_not_new_after_save.
@@ -186,22 +181,20 @@ func TestSessionIDs(t *testing.T) {
 
 // Port of test_session.test_session: created survives a round trip.
 func TestSessionCreatedKept(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, c := saveNew(t, m, "kéy", "valué")
 		back := load(t, m, c)
 		if back.IsNew() || mustGet(t, back, "kéy") != "valué" || !back.Created().Equal(s.Created()) {
 			t.Errorf("created %v vs %v", back.Created(), s.Created())
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_session_delete_other: deleting another
 // session's record ends that session (server-side backends only: cookies
 // cannot delete foreign data).
 func TestSessionDeleteOther(t *testing.T) {
-	forEachLocalStore(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachLocalStore(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s1, c1 := saveNew(t, m, "key", "value1")
 		s2 := newSession(t, m)
 		s2.Set("key", "value2")
@@ -216,7 +209,7 @@ func TestSessionDeleteOther(t *testing.T) {
 		if back1.Has("key") || back1.ID() == s1.ID() || !back1.IsNew() {
 			t.Error("deleted session 1 still loads (or its id was reused)")
 		}
-	})
+	}))
 }
 
 // Port of test_session.test_refresh (PySess's name; here Renew): new id,
@@ -345,8 +338,7 @@ func TestSessionCookieExpires(t *testing.T) {
 }
 
 func TestSessionTypedValues(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		at := time.Date(2024, 5, 6, 7, 8, 9, 10, time.FixedZone("X", 3600))
 		values := map[string]any{
 			"string": "s", "bool": true, "int": 1, "int8": int8(-8), "int16": int16(16), "int32": int32(-32),
@@ -391,7 +383,7 @@ func TestSessionTypedValues(t *testing.T) {
 		if _, err := session.GetAs[string](back, "absent"); !errors.Is(err, session.ErrKeyNotFound) {
 			t.Errorf("GetAs missing: %v", err)
 		}
-	})
+	}))
 }
 
 type testUser struct {
@@ -429,8 +421,7 @@ func TestSessionUnsupportedValue(t *testing.T) {
 }
 
 func TestSessionFlashes(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s := newSession(t, m)
 		s.AddFlash("saved!")
 		s.AddFlash(map[string]any{"level": "warn"})
@@ -450,12 +441,11 @@ func TestSessionFlashes(t *testing.T) {
 		if again := load(t, m, c2.String()); again.Flashes() != nil {
 			t.Error("read flashes came back")
 		}
-	})
+	}))
 }
 
 func TestSessionAbort(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, _ := loadSaved(t, m, "k", "v")
 		s.Set("k", "changed")
 		ac := s.Abort()
@@ -469,7 +459,7 @@ func TestSessionAbort(t *testing.T) {
 		if ec := fresh.Abort(); ec.MaxAge >= 0 || ec.Value != "" {
 			t.Errorf("Abort of a new session: %s", ec)
 		}
-	})
+	}))
 }
 
 func TestCookieTooLarge(t *testing.T) {
@@ -488,8 +478,7 @@ func TestCookieTooLarge(t *testing.T) {
 }
 
 func TestSessionAbortAfterSaveAndRenew(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, _ := saveNew(t, m, "k", "v")
 		s.Set("k", "unsaved")
 		if ac := s.Abort(); load(t, m, ac.String()).ID() != s.ID() {
@@ -501,7 +490,7 @@ func TestSessionAbortAfterSaveAndRenew(t *testing.T) {
 		if ac := s.Abort(); ac.MaxAge >= 0 {
 			t.Errorf("Abort after Renew: %s", ac)
 		}
-	})
+	}))
 }
 
 // ValidID accepts exactly the ids every backend can store: up to
@@ -539,8 +528,7 @@ func TestLongestIDsOnEveryBackend(t *testing.T) {
 // nothing and failing every later Save with ErrInternalKey, so that the
 // mistake is neither silent nor lost.
 func TestReservedKeys(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, bc backendCase) {
-		m := newMaker(t, bc, nil)
+	forEachBackend(t, withMaker(func(t *testing.T, m *session.Maker) {
 		s, c := saveNew(t, m, "user", "ann")
 		s = load(t, m, c)
 		if s.Err() != nil {
@@ -567,7 +555,7 @@ func TestReservedKeys(t *testing.T) {
 		if st := m.Stats(); st.SaveErrors != 2 {
 			t.Errorf("SaveErrors = %d, want 2", st.SaveErrors)
 		}
-	})
+	}))
 }
 
 // Behind the middleware a reserved key is a 500 with the error logged,
