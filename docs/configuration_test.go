@@ -20,6 +20,7 @@ import (
 	_ "github.com/gosess/gosess/region/drivers/file"
 	_ "github.com/gosess/gosess/region/drivers/null"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 // Settings given as the strings of a config file.
@@ -194,7 +195,6 @@ func TestConfigurationFiles(t *testing.T) {
 			}
 			t.Chdir(dir)
 			path := "gosess." + lang
-			ctx := context.Background()
 
 			f, err := config.Load(path)
 			if err != nil {
@@ -216,22 +216,14 @@ func TestConfigurationFiles(t *testing.T) {
 				t.Errorf("pages region on %q", got)
 			}
 			for name, m := range set.Makers {
-				s, err := m.New(ctx)
-				if err != nil {
-					t.Fatal(name, err)
-				}
-				s.Set("n", 1)
-				c, err := s.Save(ctx)
-				if err != nil {
-					t.Fatal(name, err)
-				}
-				back, err := m.Load(ctx, c.String())
-				if err != nil {
-					t.Fatal(name, err)
-				}
-				if v, _ := back.Get("n"); v != 1 || back.IsNew() {
-					t.Errorf("maker %s: reloaded %v new=%v", name, v, back.IsNew())
-				}
+				t.Run(name, func(t *testing.T) {
+					_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 1})
+					if back := sessiontest.Load(t, m, c.String()); back.IsNew() {
+						t.Errorf("maker %s: reloaded as a new session", name)
+					} else if v, _ := back.Get("n"); v != 1 {
+						t.Errorf("maker %s: reloaded %v", name, v)
+					}
+				})
 			}
 			cfg := web.Config()
 			if cfg.Domain != "example.com" || cfg.MaxAge != 30*time.Minute || !cfg.Secure || cfg.Name != "session" {

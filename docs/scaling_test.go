@@ -16,6 +16,7 @@ import (
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
+	"github.com/gosess/gosess/session/sessiontest"
 )
 
 // TestScalingOutByConfiguration runs one program on each configuration
@@ -84,20 +85,8 @@ func TestScalingOutByConfiguration(t *testing.T) {
 			if calls != 1 {
 				t.Fatalf("creator ran %d times", calls)
 			}
-			s, err := web.New(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s.Set("user", "ann")
-			c, err := s.Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			back, err := web.Load(ctx, c.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if v, _ := back.Get("user"); v != "ann" {
+			_, c := sessiontest.SaveNew(t, web, map[string]any{"user": "ann"})
+			if v, _ := sessiontest.Load(t, web, c.String()).Get("user"); v != "ann" {
 				t.Fatalf("session value %v", v)
 			}
 		})
