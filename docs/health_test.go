@@ -16,12 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/gosess/gosess/cookie"
 	"github.com/gosess/gosess/internal/testserver"
 	"github.com/gosess/gosess/metrics"
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/redis"
-	"github.com/gosess/gosess/session"
 )
 
 // TestOperatorEndpoints runs the /metrics and /healthz of metrics.md on a
@@ -30,7 +28,6 @@ import (
 func TestOperatorEndpoints(t *testing.T) {
 	srv := testserver.Redis(t)
 	url := "redis://" + srv.Addr
-	key, _ := cookie.GenerateKey()
 
 	r := region.New("app")
 	err := r.Configure("redis", region.Config{
@@ -42,10 +39,7 @@ func TestOperatorEndpoints(t *testing.T) {
 		log.Fatal(err)
 	}
 	defer r.Close()
-	maker := session.NewMaker()
-	if err := maker.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": key}); err != nil {
-		log.Fatal(err)
-	}
+	maker := newMaker(r)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
