@@ -141,6 +141,42 @@ func runChild() error {
 	})
 }
 
+// child is the test binary run again as a child process, with a pipe to
+// its standard input and its standard output read line by line.
+type child struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	stderr strings.Builder
+}
+
+// startChildren starts n children in role on driver's server at url, with
+// env ("KEY=value") added; a child still running when t ends is killed.
+func startChildren(t *testing.T, n int, role, driver, url string, env ...string) []*child {
+	t.Helper()
+	env = append([]string{childDriverEnv + "=" + driver, childURLEnv + "=" + url}, env...)
+	var children []*child
+	for range n {
+		ch := &child{cmd: testchild.Command(childEnv, role, env...)}
+		ch.cmd.Stderr = &ch.stderr
+		out, err := ch.cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.lines = bufio.NewScanner(out)
+		ch.lines.Buffer(nil, 1<<20)
+		if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ch.cmd.Process.Kill(); ch.cmd.Wait() })
+		children = append(children, ch)
+	}
+	return children
+}
+
 // runCounter creates the session, runs counterProcesses children against
 // it and returns the counter they leave and the conflicts they saw.
 func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) {
@@ -148,41 +184,25 @@ func runCounter(t *testing.T, driver, url string, hide bool) (n, conflicts int) 
 	m := testCounterMaker(t, driver, url, false)
 	_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 0})
 
-	type child struct {
-		cmd    *exec.Cmd
-		stdin  io.WriteCloser
-		stdout bytes.Buffer
-		stderr bytes.Buffer
-	}
 	hideFlag := "0"
 	if hide {
 		hideFlag = "1"
 	}
-	var children []*child
-	for range counterProcesses {
-		ch := &child{cmd: testchild.Command(childEnv, "counter", childDriverEnv+"="+driver, childURLEnv+"="+url,
-			childCookieEnv+"="+c.String(), childHideEnv+"="+hideFlag)}
-		ch.cmd.Stdout, ch.cmd.Stderr = &ch.stdout, &ch.stderr
-		var err error
-		if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
-			t.Fatal(err)
-		}
-		if err := ch.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		children = append(children, ch)
-	}
+	children := startChildren(t, counterProcesses, "counter", driver, url,
+		childCookieEnv+"="+c.String(), childHideEnv+"="+hideFlag)
 	for _, ch := range children { // every child is up: start them together
 		io.WriteString(ch.stdin, "go\n")
 		ch.stdin.Close()
 	}
 	for i, ch := range children {
+		ch.lines.Scan()
+		line := ch.lines.Text()
 		if err := ch.cmd.Wait(); err != nil {
 			t.Fatalf("child %d: %v\n%s", i, err, ch.stderr.String())
 		}
 		var k int
-		if _, err := fmt.Sscanf(strings.TrimSpace(ch.stdout.String()), "conflicts %d", &k); err != nil {
-			t.Fatalf("child %d printed %q: %v", i, ch.stdout.String(), err)
+		if _, err := fmt.Sscanf(line, "conflicts %d", &k); err != nil {
+			t.Fatalf("child %d printed %q: %v", i, line, err)
 		}
 		conflicts += k
 	}

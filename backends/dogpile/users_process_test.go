@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gosess/gosess/internal/testchild"
 	"github.com/gosess/gosess/session"
 )
 
@@ -95,31 +93,7 @@ func runUsersChild() error {
 func TestCrossProcessRevokeUser(t *testing.T) {
 	onEachServer(t, func(t *testing.T, driver, url string) {
 		m := testCounterMaker(t, driver, url, false)
-		type child struct {
-			cmd    *exec.Cmd
-			stdin  io.WriteCloser
-			lines  *bufio.Scanner
-			stderr strings.Builder
-		}
-		var children []*child
-		for range usersProcesses {
-			ch := &child{cmd: testchild.Command(childEnv, "users", childDriverEnv+"="+driver, childURLEnv+"="+url)}
-			ch.cmd.Stderr = &ch.stderr
-			out, err := ch.cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch.lines = bufio.NewScanner(out)
-			ch.lines.Buffer(nil, 1<<20)
-			if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
-				t.Fatal(err)
-			}
-			if err := ch.cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ch.cmd.Process.Kill(); ch.cmd.Wait() })
-			children = append(children, ch)
-		}
+		children := startChildren(t, usersProcesses, "users", driver, url)
 		made := map[string][]string{}
 		for i, ch := range children {
 			for ch.lines.Scan() && ch.lines.Text() != "ready" {
