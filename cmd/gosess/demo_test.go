@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -12,23 +11,13 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gosess/gosess/region"
 )
 
+// newDemo serves the demo app as `gosess demo` builds it without flags
+// (openDemoArgs), with a quicker report and quicker stampedes.
 func newDemo(t *testing.T) (*httptest.Server, *demoApp) {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
-	r := region.New("app", region.WithPrefixStats("session:"))
-	if err := r.Configure("memory", region.Config{Expiration: 5 * time.Minute, Arguments: map[string]any{"life_window": "1h"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	m, err := defaultMaker(r, "", log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := newDemoApp(r, m, log)
+	app, _ := openDemoArgs(t)
 	app.reportCost = 50 * time.Millisecond
 	app.reportTTL = time.Minute
 	app.stampede = stampedeSettings{callers: 100, cost: 150 * time.Millisecond, expiration: 100 * time.Millisecond}
@@ -305,26 +294,11 @@ func TestDemoMetricsAndHealth(t *testing.T) {
 // TestDemoOnObjectsDriver: the demo's -driver flag accepts the objects
 // driver, and sessions and the cached report work on it.
 func TestDemoOnObjectsDriver(t *testing.T) {
-	var s storeFlags
-	fs := newFlags("demo", "demo", io.Discard)
-	s.register(fs)
-	if err := parse(fs, []string{"-driver", "objects", "-arg", "max_entries=10000"}); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	e, err := s.open(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	if got := e.region.DriverName(); got != "objects" {
+	app, _ := openDemoArgs(t, "-driver", "objects", "-arg", "max_entries=10000")
+	if got := app.region.DriverName(); got != "objects" {
 		t.Fatalf("driver %q", got)
 	}
-	m, err := defaultMaker(e.region, "", log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := &demoApp{region: e.region, maker: m, log: log, reportCost: 10 * time.Millisecond, reportTTL: time.Minute, now: time.Now}
+	app.reportCost = 10 * time.Millisecond
 	srv := httptest.NewServer(app.handler())
 	t.Cleanup(srv.Close)
 	c := client(t)
