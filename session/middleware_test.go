@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -106,8 +105,12 @@ type client struct {
 	jar http.CookieJar
 }
 
-func newClient(t *testing.T, m *session.Maker) *client {
-	srv := httptest.NewServer(m.Middleware(app(t)))
+func newClient(t *testing.T, m *session.Maker) *client { return serve(t, m.Middleware(app(t))) }
+
+// serve serves h on a test server, closed when t ends, to a client that
+// keeps cookies.
+func serve(t *testing.T, h http.Handler) *client {
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, srv: srv, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}, jar: jar}
@@ -385,7 +388,6 @@ func TestMiddlewareHijack(t *testing.T) {
 			t.Errorf("Hijack on a recorder: %v", err)
 		}
 	})).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	var _ = bufio.NewReader
 }
 
 // A session cookie among other cookies, and a stale duplicate, are handled.
@@ -555,10 +557,8 @@ func TestMiddlewareConflict(t *testing.T) {
 	forEachStore(t, func(t *testing.T, bc backendCase) {
 		app := newHeldApp()
 		m := middlewareMaker(t, bc, nil)
-		srv := httptest.NewServer(m.Middleware(app))
-		defer srv.Close()
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		cl := serve(t, m.Middleware(app))
+		c, srv := cl.c, cl.srv
 		get := func(path string) string {
 			t.Helper()
 			r := send(c, srv.URL+path)
@@ -610,10 +610,8 @@ func TestMiddlewareConflictHandler(t *testing.T) {
 			fmt.Fprintf(w, "keys=%v mine=%v path=%s", ce.Keys, mine, r.URL.Path)
 		}
 		m := middlewareMaker(t, bc, nil, session.WithConflictHandler(handler))
-		srv := httptest.NewServer(m.Middleware(app))
-		defer srv.Close()
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		cl := serve(t, m.Middleware(app))
+		c, srv := cl.c, cl.srv
 		if r := send(c, srv.URL+"/set?k=a&v=0"); r.status != http.StatusOK {
 			t.Fatalf("first request: %+v", r)
 		}
