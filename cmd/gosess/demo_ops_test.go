@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,15 +60,13 @@ max_age = "30m"
 		if app.sessionPrefix != "s:" {
 			t.Errorf("session prefix %q, want the config's key_prefix", app.sessionPrefix)
 		}
-		srv := httptest.NewServer(app.handler())
-		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		req, _ := http.NewRequest("GET", serveDemo(t, app).URL+"/", nil)
 		req.Header.Set("Cookie", "session=forged-value")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		srv.Close()
 		debug := strings.Contains(logs.String(), `level=DEBUG msg="session: new session" reason="cookie refused`)
 		if debug != verbose {
 			t.Errorf("-v %v: session debug line logged: %v\n%s", verbose, debug, logs.String())
@@ -86,8 +83,7 @@ func TestDemoHealthzOnRedis(t *testing.T) {
 	rs := testserver.Redis(t)
 	app, _ := openDemoArgs(t, "-driver", "redis", "-arg", "url=redis://"+rs.Addr, "-arg", "dial_timeout=200ms",
 		"-secret-file", filepath.Join(t.TempDir(), "secret"))
-	srv := httptest.NewServer(app.handler())
-	defer srv.Close()
+	srv := serveDemo(t, app)
 	get := func() (int, string) {
 		resp, err := http.Get(srv.URL + "/healthz")
 		if err != nil {

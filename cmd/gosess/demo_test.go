@@ -21,9 +21,14 @@ func newDemo(t *testing.T) (*httptest.Server, *demoApp) {
 	app.reportCost = 50 * time.Millisecond
 	app.reportTTL = time.Minute
 	app.stampede = stampedeSettings{callers: 100, cost: 150 * time.Millisecond, expiration: 100 * time.Millisecond}
+	return serveDemo(t, app), app
+}
+
+// serveDemo serves app on a test server, closed when t ends.
+func serveDemo(t *testing.T, app *demoApp) *httptest.Server {
 	srv := httptest.NewServer(app.handler())
 	t.Cleanup(srv.Close)
-	return srv, app
+	return srv
 }
 
 func client(t *testing.T) *http.Client {
@@ -299,8 +304,7 @@ func TestDemoOnObjectsDriver(t *testing.T) {
 		t.Fatalf("driver %q", got)
 	}
 	app.reportCost = 10 * time.Millisecond
-	srv := httptest.NewServer(app.handler())
-	t.Cleanup(srv.Close)
+	srv := serveDemo(t, app)
 	c := client(t)
 	(reader{t}).body(c.PostForm(srv.URL+"/login", url.Values{"name": {"Ann"}}))
 	var page string
