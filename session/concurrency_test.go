@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -502,28 +501,6 @@ func TestMergeGivesUp(t *testing.T) {
 	if _, err := s.Save(cctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Save with a canceled context = %v", err)
 	}
-}
-
-// alwaysNewer is a backend on which, once on, every conditional save
-// finds the session stored by someone else.
-type alwaysNewer struct {
-	*mapBackend
-	on    atomic.Bool
-	saves atomic.Int64
-}
-
-func (b *alwaysNewer) Save(ctx context.Context, id string, rec session.Record, base *session.Record, ttl time.Duration) error {
-	if base != nil && b.on.Load() {
-		b.saves.Add(1)
-		return fmt.Errorf("%w (another writer, always)", session.ErrConflict)
-	}
-	return b.mapBackend.Save(ctx, id, rec, base, ttl)
-}
-
-func init() {
-	session.RegisterBackend("always-newer", func(session.BackendConfig) (session.Backend, error) {
-		return &alwaysNewer{mapBackend: &mapBackend{m: map[string]session.Record{}}}, nil
-	})
 }
 
 // A value that cannot be encoded fails Renew only when a merge needs

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -379,63 +378,8 @@ func TestRegisterBackendPanics(t *testing.T) {
 	}
 }
 
-// mapBackend is a minimal in-memory backend for tests.
-type mapBackend struct {
-	mu sync.Mutex
-	m  map[string]session.Record
-}
-
-func (b *mapBackend) Load(_ context.Context, id string) (session.Record, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, ok := b.m[id]
-	if !ok || r.ExpiredAt(time.Now()) {
-		return r, session.ErrNotFound
-	}
-	r.Data = append([]byte(nil), r.Data...)
-	return r, nil
-}
-
-func (b *mapBackend) Save(ctx context.Context, id string, rec session.Record, base *session.Record, _ time.Duration) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	cur, ok := b.m[id]
-	var err error
-	if !ok {
-		err = session.ErrNotFound
-	}
-	if err := session.CheckBase(cur, err, base); err != nil {
-		return err
-	}
-	rec.Data = append([]byte(nil), rec.Data...)
-	b.m[id] = rec
-	return nil
-}
-
-func (b *mapBackend) Delete(_ context.Context, id string, base *session.Record) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if base != nil {
-		cur, ok := b.m[id]
-		var err error
-		if !ok || cur.ExpiredAt(time.Now()) {
-			err = session.ErrNotFound
-		}
-		if err := session.CheckBase(cur, err, base); err != nil {
-			return err
-		}
-	}
-	delete(b.m, id)
-	return nil
-}
-
-func (b *mapBackend) Exists(ctx context.Context, id string) (bool, error) {
-	_, err := b.Load(ctx, id)
-	return err == nil, nil
-}
-
 func TestMapBackendContract(t *testing.T) {
-	sessiontest.Backend(t, &mapBackend{m: map[string]session.Record{}})
+	sessiontest.Backend(t, newMapBackend())
 }
 
 func TestSettingsFromConfig(t *testing.T) {
@@ -479,30 +423,6 @@ func TestSaveRetriesTakenID(t *testing.T) {
 	if back := load(t, m, c.String()); back.ID() != s.ID() || mustGet(t, back, "k") != 1 {
 		t.Error("cookie does not name the stored id")
 	}
-}
-
-// collideOnce reports the first new id as taken.
-type collideOnce struct {
-	session.Backend
-	mu   sync.Mutex
-	done bool
-}
-
-func (c *collideOnce) Save(ctx context.Context, id string, rec session.Record, base *session.Record, ttl time.Duration) error {
-	c.mu.Lock()
-	first := !c.done && base == nil
-	c.done = true
-	c.mu.Unlock()
-	if first {
-		return session.ErrConflict
-	}
-	return c.Backend.Save(ctx, id, rec, base, ttl)
-}
-
-func init() {
-	session.RegisterBackend("collide-once", func(cfg session.BackendConfig) (session.Backend, error) {
-		return &collideOnce{Backend: &mapBackend{m: map[string]session.Record{}}}, nil
-	})
 }
 
 // A settings map with several mistakes reports them all in one round:
@@ -721,26 +641,6 @@ func TestLoadBackendFailure(t *testing.T) {
 	if _, err := s.Save(ctx); !errors.Is(err, errBackendDown) {
 		t.Errorf("Save with a failing backend = %v", err)
 	}
-}
-
-var errBackendDown = errors.New("backend down")
-
-// failingBackend fails every call; registered for the tests.
-type failingBackend struct{}
-
-func (failingBackend) Load(context.Context, string) (session.Record, error) {
-	return session.Record{}, errBackendDown
-}
-func (failingBackend) Save(context.Context, string, session.Record, *session.Record, time.Duration) error {
-	return errBackendDown
-}
-func (failingBackend) Delete(context.Context, string, *session.Record) error { return errBackendDown }
-func (failingBackend) Exists(context.Context, string) (bool, error)          { return false, errBackendDown }
-
-func init() {
-	session.RegisterBackend("failing", func(cfg session.BackendConfig) (session.Backend, error) {
-		return failingBackend{}, nil
-	})
 }
 
 // FuzzLoad: whatever a client sends, Load returns a session and no error.
