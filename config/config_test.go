@@ -3,7 +3,6 @@ package config_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/gosess/gosess/region"
 	_ "github.com/gosess/gosess/region/drivers/memory"
 	_ "github.com/gosess/gosess/region/drivers/objects"
-	"github.com/gosess/gosess/session"
 	"github.com/gosess/gosess/session/sessiontest"
 )
 
@@ -71,20 +69,9 @@ func TestLoadTOMLAndBuild(t *testing.T) {
 	if err := region.Set(ctx, r, "k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	if c := sessionRoundTrip(t, set.Makers["web"]); c.Domain != "example.com" {
+	if c := sessiontest.RoundTrip(t, set.Makers["web"], "n", 1); c.Domain != "example.com" {
 		t.Fatalf("domain %q", c.Domain)
 	}
-}
-
-// sessionRoundTrip saves a session with a value through m and loads it
-// back from its cookie; it returns the cookie.
-func sessionRoundTrip(t *testing.T, m *session.Maker) *http.Cookie {
-	t.Helper()
-	_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 1})
-	if v, ok := sessiontest.Load(t, m, c.String()).Get("n"); !ok || v != 1 {
-		t.Fatalf("session value %v %v", v, ok)
-	}
-	return c
 }
 
 func TestLoadJSON(t *testing.T) {
@@ -170,7 +157,7 @@ signature_key = "0123456789abcdef0123456789abcdef-test-key"
 	if got := set.Regions["app"].DriverName(); got != "objects" {
 		t.Fatalf("driver %q", got)
 	}
-	sessionRoundTrip(t, set.Makers["web"])
+	sessiontest.RoundTrip(t, set.Makers["web"], "n", 1)
 	bad := write(t, "bad.toml", "[regions.app]\ndriver = \"objects\"\n[regions.app.arguments]\nmax_entries = \"lots\"\n")
 	if f, err := config.Load(bad); err == nil {
 		if set, err := f.Build(config.Options{}); err == nil {

@@ -216,14 +216,7 @@ func TestConfigurationFiles(t *testing.T) {
 				t.Errorf("pages region on %q", got)
 			}
 			for name, m := range set.Makers {
-				t.Run(name, func(t *testing.T) {
-					_, c := sessiontest.SaveNew(t, m, map[string]any{"n": 1})
-					if back := sessiontest.Load(t, m, c.String()); back.IsNew() {
-						t.Errorf("maker %s: reloaded as a new session", name)
-					} else if v, _ := back.Get("n"); v != 1 {
-						t.Errorf("maker %s: reloaded %v", name, v)
-					}
-				})
+				t.Run(name, func(t *testing.T) { sessiontest.RoundTrip(t, m, "n", 1) })
 			}
 			cfg := web.Config()
 			if cfg.Domain != "example.com" || cfg.MaxAge != 30*time.Minute || !cfg.Secure || cfg.Name != "session" {

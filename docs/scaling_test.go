@@ -85,10 +85,7 @@ func TestScalingOutByConfiguration(t *testing.T) {
 			if calls != 1 {
 				t.Fatalf("creator ran %d times", calls)
 			}
-			_, c := sessiontest.SaveNew(t, web, map[string]any{"user": "ann"})
-			if v, _ := sessiontest.Load(t, web, c.String()).Get("user"); v != "ann" {
-				t.Fatalf("session value %v", v)
-			}
+			sessiontest.RoundTrip(t, web, "user", "ann")
 		})
 	}
 }

@@ -52,8 +52,7 @@ func TestSessionCollector(t *testing.T) {
 	if err := m.Configure(session.Settings{"backend": "cookie", "signature_key": make([]byte, 32)}); err != nil {
 		t.Fatal(err)
 	}
-	_, c := sessiontest.SaveNew(t, m, map[string]any{"k": "v"})
-	sessiontest.Load(t, m, c.String())
+	sessiontest.RoundTrip(t, m, "k", "v")
 	m.Load(ctx, "session=junk")
 	reg := prometheus.NewPedanticRegistry()
 	metrics.MustRegister(reg, metrics.Sessions("web", m))

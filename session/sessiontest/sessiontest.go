@@ -301,3 +301,20 @@ func Load(t testing.TB, m *session.Maker, cookie string) *session.Session {
 	}
 	return s
 }
+
+// RoundTrip saves a new session of m holding key: value (SaveNew), loads
+// it back from its cookie as the client's next request would, and fails
+// the test unless that loads the stored session with the value; it
+// returns the cookie. value must be comparable with ==.
+func RoundTrip(t testing.TB, m *session.Maker, key string, value any) *http.Cookie {
+	t.Helper()
+	_, c := SaveNew(t, m, map[string]any{key: value})
+	back := Load(t, m, c.String())
+	if back.IsNew() {
+		t.Fatalf("the cookie of a saved session loaded a new one")
+	}
+	if v, ok := back.Get(key); !ok || v != value {
+		t.Fatalf("reloaded %s = %v (set: %v), want %v", key, v, ok, value)
+	}
+	return c
+}
