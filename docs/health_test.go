@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -36,7 +35,7 @@ func TestOperatorEndpoints(t *testing.T) {
 		PingOnConfigure: true, // an unreachable server is an error here, not at the first request
 	})
 	if err != nil {
-		log.Fatal(err)
+		t.Fatal(err)
 	}
 	defer r.Close()
 	maker := newMaker(r)
