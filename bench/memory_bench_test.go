@@ -16,7 +16,6 @@ import (
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/drivers/memory"
 	"github.com/gosess/gosess/region/regiontest"
-	"github.com/gosess/gosess/session"
 )
 
 // Memory per session and GC pauses (issue 5): N sessions are created
@@ -98,10 +97,7 @@ func measureSessionMemory(tb testing.TB, n int, steady time.Duration, progress f
 		tb.Fatal(err)
 	}
 	defer r.Close()
-	m := session.NewMaker()
-	if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": benchSignKey}); err != nil {
-		tb.Fatal(err)
-	}
+	m := dogpileMaker(tb, r)
 
 	// Keep the cookies of a sample of sessions for the steady phase; the
 	// slice is allocated before the measure starts.

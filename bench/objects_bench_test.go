@@ -103,36 +103,7 @@ func objectsGetCases() []opCase {
 // otter's GetIfPresent (goal: at most 1.5x).
 func BenchmarkObjectsGet(b *testing.B) { runCases(b, objectsGetCases()) }
 
-func objectsGetOrCreateCases() []opCase {
-	keys := benchKeys("objl")
-	ctx := context.Background()
-	return []opCase{
-		{"objects", func(tb testing.TB) func(int) error {
-			r := filledObjects(tb, keys)
-			creator := func(context.Context) (User, error) { return User{}, errCreatorCalled }
-			return func(i int) error {
-				u, err := region.GetOrCreate(ctx, r, keys[i%keyCount], creator)
-				if err != nil {
-					return err
-				}
-				return checkUser(u, i)
-			}
-		}},
-		{"otter", func(tb testing.TB) func(int) error {
-			c := filledOtter(tb, keys)
-			loader := otter.LoaderFunc[string, User](func(context.Context, string) (User, error) {
-				return User{}, errCreatorCalled
-			})
-			return func(i int) error {
-				u, err := c.Get(ctx, keys[i%keyCount], loader)
-				if err != nil {
-					return err
-				}
-				return checkUser(u, i)
-			}
-		}},
-	}
-}
+func objectsGetOrCreateCases() []opCase { return loaderCases("objl", "objects", filledObjects) }
 
 // BenchmarkObjectsGetOrCreateHit: region.GetOrCreate[User] hit on the
 // objects driver against otter's Get with a loader (goal: at most 1.5x).

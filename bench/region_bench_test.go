@@ -183,15 +183,29 @@ func typedGetCases() []opCase {
 func BenchmarkTypedGet(b *testing.B) { runCases(b, typedGetCases()) }
 
 func loaderHitCases() []opCase {
-	keys := benchKeys("load")
+	return loaderCases("load", "region", func(tb testing.TB, keys []string) *region.Region {
+		r, _ := filled(tb, keys, sampleUser)
+		return r
+	})
+}
+
+// loaderCases compares a region.GetOrCreate hit of a User value, on the
+// region fill returns holding sampleUser(i) under keys[i] (the side named
+// impl), with otter v2's Get with a loader on filledOtter. Neither side's
+// creator or loader may run, and both check the user they got.
+func loaderCases(prefix, impl string, fill func(tb testing.TB, keys []string) *region.Region) []opCase {
+	keys := benchKeys(prefix)
 	ctx := context.Background()
 	return []opCase{
-		{"region", func(tb testing.TB) func(int) error {
-			r, _ := filled(tb, keys, sampleUser)
+		{impl, func(tb testing.TB) func(int) error {
+			r := fill(tb, keys)
 			creator := func(context.Context) (User, error) { return User{}, errCreatorCalled }
 			return func(i int) error {
-				_, err := region.GetOrCreate(ctx, r, keys[i%keyCount], creator)
-				return err
+				u, err := region.GetOrCreate(ctx, r, keys[i%keyCount], creator)
+				if err != nil {
+					return err
+				}
+				return checkUser(u, i)
 			}
 		}},
 		{"otter", func(tb testing.TB) func(int) error {
@@ -200,8 +214,11 @@ func loaderHitCases() []opCase {
 				return User{}, errCreatorCalled
 			})
 			return func(i int) error {
-				_, err := c.Get(ctx, keys[i%keyCount], loader)
-				return err
+				u, err := c.Get(ctx, keys[i%keyCount], loader)
+				if err != nil {
+					return err
+				}
+				return checkUser(u, i)
 			}
 		}},
 	}

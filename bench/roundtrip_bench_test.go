@@ -114,10 +114,7 @@ func tripRegion(tb testing.TB, mode tripMode) (*region.Region, *testserver.Proxy
 func newTripSetup(tb testing.TB, mode tripMode) *tripSetup {
 	tb.Helper()
 	r, proxy := tripRegion(tb, mode)
-	m := session.NewMaker(session.WithLogger(slog.New(slog.DiscardHandler)))
-	if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": benchSignKey}); err != nil {
-		tb.Fatal(err)
-	}
+	m := dogpileMaker(tb, r, session.WithLogger(slog.New(slog.DiscardHandler)))
 	s, err := m.New(context.Background())
 	if err != nil {
 		tb.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	_ "github.com/gosess/gosess/backends/cookie"
 	_ "github.com/gosess/gosess/backends/dogpile"
 	_ "github.com/gosess/gosess/backends/file"
+	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/session"
 )
 
@@ -32,6 +33,17 @@ var (
 	benchSignKey = []byte("0123456789abcdef0123456789abcdef-bench-sign")
 	benchEncKey  = []byte("0123456789abcdef0123456789abcdef-bench-encr")
 )
+
+// dogpileMaker returns a maker whose sessions live in r (the dogpile
+// backend), signed with benchSignKey.
+func dogpileMaker(tb testing.TB, r *region.Region, opts ...session.MakerOption) *session.Maker {
+	tb.Helper()
+	m := session.NewMaker(opts...)
+	if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": benchSignKey}); err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
 
 // sessionSide is one library's request path: the handler and the cookie
 // header of a session that already exists.

@@ -69,10 +69,7 @@ func soak(tb testing.TB, maxSizeMB int, d time.Duration, rate int) soakResult {
 		tb.Fatal(err)
 	}
 	defer r.Close()
-	m := session.NewMaker()
-	if err := m.Configure(session.Settings{"backend": "dogpile", "region": r, "signature_key": benchSignKey}); err != nil {
-		tb.Fatal(err)
-	}
+	m := dogpileMaker(tb, r)
 	const live = 4096 // sessions saved again, as returning users
 	cookies := make([]string, 0, live)
 	rng := rand.New(rand.NewPCG(1, 2))
