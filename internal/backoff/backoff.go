@@ -6,6 +6,7 @@ package backoff
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -39,6 +40,20 @@ const LockSleepFraction = 16
 // milliseconds.
 func ForLockSleep(lockSleep time.Duration) Policy {
 	return Policy{First: lockSleep / LockSleepFraction, Max: lockSleep}
+}
+
+// WaitForLock is the Lock of the drivers' distributed mutexes: it polls
+// tryLock with ForLockSleep(lockSleep) until tryLock takes the lock. A
+// failing tryLock ends the wait with its error. When ctx ends first, the
+// error wraps ctx.Err() and names the lock, as
+// `redis: waiting for lock "k": context deadline exceeded` for the
+// driver "redis" and the key "k".
+func WaitForLock(ctx context.Context, lockSleep time.Duration, tryLock func(context.Context) (bool, error), driver, key string) error {
+	err := ForLockSleep(lockSleep).Poll(ctx, tryLock)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("%s: waiting for lock %q: %w", driver, key, ctx.Err())
+	}
+	return err
 }
 
 // Poll calls try until it reports done or returns an error, waiting as p

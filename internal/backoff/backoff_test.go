@@ -3,6 +3,7 @@ package backoff
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +84,29 @@ func TestForLockSleep(t *testing.T) {
 	p := ForLockSleep(160 * time.Millisecond)
 	if p.First != 10*time.Millisecond || p.Max != 160*time.Millisecond {
 		t.Fatalf("ForLockSleep(160ms) = %+v; want first 10ms, max 160ms", p)
+	}
+}
+
+func TestWaitForLock(t *testing.T) {
+	n := 0
+	err := WaitForLock(t.Context(), time.Millisecond, func(context.Context) (bool, error) {
+		n++
+		return n == 3, nil
+	}, "drv", "k")
+	if err != nil || n != 3 {
+		t.Fatalf("WaitForLock = %v after %d attempts; want nil after 3", err, n)
+	}
+
+	boom := errors.New("boom")
+	err = WaitForLock(t.Context(), time.Millisecond, func(context.Context) (bool, error) { return false, boom }, "drv", "k")
+	if err != boom {
+		t.Fatalf("WaitForLock = %v; want tryLock's error as it is", err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	err = WaitForLock(ctx, time.Millisecond, func(context.Context) (bool, error) { return false, nil }, "drv", "k")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `drv: waiting for lock "k"`) {
+		t.Fatalf("WaitForLock = %v; want the lock named and DeadlineExceeded wrapped", err)
 	}
 }

@@ -79,11 +79,7 @@ func (m *DogpileMutex) TryLock(ctx context.Context) (bool, error) {
 // does (internal/backoff.ForLockSleep: Config.LockSleep is the longest
 // wait). A failing server ends the wait with its error.
 func (m *DogpileMutex) Lock(ctx context.Context) error {
-	err := backoff.ForLockSleep(m.d.cfg.LockSleep).Poll(ctx, m.TryLock)
-	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("memcached: lock %q: %w", m.key, err)
-	}
-	return err
+	return backoff.WaitForLock(ctx, m.d.cfg.LockSleep, m.TryLock, "memcached", m.key)
 }
 
 // Unlock deletes the lock item, even when ctx is already done (a creator

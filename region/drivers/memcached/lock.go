@@ -124,11 +124,7 @@ func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
 // each wait doubles up to lock_sleep, jittered. A failing server ends the
 // wait with its error.
 func (m *Mutex) Lock(ctx context.Context) error {
-	err := backoff.ForLockSleep(m.d.cfg.LockSleep).Poll(ctx, m.TryLock)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("memcached: lock %q: %w", m.key, ctx.Err())
-	}
-	return err
+	return backoff.WaitForLock(ctx, m.d.cfg.LockSleep, m.TryLock, "memcached", m.key)
 }
 
 // Unlock releases the lock if this Mutex still holds it: one meta delete

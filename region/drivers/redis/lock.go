@@ -70,11 +70,7 @@ func (m *mutex) TryLock(ctx context.Context) (bool, error) {
 // first is LockSleep/16, and each wait doubles up to LockSleep, jittered so
 // that waiters spread out.
 func (m *mutex) Lock(ctx context.Context) error {
-	err := backoff.ForLockSleep(m.d.lockSleep).Poll(ctx, m.TryLock)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("redis: waiting for lock %q: %w", m.key, ctx.Err())
-	}
-	return err
+	return backoff.WaitForLock(ctx, m.d.lockSleep, m.TryLock, "redis", m.key)
 }
 
 // Unlock releases the lock if it still holds this mutex's token (one
