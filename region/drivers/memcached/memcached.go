@@ -308,14 +308,6 @@ func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time
 	if ttl < 0 {
 		return fmt.Errorf("%w: memcached: set_multi: negative ttl %v", region.ErrInvalidArgument, ttl)
 	}
-	if len(items) == 0 {
-		return nil
-	}
-	done, err := d.begin(ctx, "set_multi")
-	if err != nil {
-		return err
-	}
-	defer done()
 	exp := d.expiry(ttl)
 	keys := make([]string, 0, len(items))
 	for k := range items {
@@ -353,14 +345,6 @@ func (d *Driver) delete(sk string) error {
 // DeleteMulti implements driver.MultiDeleter: one "delete" per key, up to
 // Config.MultiConcurrency at the same time (as SetMulti).
 func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	done, err := d.begin(ctx, "delete_multi")
-	if err != nil {
-		return err
-	}
-	defer done()
 	return d.parallel(ctx, "delete_multi", len(keys), func(i int) error {
 		return d.delete(storeKey(keys[i]))
 	}, func(i int, err error) error {
@@ -372,11 +356,20 @@ func (d *Driver) DeleteMulti(ctx context.Context, keys []string) error {
 // a thousand items failing on one dead server make one readable error.
 const maxJoined = 8
 
-// parallel runs fn(0..n-1) on up to MultiConcurrency goroutines and
-// waits for all of them. It stops starting items once ctx is done. A
-// failing item's raw error is reported through wrap(i, err), once per
-// distinct raw error message.
+// parallel is the multi operation op of n items: nothing for none, else
+// it begins op (see begin) and runs fn(0..n-1) on up to MultiConcurrency
+// goroutines and waits for all of them. It stops starting items once ctx
+// is done. A failing item's raw error is reported through wrap(i, err),
+// once per distinct raw error message.
 func (d *Driver) parallel(ctx context.Context, op string, n int, fn func(i int) error, wrap func(i int, err error) error) error {
+	if n == 0 {
+		return nil
+	}
+	done, err := d.begin(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer done()
 	workers := min(n, d.cfg.MultiConcurrency)
 	var (
 		next    atomic.Int64
