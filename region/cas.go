@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/backoff"
+	"github.com/gosess/gosess/internal/enum"
 
 	"github.com/gosess/gosess/region/driver"
 )
@@ -40,15 +41,7 @@ const (
 )
 
 // String returns "in-process" or "shared".
-func (a Atomicity) String() string {
-	switch a {
-	case AtomicInProcess:
-		return "in-process"
-	case AtomicShared:
-		return "shared"
-	}
-	return fmt.Sprintf("Atomicity(%d)", int(a))
-}
+func (a Atomicity) String() string { return enum.Name(a, "Atomicity", "in-process", "shared") }
 
 // Atomicity reports how far CompareAndSet's guarantee reaches with the
 // configured driver: AtomicShared when the driver implements driver.CASDriver or

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gosess/gosess/internal/enum"
 )
 
 // Mode is the kind of invalidation.
@@ -25,15 +27,7 @@ const (
 )
 
 // String returns "hard" or "soft".
-func (m Mode) String() string {
-	switch m {
-	case Hard:
-		return "hard"
-	case Soft:
-		return "soft"
-	}
-	return fmt.Sprintf("Mode(%d)", int(m))
-}
+func (m Mode) String() string { return enum.Name(m, "Mode", "hard", "soft") }
 
 // InvalidationState is the time of the latest hard and soft invalidation
 // of a region (zero when there was none). Values created at or before Hard

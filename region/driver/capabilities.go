@@ -2,8 +2,9 @@ package driver
 
 import (
 	"context"
-	"fmt"
 	"time"
+
+	"github.com/gosess/gosess/internal/enum"
 )
 
 // CASDriver is an optional driver capability: compare-and-set done by the
@@ -88,17 +89,7 @@ const (
 )
 
 // String returns "process", "host" or "network".
-func (r Reach) String() string {
-	switch r {
-	case ReachProcess:
-		return "process"
-	case ReachHost:
-		return "host"
-	case ReachNetwork:
-		return "network"
-	}
-	return fmt.Sprintf("Reach(%d)", int(r))
-}
+func (r Reach) String() string { return enum.Name(r, "Reach", "process", "host", "network") }
 
 // Reacher is an optional driver capability: which processes share the
 // driver's store. Drivers without it are taken as ReachNetwork, the
