@@ -48,12 +48,12 @@ func (d *Driver) GetCAS(ctx context.Context, key string) ([]byte, driver.CASToke
 // expired) or NOT_STORED (add of a present key); each is an error
 // wrapping region.ErrConflict. The TTL is converted as by Set.
 func (d *Driver) CompareAndSet(ctx context.Context, key string, token driver.CASToken, value []byte, ttl time.Duration) error {
-	if ttl < 0 {
-		return fmt.Errorf("%w: memcached: compare and set %q: negative ttl %v", region.ErrInvalidArgument, key, ttl)
+	exp, err := d.expiry(ttl)
+	if err != nil {
+		return err
 	}
 	var casID uint64
 	if token != "" {
-		var err error
 		if casID, err = strconv.ParseUint(string(token), 10, 64); err != nil || casID == 0 {
 			return fmt.Errorf("%w: memcached: compare and set %q: token %q is not a CAS id from GetCAS", region.ErrInvalidArgument, key, token)
 		}
@@ -64,7 +64,7 @@ func (d *Driver) CompareAndSet(ctx context.Context, key string, token driver.CAS
 	}
 	defer done()
 	sk := storeKey(key)
-	it := &memcache.Item{Key: sk, Value: value, Expiration: d.expiry(ttl), CasID: casID}
+	it := &memcache.Item{Key: sk, Value: value, Expiration: exp, CasID: casID}
 	op := "cas"
 	if token == "" {
 		op = "add"

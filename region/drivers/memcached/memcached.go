@@ -285,8 +285,9 @@ func (d *Driver) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 // counting key and item header) fails with an error wrapping
 // region.ErrValueTooLarge.
 func (d *Driver) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if ttl < 0 {
-		return fmt.Errorf("%w: memcached: set %q: negative ttl %v", region.ErrInvalidArgument, key, ttl)
+	exp, err := d.expiry(ttl)
+	if err != nil {
+		return err
 	}
 	done, err := d.begin(ctx, "set")
 	if err != nil {
@@ -294,7 +295,7 @@ func (d *Driver) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 	}
 	defer done()
 	sk := storeKey(key)
-	if err := d.client.Set(&memcache.Item{Key: sk, Value: value, Expiration: d.expiry(ttl)}); err != nil {
+	if err := d.client.Set(&memcache.Item{Key: sk, Value: value, Expiration: exp}); err != nil {
 		return opError("set", sk, len(value), err)
 	}
 	return nil
@@ -305,10 +306,10 @@ func (d *Driver) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 // Every item is attempted unless ctx ends; the error joins the distinct
 // failures (see Set for region.ErrValueTooLarge).
 func (d *Driver) SetMulti(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-	if ttl < 0 {
-		return fmt.Errorf("%w: memcached: set_multi: negative ttl %v", region.ErrInvalidArgument, ttl)
+	exp, err := d.expiry(ttl)
+	if err != nil {
+		return err
 	}
-	exp := d.expiry(ttl)
 	keys := make([]string, 0, len(items))
 	for k := range items {
 		keys = append(keys, k)
@@ -419,12 +420,17 @@ func (d *Driver) parallel(ctx context.Context, op string, n int, fn func(i int) 
 	return errors.Join(append([]error{head}, errs...)...)
 }
 
-// expiry is the memcached expiry of an item set with ttl.
-func (d *Driver) expiry(ttl time.Duration) int32 {
+// expiry is the memcached expiry of an item set with ttl (Config.ExpireTime
+// instead when that is set). A negative ttl is an error wrapping
+// region.ErrInvalidArgument.
+func (d *Driver) expiry(ttl time.Duration) (int32, error) {
+	if ttl < 0 {
+		return 0, fmt.Errorf("%w: memcached: negative ttl %v", region.ErrInvalidArgument, ttl)
+	}
 	if d.cfg.ExpireTime > 0 {
 		ttl = d.cfg.ExpireTime
 	}
-	return expiry(ttl, time.Now())
+	return expiry(ttl, time.Now()), nil
 }
 
 // expiry converts a TTL to memcached's expiry field: 0 for none, else
