@@ -1,12 +1,10 @@
-package memory_test
+package memory
 
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/gosess/gosess/region"
-	"github.com/gosess/gosess/region/drivers/memory"
 )
 
 // The region's hit path allocates nothing of its own: a Get or GetOrCreate
@@ -14,18 +12,14 @@ import (
 // (the copy of the entry), no more.
 func TestHitPathAllocatesOnlyTheDriversCopy(t *testing.T) {
 	ctx := context.Background()
-	r := region.New("allocs")
-	if err := r.Configure(memory.Name, region.Config{Expiration: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := hourRegion(t)
 	if err := region.Set(ctx, r, "b", []byte("some bytes")); err != nil {
 		t.Fatal(err)
 	}
 	if err := region.Set(ctx, r, "s", "a string"); err != nil {
 		t.Fatal(err)
 	}
-	bc := r.ActualDriver().(*memory.Driver).BigCache()
+	bc := r.ActualDriver().(*Driver).BigCache()
 	raw := testing.AllocsPerRun(100, func() { _, _ = bc.Get("b") })
 	creator := func(context.Context) ([]byte, error) { return nil, nil }
 	for name, f := range map[string]func(){
@@ -51,15 +45,11 @@ func TestTypedHitDoesNotAllocateTheValue(t *testing.T) {
 		Name string
 	}
 	ctx := context.Background()
-	r := region.New("allocs")
-	if err := r.Configure(memory.Name, region.Config{Expiration: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := hourRegion(t)
 	if err := region.Set(ctx, r, "u", user{ID: 7, Name: "Ann"}); err != nil {
 		t.Fatal(err)
 	}
-	bc := r.ActualDriver().(*memory.Driver).BigCache()
+	bc := r.ActualDriver().(*Driver).BigCache()
 	raw := testing.AllocsPerRun(100, func() { _, _ = bc.Get("u") })
 	// bigcache's copy and go-json's copy of its input (its strings point
 	// into that copy).

@@ -374,13 +374,14 @@ func TestRegionConformanceDefaults(t *testing.T) {
 	regiontest.RunRegion(t, Name, nil)
 }
 
-// benchRegion is a region on the memory driver with its default
-// arguments, closed when the benchmark ends.
-func benchRegion(b *testing.B) *region.Region {
-	r := region.New("bench")
-	b.Cleanup(func() { r.Close() })
+// hourRegion is a region on the memory driver with its default arguments
+// and an expiration of one hour, closed when tb ends.
+func hourRegion(tb testing.TB) *region.Region {
+	tb.Helper()
+	r := region.New("hour")
+	tb.Cleanup(func() { r.Close() })
 	if err := r.Configure(Name, region.Config{Expiration: time.Hour}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return r
 }
@@ -388,7 +389,7 @@ func benchRegion(b *testing.B) *region.Region {
 // BenchmarkRegionGet reads a 256-byte []byte through a region on the
 // memory driver; compare with BenchmarkBigcacheGet.
 func BenchmarkRegionGet(b *testing.B) {
-	r := benchRegion(b)
+	r := hourRegion(b)
 	ctx := b.Context()
 	if err := region.Set(ctx, r, "key", bytes.Repeat([]byte("x"), 256)); err != nil {
 		b.Fatal(err)
@@ -402,7 +403,7 @@ func BenchmarkRegionGet(b *testing.B) {
 }
 
 func BenchmarkRegionGetOrCreate(b *testing.B) {
-	r := benchRegion(b)
+	r := hourRegion(b)
 	ctx := b.Context()
 	v := bytes.Repeat([]byte("x"), 256)
 	create := func(context.Context) ([]byte, error) { return v, nil }
