@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 )
 
@@ -352,16 +353,10 @@ func TestAsyncRunnerReturnsStaleAndRegeneratesInBackground(t *testing.T) {
 		t.Fatal("key should be locked during async regeneration")
 	}
 	close(release)
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if v, err := region.Get[string](context.Background(), r, "k"); err == nil && v == "new" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("async regeneration never stored")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, 2*time.Second, "the async regeneration to store its value", func() bool {
+		v, err := region.Get[string](context.Background(), r, "k")
+		return err == nil && v == "new"
+	})
 	if ran.Load() != 1 {
 		t.Fatalf("runner called %d times", ran.Load())
 	}

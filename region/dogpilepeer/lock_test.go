@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gosess/gosess/internal/pypeer"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 )
 
@@ -58,20 +59,13 @@ func TestLocksAreDogpiles(t *testing.T) {
 		if _, err := p.Next(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		testwait.Until(t, 10*time.Second, "Go to see Python's lock", func() bool {
 			locked, err := r.KeyIsLocked(ctx, "held-by-py")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if locked {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("Go never saw Python's lock")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return locked
+		})
 		if v, err := region.GetOrCreate(ctx, r, "held-by-py", func(context.Context) (string, error) { return "made by Go", nil }); err != nil || v != "v" {
 			t.Errorf("Go waited for Python's creator and got %q, %v; want Python's value", v, err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosess/gosess/internal/flock"
 	"github.com/gosess/gosess/internal/testclock"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
@@ -475,16 +476,10 @@ func TestBackgroundCleanup(t *testing.T) {
 	}
 	_, path := d.entryPath("k")
 	clock.Advance(time.Hour)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("background cleanup did not remove an expired entry within 10s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, 10*time.Second, "the background cleanup to remove an expired entry", func() bool {
+		_, err := os.Stat(path)
+		return errors.Is(err, fs.ErrNotExist)
+	})
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}

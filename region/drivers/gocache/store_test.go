@@ -12,6 +12,7 @@ import (
 	"github.com/eko/gocache/lib/v4/marshaler"
 	"github.com/eko/gocache/lib/v4/store"
 
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/gocache"
@@ -213,18 +214,13 @@ func TestStoreExpiration(t *testing.T) {
 	// Past the region's expiration a value is a miss for gocache.
 	short := gocache.NewStore(newRegion(t, region.Config{Expiration: 30 * time.Millisecond}))
 	_ = short.Set(ctx, "k", "v")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testwait.Until(t, 5*time.Second, "a value with a 30ms expiration to go", func() bool {
 		_, err := short.Get(ctx, "k")
 		if err != nil {
 			wantNotFound(t, "Get after expiration", err)
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("value still fresh 5s after a 30ms expiration")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err != nil
+	})
 }
 
 func TestStoreClearInvalidatesRegion(t *testing.T) {
@@ -342,20 +338,13 @@ func TestChainOverRegion(t *testing.T) {
 	}
 	// The chain copies it to the front store in the background, with the
 	// TTL the region store reported (just under an hour).
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testwait.Until(t, 5*time.Second, "the chain to copy the value to the front store", func() bool {
 		v, ttl, err := front.GetWithTTL(ctx, "k")
-		if err == nil {
-			if v != "from region" || ttl < 59*time.Minute || ttl > time.Hour {
-				t.Fatalf("front store holds %v with TTL %v", v, ttl)
-			}
-			break
+		if err == nil && (v != "from region" || ttl < 59*time.Minute || ttl > time.Hour) {
+			t.Fatalf("front store holds %v with TTL %v", v, ttl)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the chain never copied the value to the front store")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return err == nil
+	})
 	if err := chain.Set(ctx, "k2", "both"); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gosess/gosess/internal/testlog"
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/regiontest"
@@ -319,13 +320,7 @@ func TestCleanerEvictsAfterLifeWindow(t *testing.T) {
 	if err := d.Set(t.Context(), "k", []byte("v"), 0); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for d.Len() > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("entry still held 5s after a 1s life window")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testwait.Until(t, 5*time.Second, "the cleaner to evict an entry after its 1s life window", func() bool { return d.Len() == 0 })
 	if _, err := d.Get(t.Context(), "k"); !errors.Is(err, region.ErrNotFound) {
 		t.Fatalf("Get after eviction: %v", err)
 	}
@@ -521,13 +516,9 @@ func TestRegionCountsAndLogsEvictions(t *testing.T) {
 	if n := r.Stats().Evictions; n < 1000 {
 		t.Fatalf("Stats().Evictions = %d; want about 2000", n)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logged.String(), "evicts values for space") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line about evictions; log: %q", logged.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Until(t, 5*time.Second, "a log line about evictions", func() bool {
+		return strings.Contains(logged.String(), "evicts values for space")
+	})
 }
 
 // TestFreshnessGranularity: on the memory driver's hit path a value is

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosess/gosess/internal/testwait"
 	"github.com/gosess/gosess/region"
 	"github.com/gosess/gosess/region/driver"
 	"github.com/gosess/gosess/region/drivers/objects"
@@ -154,13 +155,9 @@ func TestRegionCountsEvictions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for r.Stats().Evictions < 800 {
-		if time.Now().After(deadline) {
-			t.Fatalf("Stats().Evictions = %d after 1000 entries in a cache of 100", r.Stats().Evictions)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, 5*time.Second, "Stats().Evictions to reach 800 after 1000 entries in a cache of 100", func() bool {
+		return r.Stats().Evictions >= 800
+	})
 }
 
 // TestConcurrentSetGetInvalidate: Set, Get, GetOrCreate, Delete and
