@@ -110,8 +110,10 @@ func (a *demoApp) healthz(w http.ResponseWriter, r *http.Request) {
 // IgnoreExpiration, a read that found a session is a hit and one that
 // found none a miss, so the sessions' hits and misses are exact and the
 // app data's are the region's totals minus those. Sessions never
-// regenerate (they are read with Get and written with Set), so stale
-// values, creator runs and lock waits are all app data.
+// regenerate, and take no lock (a save is a compare-and-set of the
+// version loaded), so stale values, creator runs and lock waits are all
+// app data; the sessions' side of concurrency is the maker's merges and
+// conflicts, which the panel shows from Maker.
 type figures struct {
 	App, Sessions    figureSet
 	SessionsInRegion bool   // the sessions live in this region (dogpile backend)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -275,6 +277,54 @@ func TestDemoFiguresPanel(t *testing.T) {
 	if f.App.Hits+f.Sessions.Hits != total.Hits || f.App.Misses+f.Sessions.Misses != total.Misses {
 		t.Errorf("split %+v does not add up to %+v", f, total)
 	}
+}
+
+// TestDemoPanelShowsConcurrentSaves sends concurrent "+1" requests of one
+// session: each is either counted (303) or refused as a conflict (409),
+// none is lost, and the panel shows the maker's conflicts and merges.
+func TestDemoPanelShowsConcurrentSaves(t *testing.T) {
+	srv, app := newDemo(t)
+	c := client(t)
+	(reader{t}).body(c.PostForm(srv.URL+"/count", nil)) // the session exists
+	noFollow := &http.Client{Jar: c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	const requests = 40
+	var counted, refused atomic.Int64
+	var wg sync.WaitGroup
+	for range requests {
+		wg.Go(func() {
+			resp, err := noFollow.PostForm(srv.URL+"/count", nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_ = resp.Body.Close()
+			switch resp.StatusCode {
+			case http.StatusSeeOther:
+				counted.Add(1)
+			case http.StatusConflict:
+				refused.Add(1)
+			default:
+				t.Errorf("POST /count: %s", resp.Status)
+			}
+		})
+	}
+	wg.Wait()
+	page := (reader{t}).body(c.Get(srv.URL + "/"))
+	if want := fmt.Sprintf(`<b id="count">%d</b>`, 1+counted.Load()); !strings.Contains(page, want) {
+		t.Errorf("after %d counted and %d refused requests the page lacks %s", counted.Load(), refused.Load(), want)
+	}
+	st := app.maker.Stats()
+	if st.Conflicts != uint64(refused.Load()) {
+		t.Errorf("maker counted %d conflicts; %d requests got 409", st.Conflicts, refused.Load())
+	}
+	for id, n := range map[string]uint64{"session-conflicts": st.Conflicts, "session-merges": st.Merges} {
+		if want := fmt.Sprintf(`<td id="%s">%d</td>`, id, n); !strings.Contains(page, want) {
+			t.Errorf("panel lacks %s", want)
+		}
+	}
+	t.Logf("%d requests: %d counted, %d conflicts, %d merges", requests, counted.Load(), refused.Load(), st.Merges)
 }
 
 func TestDemoMetricsAndHealth(t *testing.T) {
